@@ -1,0 +1,39 @@
+# govshare — the two commands a newcomer needs are `make demo` and `make test`.
+# Each sets itself up: a virtualenv with the pinned install, and a PostgreSQL server
+# (GOVSHARE_PG_URL if set, else one on 127.0.0.1:5432, else the project's own in .govshare/).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DEV    := $(PY) -m govshare.devserver run --
+
+.PHONY: demo test airflow shell setup stop-db clean
+
+demo: setup ## run the main job end to end on sample agencies
+	$(DEV) govshare demo
+
+test: setup ## run the test suite (real PostgreSQL, real Airflow runs)
+	$(DEV) $(PY) -m pytest $(PYTEST_ARGS)
+
+airflow: setup ## the Airflow UI on http://localhost:8080 for the same setup (Ctrl-C stops it)
+	$(DEV) sh -c 'airflow db migrate >/dev/null && exec airflow standalone'
+
+shell: setup ## a shell with the registry, Airflow and database environment set
+	$(DEV) $${SHELL:-sh}
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@$(PYTHON) -c "import sys; sys.exit(sys.version_info[:2] != (3, 11))" || { echo "govshare needs Python 3.11: run make PYTHON=/path/to/python3.11"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==25.3
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+stop-db: ## stop the project's own PostgreSQL if it is running
+	$(PY) -m govshare.devserver stop
+
+clean: stop-db ## remove the virtualenv and all local state (databases included)
+	rm -rf $(VENV) .govshare

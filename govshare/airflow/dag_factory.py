@@ -1,0 +1,77 @@
+"""One DAG per active agreement, built from the registry.
+
+Generation is deterministic: every value comes from the registry (no clock, no randomness),
+agreements are taken in code order, so an unchanged registry yields unchanged DAGs and no new
+DAG versions. When Airflow runs a task it sets the parsing context, and only that task's
+agreement is read and built.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from airflow.sdk import DAG, TriggerRule, get_parsing_context, task
+
+from govshare.airflow import tasks
+from govshare.airflow.docs import doc_md
+from govshare.registry import agreements
+from govshare.registry.agreements import AgreementCard
+from govshare.registry.db import session
+
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+def build_dags() -> dict[str, DAG]:
+    only = get_parsing_context().dag_id
+    with session() as s:
+        active = agreements.cards(s, status="active", code=only)
+    return {card.code: build_dag(card) for card in active}
+
+
+def build_dag(card: AgreementCard) -> DAG:
+    code = card.code
+    start = card.start_date
+    with DAG(
+        dag_id=code,
+        dag_display_name=f"{code} {card.resource_name} → {card.subscriber_name}",
+        description=f"{card.resource_code}: {card.provider_code} → {card.subscriber_code}",
+        doc_md=doc_md(card),
+        schedule=card.schedule,
+        start_date=datetime(start.year, start.month, start.day, tzinfo=TIMEZONE),
+        catchup=False,
+        max_active_runs=1,  # two runs of one agreement never interleave
+        is_paused_upon_creation=False,  # an active agreement is a commitment to deliver
+        tags=["govshare", card.provider_code, card.subscriber_code, card.resource_code],
+        default_args={
+            # The provider answers for its front DB and its data (article 10), so it owns the DAG.
+            "owner": card.provider_code,
+            "retries": 2,
+            "retry_delay": timedelta(minutes=2),
+            "retry_exponential_backoff": True,
+            "execution_timeout": timedelta(hours=2),
+        },
+    ) as dag:
+
+        @task(task_id="preflight")
+        def preflight(run_id: str | None = None) -> None:
+            tasks.preflight(code, run_id)
+
+        @task(task_id="stage")
+        def stage(run_id: str | None = None) -> None:
+            tasks.stage(code, run_id)
+
+        @task(task_id="check", retries=0)  # a failed check fails the same way on retry
+        def check(run_id: str | None = None) -> None:
+            tasks.check(code, run_id)
+
+        @task(task_id="publish")
+        def publish(run_id: str | None = None) -> None:
+            tasks.publish(code, run_id)
+
+        @task(task_id="record", trigger_rule=TriggerRule.ALL_DONE)
+        def record(run_id: str | None = None) -> None:
+            tasks.record(code, run_id)
+
+        preflight() >> stage() >> check() >> publish() >> record()
+    return dag

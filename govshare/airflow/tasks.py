@@ -1,0 +1,145 @@
+"""What each task of an agreement's DAG does: one engine call, with the registry kept informed.
+
+preflight → stage → check → publish → record. Every step re-reads the agreement, so a run
+never delivers under an agreement that stopped being active, and every failure is written
+to the delivery record before Airflow sees it. Failures a retry cannot fix (drift, failed
+checks, a broken agreement) fail at once; the rest (a database down) are left to retries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from govshare import settings
+from govshare.airflow.connections import address
+from govshare.errors import AgreementBroken, AgreementNotActive, ChecksFailed, GovshareError, SchemaDrift
+from govshare.exchange import staging
+from govshare.exchange.connect import connect
+from govshare.exchange.plan import DeliveryPlan, staging_table_name
+from govshare.exchange.preflight import preflight as check_databases
+from govshare.exchange.publish import publish as swap_in
+from govshare.exchange.stage import stage as stream
+from govshare.registry import agreements, deliveries
+from govshare.registry.db import session
+
+log = logging.getLogger("govshare.delivery")
+
+# Failures that a retry would only repeat.
+PERMANENT = (AgreementBroken, AgreementNotActive, ChecksFailed, SchemaDrift)
+
+
+def preflight(code: str, run_id: str) -> None:
+    with session() as s:
+        status = agreements.get(s, code).status
+        if status != "active":
+            # A run queued before the agreement stopped: stop without delivering anything.
+            raise AirflowSkipException(f"agreement {code} is {status}: nothing is delivered")
+        deliveries.begin(s, code, run_id, staging_table=None)
+    with _step(code, run_id, "preflight"):
+        plan = _plan(code, run_id)
+        check_databases(plan, address(plan.source_conn_id), address(plan.target_conn_id))
+    log.info("preflight passed: %s matches the catalogue; both databases answer", plan.source)
+
+
+def stage(code: str, run_id: str) -> None:
+    with _step(code, run_id, "stage"):
+        plan = _plan(code, run_id)
+        result = stream(plan, address(plan.source_conn_id), address(plan.target_conn_id), run_id)
+    _record(code, run_id, status="staged", rows=result.rows, bytes=result.bytes, error=None)
+    log.info(
+        "staged %d rows (%d bytes) of %d authorised columns into %s in %.1fs",
+        result.rows, result.bytes, len(plan.columns), result.table, result.seconds,
+    )
+
+
+def check(code: str, run_id: str) -> None:
+    from govshare.quality.check import check as run_checks  # keeps Great Expectations out of DAG parsing
+
+    with _step(code, run_id, "check"):
+        plan = _plan(code, run_id)
+        report = run_checks(plan, address(plan.target_conn_id), run_id, settings.quality_dir())
+        with session() as s:
+            delivery = deliveries.update(
+                s, code, run_id,
+                status="checked",
+                checks_passed=report.passed,
+                checks_failed=len(report.failed),
+                checks_warned=len(report.warned),
+                check_results=[r.as_dict() for r in report.results],
+                error=None,
+            )
+            rows = delivery.rows or 0
+        for result in report.results:
+            log.info(
+                "check %-40s %-5s %s (%s of %s rows unexpected)",
+                result.rule, result.severity, "passed" if result.success else "FAILED",
+                result.unexpected_count, result.element_count,
+            )
+        for name in report.skipped:
+            log.info("check %s skipped: a column it needs is not in this agreement", name)
+        report.raise_if_blocked(rows)
+
+
+def publish(code: str, run_id: str) -> None:
+    with _step(code, run_id, "publish"):
+        plan = _plan(code, run_id)
+        result = swap_in(plan, address(plan.target_conn_id), run_id)
+    _record(code, run_id, status="published", error=None)
+    if result.already_published:
+        log.info("run %s was already published to %s; nothing to do", run_id, plan.target)
+    else:
+        log.info("published %d rows to %s", result.rows, plan.target)
+
+
+def record(code: str, run_id: str) -> None:
+    """Close the delivery record and clear the staging table, whatever happened before."""
+    with session() as s:
+        agreement = agreements.get(s, code)
+        delivery = deliveries.finish(s, code, run_id)
+    if delivery is None:
+        raise AirflowSkipException("no delivery was started for this run")
+    try:
+        with connect(address(agreement.target_conn_id), "subscriber", agreement.target_conn_id) as conn:
+            staging.discard(conn, staging_table_name(code, run_id))
+    except GovshareError as exc:
+        log.warning("could not drop the staging table (%s); the next run of the agreement replaces it", exc)
+    log.info(
+        "delivery %s: %s, %s rows, %s bytes, checks %s passed / %s failed / %s warned, %.1fs",
+        delivery.id, delivery.status, delivery.rows, delivery.bytes,
+        delivery.checks_passed, delivery.checks_failed, delivery.checks_warned, delivery.duration_seconds,
+    )
+    if delivery.status == "failed":
+        # Without this the run would show green: the record task is the DAG's only leaf.
+        raise AirflowFailException(f"delivery failed — {delivery.error}")
+
+
+def _plan(code: str, run_id: str) -> DeliveryPlan:
+    with session() as s:
+        plan = agreements.plan_for(s, code)
+        deliveries.update(s, code, run_id, staging_table=plan.staging_table(run_id))
+    return plan
+
+
+def _record(code: str, run_id: str, **values) -> None:
+    with session() as s:
+        deliveries.update(s, code, run_id, **values)
+
+
+@contextmanager
+def _step(code: str, run_id: str, step: str) -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        message = str(exc) if isinstance(exc, GovshareError) else f"{type(exc).__name__}: {exc}"
+        try:
+            with session() as s:
+                deliveries.fail(s, code, run_id, step, message)
+        except Exception as registry_error:  # the original failure matters more
+            log.error("could not record the failure in the registry: %s", registry_error)
+        if isinstance(exc, PERMANENT):
+            raise AirflowFailException(message) from exc
+        raise

@@ -1,0 +1,199 @@
+"""The catalogue's shape: agencies, the data-element register, resources and their items.
+
+A catalogue file may hold any of the three top-level lists; one file per agency (its own
+entry, the elements it is the authoritative source of, and the resources it provides) is the
+convention in ``include/catalog``. Field meanings follow the national guideline for
+government information resource catalogues (政务信息资源目录编制指南).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+CONN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,250}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+NAME_RULE = "use lowercase letters, digits and underscores, starting with a letter, at most 63 characters"
+
+
+def _safe_name(value: str) -> str:
+    if not SAFE_NAME.match(value):
+        raise PydanticCustomError("unsafe_name", "{value!r} is not a safe name", {"value": value})
+    return value
+
+
+def _conn_id(value: str) -> str:
+    if not CONN_ID.match(value):
+        raise PydanticCustomError("bad_conn_id", "{value!r} is not a valid Airflow connection id", {"value": value})
+    return value
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise PydanticCustomError("bad_email", "{value!r} is not an email address", {"value": value})
+    return value
+
+
+# Codes and SQL names share one rule: lowercase ASCII, digits and underscores, starting with a
+# letter, at most 63 characters (PostgreSQL's identifier limit). Quoting alone would make odd
+# names work, but case-folding surprises and injection attempts are refused at the door.
+SafeName = Annotated[str, AfterValidator(_safe_name)]
+ConnId = Annotated[str, AfterValidator(_conn_id)]
+Email = Annotated[str, AfterValidator(_email)]
+
+AgencyKind = Literal[
+    "department",  # 政务部门: provides and subscribes
+    "competent_department",  # 信息共享主管部门: files agreements, coordinates
+    "staffing_department",  # 编制部门: joins decisions on disputed requests
+    "secrecy_department",  # 保密部门: joins decisions on disputed requests
+    "resource_centre",  # 信息资源管理中心: operates the platform
+]
+Level = Literal["province", "city", "county"]
+ShareType = Literal["unconditional", "conditional", "not_shared"]  # 无条件 / 有条件 / 不予共享
+OpenType = Literal["open", "conditional_open", "not_open"]  # 向社会开放
+Classification = Literal["base", "theme", "department"]  # 基础 / 主题 / 部门 信息资源
+UpdateCycle = Literal["realtime", "hourly", "daily", "weekly", "monthly", "quarterly", "yearly"]
+PersonalCategory = Literal["none", "id_number", "name", "phone", "address", "email", "bank_account", "other"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Contact(_Strict):
+    """Who receives quality and monitoring emails for an agency."""
+
+    name: str
+    email: Email
+
+
+class Agency(_Strict):
+    """A body taking part in sharing.
+
+    code: stable identifier used everywhere (DAG tags, registry, CLI).
+    name: official Chinese name.
+    kind: department, competent_department, staffing_department, secrecy_department or resource_centre.
+    level: province, city or county (articles 8-9: one platform per level).
+    region_code: GB/T 2260 six-digit division code of the region it serves.
+    parent: code of the agency one level up, for city and county bodies.
+    contacts: at least one named contact with an email address.
+    """
+
+    code: SafeName
+    name: str
+    kind: AgencyKind
+    level: Level
+    region_code: Annotated[str, Field(pattern=r"^\d{6}$")]
+    parent: SafeName | None = None
+    contacts: Annotated[list[Contact], Field(min_length=1)]
+
+
+class Element(_Strict):
+    """A data element of the register (数据元) and its ONE authoritative source (一数一源).
+
+    code: identifier of the element; items refer to it.
+    name: Chinese name.
+    type: catalogue type every item carrying the element must have.
+    authority: code of the agency that is the authoritative source.
+    """
+
+    code: SafeName
+    name: str
+    type: str
+    authority: SafeName
+
+
+class Item(_Strict):
+    """A column of a resource (信息项).
+
+    name: column name in the provider's front-DB table.
+    title: Chinese name shown to requesters.
+    element: data-element code, when the item carries a registered element.
+    copy_of: when the element's authoritative source is another agency, that agency's code:
+        the provider declares its column a copy, so subscribers know where the truth lives.
+    type: catalogue type (see govshare.catalog.types).
+    nullable: whether the column may be empty; non-nullable items are checked on every delivery.
+    personal: personal-data category (none, id_number, name, phone, address, email,
+        bank_account, other); deliveries mask these where the agreement says so.
+    """
+
+    name: SafeName
+    title: str
+    element: SafeName | None = None
+    copy_of: SafeName | None = None
+    type: str
+    nullable: bool = True
+    personal: PersonalCategory = "none"
+    description: str = ""
+
+
+class FrontTable(_Strict):
+    """Where the resource lives in the provider's front-end exchange database (前置交换库).
+
+    conn_id: Airflow connection id holding the credentials (never the credentials themselves).
+    schema: schema of the table.
+    table: table name.
+    """
+
+    conn_id: ConnId
+    schema_: SafeName = Field(alias="schema")
+    table: SafeName
+
+
+class Resource(_Strict):
+    """A government information resource (政务信息资源) in the catalogue.
+
+    code: identifier; agreements and DAGs refer to it.
+    name: Chinese name.
+    provider: code of the providing agency.
+    classification: base, theme or department resource.
+    share_type: unconditional, conditional or not_shared (article 12).
+    share_condition: for conditional, the condition; for not_shared, the legal ground.
+    open_type: open, conditional_open or not_open to the public (article 19).
+    update_cycle: how often the provider refreshes the front-DB table (article 10).
+    front_db: where the table is.
+    primary_key: item names identifying a record; deliveries are keyed by it.
+    items: the columns, in order.
+    """
+
+    code: SafeName
+    name: str
+    provider: SafeName
+    classification: Classification
+    share_type: ShareType
+    share_condition: str = ""
+    open_type: OpenType
+    update_cycle: UpdateCycle
+    front_db: FrontTable
+    primary_key: Annotated[list[SafeName], Field(min_length=1)]
+    items: Annotated[list[Item], Field(min_length=1)]
+    description: str = ""
+
+    def item(self, name: str) -> Item | None:
+        return next((i for i in self.items if i.name == name), None)
+
+
+class CatalogFile(_Strict):
+    agencies: list[Agency] = []
+    elements: list[Element] = []
+    resources: list[Resource] = []
+
+
+class Catalog(_Strict):
+    """The whole catalogue after validation, keyed by code."""
+
+    agencies: dict[str, Agency]
+    elements: dict[str, Element]
+    resources: dict[str, Resource]
+
+    def checksum(self) -> str:
+        """A fingerprint of the content: identical catalogues give identical filings."""
+        import hashlib
+        import json
+
+        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,76 @@
+"""The column types a catalogue may use, and how each looks in PostgreSQL.
+
+A small closed set keeps the catalogue portable across front-DB dialects and makes schema
+drift detectable: every catalogue type has exactly one PostgreSQL spelling, the one
+``format_type()`` reports, so the preflight can compare strings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# name -> (number of parameters allowed, PostgreSQL spelling as format_type() prints it)
+_SIMPLE = {
+    "text": "text",
+    "smallint": "smallint",
+    "integer": "integer",
+    "bigint": "bigint",
+    "double": "double precision",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp": "timestamp without time zone",
+    "timestamptz": "timestamp with time zone",
+}
+_SIZED = {"varchar": "character varying", "char": "character"}
+
+_PATTERN = re.compile(r"^\s*([a-z]+)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
+
+SPELLINGS = sorted([*_SIMPLE, "varchar(n)", "char(n)", "numeric(p,s)"])
+
+
+class UnknownType(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class CatalogType:
+    """A parsed catalogue type such as ``char(18)`` or ``numeric(18,2)``."""
+
+    name: str
+    size: int | None = None
+    scale: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> CatalogType:
+        match = _PATTERN.match(str(text).lower())
+        if not match:
+            raise UnknownType(f"unknown type {text!r}")
+        name, size, scale = match.group(1), match.group(2), match.group(3)
+        if name in _SIMPLE and size is None:
+            return cls(name)
+        if name in _SIZED and size is not None and scale is None and int(size) > 0:
+            return cls(name, int(size))
+        if name == "numeric" and (size is None or 0 < int(size) <= 1000):
+            if scale is not None and int(scale) > int(size):
+                raise UnknownType(f"numeric scale {scale} is larger than its precision {size}")
+            return cls(name, int(size) if size else None, int(scale) if scale is not None else None)
+        raise UnknownType(f"unknown type {text!r}")
+
+    def __str__(self) -> str:
+        if self.size is None:
+            return self.name
+        if self.scale is None:
+            return f"{self.name}({self.size})"
+        return f"{self.name}({self.size},{self.scale})"
+
+    def postgres(self) -> str:
+        """The type as PostgreSQL's ``format_type()`` spells it; also valid DDL."""
+        if self.name in _SIMPLE:
+            return _SIMPLE[self.name]
+        base = _SIZED.get(self.name, self.name)
+        if self.size is None:
+            return base
+        if self.name == "numeric":
+            return f"numeric({self.size},{self.scale or 0})"
+        return f"{base}({self.size})"

@@ -1,0 +1,337 @@
+"""`make demo`: the main job end to end on sample Hebei agencies.
+
+1. the registry schema; 2. front DBs with sample data and empty subscriber DBs;
+3. Airflow's metadata DB and one Airflow connection per database; 4. the catalogue filed;
+5. sharing agreements created and activated (and one request refused, as the regulation
+demands); 6. each generated DAG run through Airflow (`airflow dags test`);
+7. a summary of what was delivered. Safe to run again: it rebuilds the sample data and reuses
+the agreements it created before.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from govshare import settings
+from govshare.catalog import load_catalog
+from govshare.catalog.model import Catalog, Resource
+from govshare.catalog.types import CatalogType
+from govshare.demo import sample_data
+from govshare.errors import GovshareError, RequestRefused
+from govshare.registry import agreements, deliveries
+from govshare.registry import models as m
+from govshare.registry.catalog_store import apply_catalog
+from govshare.registry.db import session
+from govshare.registry.migrate import upgrade
+
+# Wide enough for the summary table when the output is a log file or CI, not a terminal.
+console = Console(width=None if sys.stdout.isatty() else 130)
+
+FRONT_DBS = {"front_hb_gat": "demo_front_hb_gat", "front_hb_scjg": "demo_front_hb_scjg",
+             "front_hb_rst": "demo_front_hb_rst"}
+SUBSCRIBER_DBS = {"sub_hb_mzt": "demo_sub_hb_mzt", "sub_hb_rst": "demo_sub_hb_rst"}
+START = date(2026, 11, 1)
+
+
+@dataclass(frozen=True)
+class DemoAgreement:
+    subscriber: str
+    resource: str
+    items: tuple[str, ...]
+    purpose: str
+    legal_basis: str
+    target_conn: str
+    target_table: str
+    expect: str  # the outcome the sample data is built to produce
+
+
+AGREEMENTS = (
+    DemoAgreement(
+        "hb_mzt", "gat_population_register",
+        ("person_id", "citizen_id", "name", "gender", "birth_date", "region_code", "updated_at"),
+        "最低生活保障、特困人员救助供养申请人的身份核验",
+        "《社会救助暂行办法》（国务院令第649号）关于最低生活保障审核确认的规定",
+        "sub_hb_mzt", "population_basic", "succeeded",
+    ),
+    DemoAgreement(
+        "hb_mzt", "scjg_enterprise_register",
+        ("uscc", "name", "legal_rep_citizen_id", "registered_capital", "status", "updated_at"),
+        "社会救助家庭经济状况核对：申请人名下企业登记情况",
+        "《社会救助暂行办法》（国务院令第649号）关于家庭经济状况核对的规定",
+        "sub_hb_mzt", "enterprise_basic", "succeeded",
+    ),
+    DemoAgreement(
+        "hb_mzt", "rst_social_insurance",
+        ("record_id", "citizen_id", "insurance_type", "monthly_base", "status", "updated_at"),
+        "社会救助家庭经济状况核对：申请人社会保险缴费情况",
+        "《社会救助暂行办法》（国务院令第649号）关于家庭经济状况核对的规定",
+        "sub_hb_mzt", "social_insurance", "failed",
+    ),
+    DemoAgreement(
+        "hb_rst", "gat_population_register",
+        ("person_id", "citizen_id", "name", "gender", "birth_date", "updated_at"),
+        "社会保险参保登记的身份核验",
+        "《中华人民共和国社会保险法》关于社会保险登记的规定",
+        "sub_hb_rst", "population_for_insurance", "succeeded",
+    ),
+)
+
+
+def run_demo(scale: float = 1.0) -> int:
+    server = os.environ.get("GOVSHARE_PG_URL")
+    if not server:
+        console.print("[red]run the demo with `make demo`[/] (it sets up the database and Airflow environment)")
+        return 2
+    started = time.monotonic()
+    _step(1, "registry schema")
+    upgrade(settings.registry_url())
+
+    _step(2, "front-end exchange DBs with sample data; empty subscriber DBs")
+    catalog = load_catalog(settings.catalog_dir())
+    counts = _load_front_dbs(server, catalog, scale)
+    for name, count in counts.items():
+        console.print(f"    {name:<40} {count:>8,} rows")
+    for dbname in SUBSCRIBER_DBS.values():
+        _create_database(server, dbname)
+
+    _step(3, "Airflow metadata DB and connections")
+    _airflow_setup(server)
+
+    _step(4, "catalogue filed in the registry")
+    with session() as s:
+        filing = apply_catalog(s, catalog, source=str(settings.catalog_dir()), applied_by="demo")
+    console.print(f"    catalogue version {filing.version}" + ("" if filing.changed else " (unchanged)"))
+
+    _step(5, "sharing agreements")
+    codes = [_agreement(a) for a in AGREEMENTS]
+    _show_refusal()
+
+    _step(6, "running each agreement's DAG through Airflow")
+    outcomes = [_run_dag(code, i + 1, len(codes)) for i, code in enumerate(codes)]
+
+    _step(7, "summary")
+    _summary(codes, outcomes)
+    _subscriber_tables(server)
+    expected = [a.expect for a in AGREEMENTS]
+    actual = [d.status if d else "not run" for d in outcomes]
+    console.print(f"\ndemo finished in {time.monotonic() - started:.0f}s.")
+    console.print(
+        "Open the Airflow UI on this setup with [bold]make airflow[/], then http://localhost:8080 "
+        "(user admin; password in .govshare/airflow/simple_auth_manager_passwords.json.generated)."
+    )
+    if actual != expected:
+        console.print(f"[red]unexpected outcome[/]: expected {expected}, got {actual}; logs in {_log_dir()}")
+        return 1
+    return 0
+
+
+def _step(number: int, title: str) -> None:
+    console.print(f"[bold cyan][{number}/7][/] {title}")
+
+
+def _log_dir() -> Path:
+    path = Path(os.environ.get("AIRFLOW_HOME", ".govshare/airflow")).parent / "logs" / "demo"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _url(server: str, dbname: str) -> str:
+    return make_url(server).set(database=dbname, drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _create_database(server: str, dbname: str) -> None:
+    with psycopg.connect(_url(server, "postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+
+
+def _load_front_dbs(server: str, catalog: Catalog, scale: float) -> dict[str, int]:
+    people = list(sample_data.population(max(100, int(20_000 * scale))))
+    employers = list(sample_data.enterprises(max(20, int(3_000 * scale)), people))
+    insurance = list(sample_data.social_insurance(max(50, int(25_000 * scale)), people, employers))
+    tables = {
+        "gat_population_register": (people, True),
+        "scjg_enterprise_register": (employers, True),
+        # Front tables are often loaded by scripts without constraints: that is how duplicates get in.
+        "rst_social_insurance": (insurance, False),
+    }
+    counts = {}
+    for code, (rows, keyed) in tables.items():
+        resource = catalog.resources[code]
+        dbname = FRONT_DBS[resource.front_db.conn_id]
+        _create_database(server, dbname)
+        with psycopg.connect(_url(server, dbname)) as conn:
+            _create_front_table(conn, resource, keyed)
+            target = sql.Identifier(resource.front_db.schema_, resource.front_db.table)
+            columns = sql.SQL(", ").join(sql.Identifier(i.name) for i in resource.items)
+            with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(target, columns)) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        counts[f"{dbname}.{resource.front_db.schema_}.{resource.front_db.table}"] = len(rows)
+    return counts
+
+
+def _create_front_table(conn: psycopg.Connection, resource: Resource, keyed: bool) -> None:
+    schema, table = resource.front_db.schema_, resource.front_db.table
+    columns = [
+        sql.SQL("{} {}{}").format(
+            sql.Identifier(i.name),
+            sql.SQL(CatalogType.parse(i.type).postgres()),
+            sql.SQL("" if i.nullable else " NOT NULL"),
+        )
+        for i in resource.items
+    ]
+    if keyed:
+        columns.append(sql.SQL("PRIMARY KEY ({})").format(sql.SQL(", ").join(map(sql.Identifier, resource.primary_key))))
+    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(schema, table)))
+    conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(schema, table), sql.SQL(", ").join(columns)))
+
+
+def _airflow_setup(server: str) -> None:
+    log = _log_dir() / "airflow-db-migrate.log"
+    with log.open("w") as out:
+        done = subprocess.run(["airflow", "db", "migrate"], stdout=out, stderr=subprocess.STDOUT)
+    if done.returncode != 0:
+        raise GovshareError(f"`airflow db migrate` failed", f"see {log}")
+    from airflow.models.connection import Connection
+    from airflow.utils.session import create_session
+
+    parsed = make_url(server)
+    with create_session() as s:
+        for conn_id, dbname in {**FRONT_DBS, **SUBSCRIBER_DBS}.items():
+            s.query(Connection).filter(Connection.conn_id == conn_id).delete()
+            s.add(Connection(conn_id=conn_id, conn_type="postgres", host=parsed.host, port=parsed.port or 5432,
+                             login=parsed.username, password=parsed.password, schema=dbname,
+                             description="govshare demo"))
+    console.print(f"    connections: {', '.join(sorted({**FRONT_DBS, **SUBSCRIBER_DBS}))}")
+
+
+def _agreement(spec: DemoAgreement) -> str:
+    with session() as s:
+        existing = s.scalars(
+            select(m.Agreement).where(
+                m.Agreement.subscriber_code == spec.subscriber,
+                m.Agreement.resource_code == spec.resource,
+                m.Agreement.target_table == spec.target_table,
+            )
+        ).first()
+        if existing is None:
+            existing = agreements.create(
+                s,
+                agreements.AgreementRequest(
+                    subscriber=spec.subscriber, resource=spec.resource, items=list(spec.items),
+                    purpose=spec.purpose, legal_basis=spec.legal_basis, schedule="@daily",
+                    target_conn_id=spec.target_conn, target_table=spec.target_table, start_date=START,
+                ),
+                created_by="demo",
+            )
+        agreements.activate(s, existing.code)
+        code = existing.code
+    console.print(f"    {code}  {spec.resource:<26} → {spec.subscriber:<7} active  ({len(spec.items)} items)")
+    return code
+
+
+def _show_refusal() -> None:
+    """Deny by default: a not_shared resource cannot be had by simply asking for it."""
+    try:
+        with session() as s:
+            agreements.create(
+                s,
+                agreements.AgreementRequest(
+                    subscriber="hb_mzt", resource="rst_medical_records", items=["case_id", "diagnosis"],
+                    purpose="核对", legal_basis="无", target_conn_id="sub_hb_mzt", target_table="diagnosis",
+                ),
+                created_by="demo",
+            )
+    except RequestRefused as exc:
+        console.print(f"    refused: hb_mzt → rst_medical_records: {exc.message}", highlight=False)
+
+
+def _run_dag(code: str, number: int, total: int) -> m.Delivery | None:
+    with session() as s:
+        before = max((d.id for d in deliveries.recent(s, code, 1)), default=0)
+    log = _log_dir() / f"{code}.log"
+    started = time.monotonic()
+    with log.open("w") as out, console.status(f"  [{number}/{total}] {code}: starting Airflow") as status:
+        process = subprocess.Popen(["airflow", "dags", "test", code], stdout=out, stderr=subprocess.STDOUT)
+        while process.poll() is None:
+            time.sleep(0.5)
+            delivery = _latest(code, before)
+            if delivery is not None:
+                status.update(f"  [{number}/{total}] {code}: {_progress(delivery)}")
+    delivery = _latest(code, before)
+    outcome = delivery.status if delivery else "not run"
+    colour = {"succeeded": "green", "failed": "yellow"}.get(outcome, "red")
+    console.print(
+        f"    [{number}/{total}] {code}: [{colour}]{outcome}[/] in {time.monotonic() - started:.0f}s  (log: {log})"
+    )
+    return delivery
+
+
+def _latest(code: str, after: int) -> m.Delivery | None:
+    with session() as s:
+        found = deliveries.recent(s, code, 1)
+    return found[0] if found and found[0].id > after else None
+
+
+def _progress(delivery: m.Delivery) -> str:
+    if delivery.status == "running":
+        return "preflight"
+    if delivery.status == "staged":
+        return f"staged {delivery.rows:,} rows, checking"
+    if delivery.status == "checked":
+        return "checked, publishing"
+    return delivery.status
+
+
+def _summary(codes: list[str], outcomes: list[m.Delivery | None]) -> None:
+    with session() as s:
+        cards = {c.code: c for c in agreements.cards(s, status=None)}
+    table = Table("agreement", "resource", "provider → subscriber", "rows delivered", "checks passed",
+                  "failed", "warned", "status", "duration")
+    for code, delivery in zip(codes, outcomes, strict=True):
+        card = cards[code]
+        if delivery is None:
+            table.add_row(code, card.resource_name, f"{card.provider_code} → {card.subscriber_code}",
+                          "", "", "", "", "[red]not run[/]", "")
+            continue
+        delivered = delivery.rows if delivery.status == "succeeded" else 0
+        colour = "green" if delivery.status == "succeeded" else "yellow"
+        table.add_row(
+            code, card.resource_name, f"{card.provider_code} → {card.subscriber_code}",
+            f"{delivered:,}", str(delivery.checks_passed or 0), str(delivery.checks_failed or 0),
+            str(delivery.checks_warned or 0), f"[{colour}]{delivery.status}[/]",
+            f"{delivery.duration_seconds:.1f}s" if delivery.duration_seconds else "",
+        )
+    console.print(table)
+    for code, delivery in zip(codes, outcomes, strict=True):
+        if delivery is not None and delivery.status == "failed":
+            console.print(f"  {code} failed on purpose — {delivery.error}", highlight=False)
+
+
+def _subscriber_tables(server: str) -> None:
+    console.print("\nSubscriber databases now hold:")
+    for conn_id, dbname in SUBSCRIBER_DBS.items():
+        with psycopg.connect(_url(server, dbname)) as conn:
+            rows = conn.execute(
+                """SELECT n.nspname || '.' || c.relname, c.reltuples::bigint
+                   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'govshare_staging')
+                   ORDER BY 1"""
+            ).fetchall()
+        listed = ", ".join(f"{name} (~{count:,} rows)" for name, count in rows) or "nothing yet"
+        console.print(f"    {dbname} ({conn_id}): {listed}")

@@ -1,0 +1,217 @@
+"""The PostgreSQL server for `make demo`, `make test` and `make airflow` on a developer machine.
+
+Which server is used, in order:
+
+1. ``GOVSHARE_PG_URL`` if set (an admin URL of a server where govshare may create databases,
+   e.g. ``postgresql://postgres:secret@db.local:5432/postgres``);
+2. a server already answering on 127.0.0.1:5432 with the current user and no password;
+3. otherwise a real PostgreSQL of the project's own, from the ``pgserver`` wheel, with its
+   data in ``.govshare/pgdata`` and listening on 127.0.0.1 port ``GOVSHARE_PG_PORT``
+   (default 54329). ``run`` stops it again when its command ends, if it started it.
+
+``python -m govshare.devserver run -- CMD...`` runs CMD with the environment govshare and
+Airflow need (registry URL, Airflow home and metadata DB, dags and plugins folders) and
+prints where the server came from. Production deployments set these variables themselves
+(see docker-compose.yml) and never use this module.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import subprocess
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE = ROOT / ".govshare"
+PGDATA = STATE / "pgdata"
+REGISTRY_DB = "govshare_registry"
+AIRFLOW_DB = "govshare_airflow"
+SERVICE_USER = "govshare-pg"  # initdb refuses to run as root; the server gets a user of its own
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str  # admin URL, database "postgres"
+    origin: str  # "configured", "local" or "project"
+    started_here: bool = False
+
+    def database_url(self, dbname: str, driver: str = "") -> str:
+        url = make_url(self.url).set(database=dbname)
+        if driver:
+            url = url.set(drivername=f"postgresql+{driver}")
+        return url.render_as_string(hide_password=False)
+
+
+def _answers(url: str) -> str | None:
+    """None if the server accepts the URL, else why not."""
+    try:
+        with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(False), connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _port() -> int:
+    return int(os.environ.get("GOVSHARE_PG_PORT", "54329"))
+
+
+def _pgserver():
+    """The pgserver wheel's modules (its real PostgreSQL binaries and permission helpers)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs complains about XDG_RUNTIME_DIR on import
+        import pgserver._commands
+        import pgserver.utils
+    return pgserver
+
+
+def _pg_bin(name: str) -> str:
+    return str(_pgserver()._commands.POSTGRES_BIN_PATH / name)
+
+
+def _as_service_user() -> dict:
+    """subprocess arguments running the server as an unprivileged user when we are root."""
+    if os.geteuid() != 0:
+        return {}
+    utils, binaries = _pgserver().utils, _pgserver()._commands.POSTGRES_BIN_PATH
+    utils.ensure_user_exists(SERVICE_USER)
+    PGDATA.mkdir(parents=True, exist_ok=True)
+    utils.ensure_prefix_permissions(PGDATA)
+    utils.ensure_prefix_permissions(binaries)
+    utils.ensure_folder_permissions(binaries, 0o555)
+    utils.ensure_folder_permissions(binaries.parent / "lib", 0o444)
+    shutil.chown(PGDATA, SERVICE_USER)
+    return {"user": SERVICE_USER}
+
+
+def project_server_running() -> bool:
+    return _answers(f"postgresql://postgres@127.0.0.1:{_port()}/postgres") is None
+
+
+def start_project_server() -> Server:
+    url = f"postgresql://postgres@127.0.0.1:{_port()}/postgres"
+    if project_server_running():
+        return Server(url, "project")
+    run_as = _as_service_user()
+    if not (PGDATA / "PG_VERSION").exists():
+        print(f"govshare: creating a PostgreSQL cluster in {PGDATA}", file=sys.stderr)
+        PGDATA.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [_pg_bin("initdb"), "-D", str(PGDATA), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+             "--locale=C.UTF-8"],
+            check=True, stdout=subprocess.DEVNULL, **run_as,
+        )
+    log = STATE / "pgdata.log"
+    if run_as:
+        log.touch()
+        shutil.chown(log, SERVICE_USER)
+    subprocess.run(
+        [_pg_bin("pg_ctl"), "-D", str(PGDATA), "-l", str(log), "-w", "-t", "60", "start",
+         "-o", f"-h 127.0.0.1 -p {_port()} -k {PGDATA}"],
+        check=True, stdout=subprocess.DEVNULL, **run_as,
+    )
+    for _ in range(50):
+        if project_server_running():
+            break
+        time.sleep(0.2)
+    print(f"govshare: started the project's PostgreSQL on 127.0.0.1:{_port()} (log: {log})", file=sys.stderr)
+    return Server(url, "project", started_here=True)
+
+
+def stop_project_server() -> None:
+    if not (PGDATA / "postmaster.pid").exists():
+        return
+    subprocess.run(
+        [_pg_bin("pg_ctl"), "-D", str(PGDATA), "-m", "fast", "-w", "stop"],
+        check=False, stdout=subprocess.DEVNULL, **_as_service_user(),
+    )
+    print("govshare: stopped the project's PostgreSQL", file=sys.stderr)
+
+
+def find_or_start() -> Server:
+    configured = os.environ.get("GOVSHARE_PG_URL", "").strip()
+    if configured:
+        why = _answers(configured)
+        if why:
+            raise SystemExit(f"govshare: GOVSHARE_PG_URL is set but its server does not answer: {why}")
+        return Server(configured, "configured")
+    local = f"postgresql://{getpass.getuser()}@127.0.0.1:5432/postgres"
+    if _answers(local) is None:
+        return Server(local, "local")
+    return start_project_server()
+
+
+def ensure_database(server: Server, dbname: str) -> bool:
+    """Create ``dbname`` if missing; True if it was created."""
+    with psycopg.connect(server.database_url("postgres", ""), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone():
+            return False
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        return True
+
+
+def environment(server: Server) -> dict[str, str]:
+    """Variables for govshare and Airflow on this server (existing ones are kept)."""
+    airflow_home = STATE / "airflow"
+    airflow_home.mkdir(parents=True, exist_ok=True)
+    wanted = {
+        "GOVSHARE_PG_URL": server.url,
+        "GOVSHARE_REGISTRY_URL": server.database_url(REGISTRY_DB, "psycopg"),
+        "GOVSHARE_HOME": str(ROOT),
+        "AIRFLOW_HOME": str(airflow_home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": server.database_url(AIRFLOW_DB, "psycopg"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "15",
+    }
+    return {**wanted, **{k: v for k, v in os.environ.items() if k in wanted and k != "GOVSHARE_PG_URL"}}
+
+
+def run(command: list[str]) -> int:
+    server = find_or_start()
+    where = {"configured": "GOVSHARE_PG_URL", "local": "the local server on 127.0.0.1:5432",
+             "project": f"the project's own server ({PGDATA})"}[server.origin]
+    print(f"govshare: using PostgreSQL from {where}", file=sys.stderr)
+    try:
+        ensure_database(server, REGISTRY_DB)
+        ensure_database(server, AIRFLOW_DB)
+        env = {**os.environ, **environment(server)}
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        try:
+            return subprocess.run(command, env=env).returncode
+        except KeyboardInterrupt:
+            return 130
+    finally:
+        if server.started_here:
+            stop_project_server()
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["run"] and "--" in argv:
+        return run(argv[argv.index("--") + 1 :])
+    if argv[:1] == ["stop"]:
+        stop_project_server()
+        return 0
+    if argv[:1] == ["start"]:
+        server = start_project_server()
+        print(server.url)
+        return 0
+    print("usage: python -m govshare.devserver run -- COMMAND... | start | stop", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,112 @@
+"""One exception per kind of failure, each carrying what an operator needs to act on it.
+
+Messages never contain credentials or row values: they end up in task logs, delivery records
+and emails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from govshare.catalog.problems import Problem
+
+
+class GovshareError(Exception):
+    """Base class. ``str()`` is the full message an operator sees; ``hint`` says what to do."""
+
+    def __init__(self, message: str, hint: str = ""):
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{message} — {hint}" if hint else message)
+
+
+class ConfigurationError(GovshareError):
+    """The environment is missing something govshare needs (a URL, a connection, a folder)."""
+
+
+class NotFound(GovshareError):
+    """An agency, resource or agreement named by the caller does not exist."""
+
+
+class CatalogInvalid(GovshareError):
+    """The catalogue has problems; nothing was applied."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        super().__init__(
+            f"the catalogue has {len(self.problems)} problem(s); nothing was applied",
+            "run `govshare catalog validate` to see each one with its file and fix",
+        )
+
+
+class RequestRefused(GovshareError):
+    """A sharing request or agreement action is not allowed; the registry is unchanged."""
+
+
+class DatabaseUnreachable(GovshareError):
+    """The provider's front DB or the subscriber's DB cannot be reached. Airflow retries these."""
+
+    def __init__(self, side: str, conn_id: str, reason: str):
+        self.side = side
+        self.conn_id = conn_id
+        super().__init__(
+            f"cannot reach the {side} database (connection '{conn_id}'): {reason}",
+            "check that the database is up and that the Airflow connection is right",
+        )
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One difference between the catalogue and the provider's actual table."""
+
+    column: str
+    change: str  # "table_missing", "missing", "added", "retyped", "renamed"
+    catalogued: str = ""
+    actual: str = ""
+
+    def __str__(self) -> str:
+        if self.change == "table_missing":
+            return f"table {self.column} does not exist"
+        if self.change == "missing":
+            return f"column {self.column} ({self.catalogued}) is in the catalogue but not in the table"
+        if self.change == "added":
+            return f"column {self.column} ({self.actual}) is in the table but not in the catalogue"
+        if self.change == "renamed":
+            return f"column {self.column} looks renamed to {self.actual}"
+        return f"column {self.column} is {self.actual} in the table but {self.catalogued} in the catalogue"
+
+
+class SchemaDrift(GovshareError):
+    """The provider's front-DB table no longer matches the catalogue; nothing was loaded."""
+
+    def __init__(self, table: str, drifts: Sequence[Drift]):
+        self.table = table
+        self.drifts = list(drifts)
+        listed = "; ".join(str(d) for d in self.drifts)
+        super().__init__(
+            f"the provider's table {table} no longer matches the catalogue: {listed}",
+            "either the provider restores the table, or the catalogue is updated and re-filed "
+            "(`govshare catalog apply`)",
+        )
+
+
+class ChecksFailed(GovshareError):
+    """Blocking quality checks failed on the staged data; the target was not touched."""
+
+    def __init__(self, failed: Sequence[str], rows: int):
+        self.failed = list(failed)
+        self.rows = rows
+        super().__init__(
+            f"{len(self.failed)} blocking check(s) failed on {rows:,} staged rows: " + "; ".join(self.failed),
+            "the subscriber's table was left as it was; the provider should correct the data in its front DB",
+        )
+
+
+class AgreementNotActive(GovshareError):
+    """A run started for an agreement that is not active (any more); nothing is delivered."""
+
+
+class AgreementBroken(GovshareError):
+    """An active agreement names items or a resource the current catalogue no longer has."""

@@ -1,0 +1,43 @@
+"""Where a database is and how to log in, without ever showing the password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from psycopg.conninfo import make_conninfo
+from sqlalchemy.engine import URL, make_url
+
+
+@dataclass(frozen=True)
+class DatabaseAddress:
+    host: str
+    port: int
+    dbname: str
+    user: str
+    password: str | None = field(default=None, repr=False)
+    dialect: str = "postgresql"
+
+    def conninfo(self, **options) -> str:
+        """libpq connection string for psycopg; ``options`` add e.g. ``connect_timeout``."""
+        return make_conninfo(
+            host=self.host, port=self.port, dbname=self.dbname, user=self.user, password=self.password, **options
+        )
+
+    def sqlalchemy_url(self) -> URL:
+        # A URL object, not a string: its str() hides the password.
+        return URL.create("postgresql+psycopg", self.user, self.password, self.host, self.port, self.dbname)
+
+    def __str__(self) -> str:
+        return f"{self.dialect}://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+    @classmethod
+    def from_url(cls, url: str) -> DatabaseAddress:
+        """From a ``postgresql://user:pw@host:port/db`` URL (tests and the CLI use these)."""
+        parsed = make_url(url)
+        return cls(
+            host=parsed.host or "localhost",
+            port=parsed.port or 5432,
+            dbname=parsed.database or "",
+            user=parsed.username or "",
+            password=parsed.password,
+        )

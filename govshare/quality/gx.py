@@ -1,0 +1,118 @@
+"""Great Expectations, wrapped: the only module that imports it.
+
+Checks run inside the subscriber's database: GX compiles each expectation to SQL against the
+staging table, so no rows are loaded into Python. Results keep counts only; GX's samples of
+unexpected values are switched off because they would carry personal data into logs and the
+registry.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import asdict, dataclass
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no phoning home from a government network
+logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO lines drown the task log
+
+import great_expectations as gx  # noqa: E402
+import great_expectations.expectations as gxe  # noqa: E402
+from great_expectations.data_context.types.base import (  # noqa: E402
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+from pydantic import ValidationError  # noqa: E402
+
+from govshare.exchange.address import DatabaseAddress  # noqa: E402
+from govshare.quality.rules import Rule  # noqa: E402
+
+EXPECT_HINT = (
+    "use a Great Expectations 1.x expectation name without 'expect_' (e.g. column_values_to_be_between) "
+    "with its arguments; see https://greatexpectations.io/expectations"
+)
+_RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0, "include_unexpected_rows": False}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    rule: str
+    expectation: str
+    columns: list[str]
+    severity: str
+    dimension: str
+    description: str
+    origin: str
+    success: bool
+    element_count: int | None
+    unexpected_count: int | None
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def expectation_class(expectation: str) -> type[gxe.Expectation] | None:
+    name = "".join(part.capitalize() for part in expectation.split("_"))
+    found = getattr(gxe, name, None)
+    return found if isinstance(found, type) and issubclass(found, gxe.Expectation) else None
+
+
+def check_expectation(expectation: str, kwargs: dict) -> str | None:
+    """None if GX accepts the expectation with these arguments, else what is wrong."""
+    cls = expectation_class(expectation)
+    if cls is None:
+        return f"unknown expectation '{expectation.removeprefix('expect_')}'"
+    try:
+        cls(**kwargs)
+    except ValidationError as exc:
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()
+        )
+    except (TypeError, ValueError) as exc:
+        return str(exc)
+    return None
+
+
+def run(rules: list[Rule], address: DatabaseAddress, schema: str, table: str) -> list[CheckResult]:
+    context = gx.get_context(
+        mode="ephemeral",
+        project_config=DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False),
+        ),
+    )
+    url = address.sqlalchemy_url().render_as_string(hide_password=False)
+    source = context.data_sources.add_postgres("subscriber", connection_string=url)
+    asset = source.add_table_asset("staged", table_name=table, schema_name=schema)
+    batch = asset.add_batch_definition_whole_table("all").get_batch()
+    suite = gx.ExpectationSuite(name="delivery")
+    for rule in rules:
+        suite.add_expectation(expectation_class(rule.expectation)(**rule.kwargs, meta={"rule": rule.name}))
+    outcome = batch.validate(suite, result_format=_RESULT_FORMAT)
+    by_name = {r.name: r for r in rules}
+    results = []
+    for item in outcome.results:
+        rule = by_name[item.expectation_config.meta["rule"]]
+        raised = item.exception_info.get("raised_exception") if item.exception_info else False
+        results.append(
+            CheckResult(
+                rule=rule.name,
+                expectation=rule.expectation,
+                columns=rule.columns,
+                severity=rule.severity,
+                dimension=rule.dimension,
+                description=rule.description,
+                origin=rule.origin,
+                success=bool(item.success),
+                element_count=item.result.get("element_count"),
+                unexpected_count=item.result.get("unexpected_count"),
+                # GX's own message can quote values; keep only its first line, minus anything quoted.
+                error=re.sub(r"'[^']*'", "'…'", item.exception_info["exception_message"].splitlines()[0])
+                if raised
+                else None,
+            )
+        )
+    return results

@@ -1,0 +1,218 @@
+"""Quality rules: the ones every delivery owes its catalogue, and the ones in include/quality.
+
+A suite file names its resource and lists rules; each rule is one Great Expectations 1.x
+expectation written without its ``expect_`` prefix, plus govshare's own fields:
+
+.. code-block:: yaml
+
+    resource: rst_social_insurance
+    rules:
+      - name: monthly_base_in_range        # unique within the file
+        expect: column_values_to_be_between
+        column: monthly_base
+        min_value: 0
+        max_value: 100000
+        severity: block                     # block (default): publish stops; warn: publish, report
+        dimension: accuracy                 # completeness | accuracy | consistency | timeliness | uniqueness
+        description: 月缴费基数应在合理范围内
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from govshare.catalog.loader import Document, load, yaml_files
+from govshare.catalog.model import Catalog
+from govshare.catalog.problems import Problem
+from govshare.exchange.plan import DeliveryPlan
+
+Severity = Literal["block", "warn"]
+DIMENSIONS = ("completeness", "accuracy", "consistency", "timeliness", "uniqueness")
+SEVERITIES = ("block", "warn")
+_OWN_FIELDS = {"name", "expect", "severity", "dimension", "description"}
+_COLUMN_ARGS = ("column", "column_A", "column_B", "column_list")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    expectation: str  # snake_case GX expectation type, e.g. "expect_column_values_to_not_be_null"
+    kwargs: dict[str, Any] = field(hash=False)
+    severity: Severity = "block"
+    dimension: str = "accuracy"
+    description: str = ""
+    origin: str = "catalogue"
+
+    @property
+    def columns(self) -> list[str]:
+        found: list[str] = []
+        for arg in _COLUMN_ARGS:
+            value = self.kwargs.get(arg)
+            found += value if isinstance(value, list) else ([value] if value else [])
+        return found
+
+
+def derived(plan: DeliveryPlan) -> list[Rule]:
+    """Rules the catalogue implies for every delivery: the key is unique and complete, and
+    non-nullable items are filled."""
+    rules = [
+        Rule(f"key_not_null:{k}", "expect_column_values_to_not_be_null", {"column": k}, dimension="completeness")
+        for k in plan.key
+    ]
+    if len(plan.key) == 1:
+        rules.append(
+            Rule(
+                f"key_unique:{plan.key[0]}",
+                "expect_column_values_to_be_unique",
+                {"column": plan.key[0]},
+                dimension="uniqueness",
+            )
+        )
+    else:
+        rules.append(
+            Rule(
+                f"key_unique:{'+'.join(plan.key)}",
+                "expect_compound_columns_to_be_unique",
+                {"column_list": list(plan.key)},
+                dimension="uniqueness",
+            )
+        )
+    rules += [
+        Rule(f"not_null:{c.name}", "expect_column_values_to_not_be_null", {"column": c.name}, dimension="completeness")
+        for c in plan.columns
+        if not c.nullable and c.name not in plan.key
+    ]
+    return rules
+
+
+def suite_file(quality_dir: Path, resource_code: str) -> Path:
+    return quality_dir / f"{resource_code}.yaml"
+
+
+def for_plan(plan: DeliveryPlan, quality_dir: Path) -> tuple[list[Rule], list[Rule]]:
+    """(rules to run, suite rules skipped because a column they need is not delivered)."""
+    path = suite_file(quality_dir, plan.resource_code)
+    suite: list[Rule] = []
+    if path.exists():
+        document, problems = load(path)
+        if document is not None:
+            suite, problems = _rules(document, problems)
+        if problems:
+            # `govshare catalog validate` catches these before they reach a run.
+            raise ValueError("; ".join(str(p) for p in problems))
+    delivered = {c.name for c in plan.columns}
+    applicable = [r for r in suite if set(r.columns) <= delivered]
+    skipped = [r for r in suite if not set(r.columns) <= delivered]
+    return derived(plan) + applicable, skipped
+
+
+def validate_suites(quality_dir: Path, catalog: Catalog | None) -> list[Problem]:
+    """Every problem in the suite files, for ``govshare catalog validate``."""
+    problems: list[Problem] = []
+    for path in yaml_files(quality_dir) if quality_dir.is_dir() else []:
+        document, load_problems = load(path)
+        problems += load_problems
+        if document is None:
+            continue
+        rules, rule_problems = _rules(document, [])
+        problems += rule_problems
+        problems += _against_catalog(document, rules, catalog)
+    return problems
+
+
+def _rules(document: Document, problems: list[Problem]) -> tuple[list[Rule], list[Problem]]:
+    from govshare.quality import gx  # Great Expectations is heavy; import it only to check rules
+
+    problems = list(problems)
+    data = document.data
+    if not isinstance(data, dict) or set(data) - {"resource", "rules"}:
+        return [], problems + [
+            document.problem((), "a suite file has exactly `resource:` and `rules:`", "see include/quality/README.md")
+        ]
+    if document.path.stem != data.get("resource"):
+        problems.append(
+            document.problem(
+                ("resource",),
+                f"the file is named {document.path.name} but its resource is {data.get('resource')!r}",
+                f"name the file after its resource: {data.get('resource')}.yaml",
+            )
+        )
+    entries = data.get("rules")
+    if not isinstance(entries, list) or not entries:
+        return [], problems + [document.problem(("rules",), "`rules` must be a non-empty list", "add rules")]
+    rules: list[Rule] = []
+    names: set[str] = set()
+    for index, entry in enumerate(entries):
+        loc = ("rules", index)
+        if not isinstance(entry, dict):
+            problems.append(document.problem(loc, "a rule must be a mapping", "write `- name: ...` with its fields"))
+            continue
+        name = entry.get("name")
+        if not isinstance(name, str) or not re.match(r"^[a-z][a-z0-9_]*$", name):
+            problems.append(
+                document.problem(loc + ("name",), f"rule name {name!r} is missing or not snake_case", "name it")
+            )
+            continue
+        if name in names:
+            problems.append(document.problem(loc + ("name",), f"rule '{name}' appears twice", "rename one"))
+        names.add(name)
+        severity = entry.get("severity", "block")
+        dimension = entry.get("dimension", "accuracy")
+        if severity not in SEVERITIES:
+            problems.append(
+                document.problem(loc + ("severity",), f"rule '{name}': unknown severity {severity!r}", "use block or warn")
+            )
+        if dimension not in DIMENSIONS:
+            problems.append(
+                document.problem(
+                    loc + ("dimension",),
+                    f"rule '{name}': unknown dimension {dimension!r}",
+                    f"use one of {', '.join(DIMENSIONS)}",
+                )
+            )
+        kwargs = {k: v for k, v in entry.items() if k not in _OWN_FIELDS}
+        expectation = f"expect_{entry.get('expect', '')}"
+        error = gx.check_expectation(expectation, kwargs)
+        if error:
+            problems.append(document.problem(loc + ("expect",), f"rule '{name}': {error}", gx.EXPECT_HINT))
+            continue
+        rules.append(
+            Rule(
+                name,
+                expectation,
+                kwargs,
+                severity=severity,
+                dimension=dimension,
+                description=str(entry.get("description", "")),
+                origin=str(document.path.name),
+            )
+        )
+    return rules, problems
+
+
+def _against_catalog(document: Document, rules: list[Rule], catalog: Catalog | None) -> list[Problem]:
+    if catalog is None:
+        return []
+    code = document.data.get("resource") if isinstance(document.data, dict) else None
+    resource = catalog.resources.get(code)
+    if resource is None:
+        return [
+            document.problem(
+                ("resource",), f"unknown resource {code!r}", "use the code of a catalogued resource"
+            )
+        ]
+    problems = []
+    for index, rule in enumerate(rules):
+        for column in rule.columns:
+            if resource.item(column) is None:
+                problems.append(
+                    document.problem(
+                        ("rules", index),
+                        f"rule '{rule.name}' checks column '{column}', which resource '{code}' does not have",
+                        f"use one of its items: {', '.join(i.name for i in resource.items)}",
+                    )
+                )
+    return problems

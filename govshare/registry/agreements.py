@@ -1,0 +1,318 @@
+"""Sharing agreements: creating, activating and deactivating them, and turning one into a plan.
+
+An agreement is the only grant (article 14): it names the subscriber, the resource, the items,
+the duty they serve (purpose and legal basis, article 15) and where the data goes. Every
+request is checked against the current catalogue; a refused request leaves the registry as
+it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from govshare.catalog.model import CONN_ID, NAME_RULE, SAFE_NAME
+from govshare.catalog.types import CatalogType
+from govshare.errors import AgreementBroken, AgreementNotActive, NotFound, RequestRefused
+from govshare.exchange.plan import Column, DeliveryPlan
+from govshare.registry import models as m
+from govshare.registry.catalog_store import current_version
+
+DELIVERY_MODES = ("snapshot",)
+SCHEDULE_PRESETS = ("@hourly", "@daily", "@weekly", "@monthly", "@yearly")
+SUBSCRIBER_KINDS = ("department",)
+
+
+class AgreementRequest(BaseModel):
+    """What a subscriber asks for. Field meanings as on ``models.Agreement``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subscriber: str
+    resource: str
+    items: list[str] = Field(min_length=1)
+    purpose: str
+    legal_basis: str
+    schedule: str = "@daily"
+    target_conn_id: str
+    target_schema: str = "public"
+    target_table: str
+    delivery_mode: str = "snapshot"
+    start_date: date | None = None
+
+
+def create(session: Session, request: AgreementRequest, created_by: str) -> m.Agreement:
+    """Record a new agreement in status ``draft``, or refuse with the reason."""
+    resource = _check_request(session, request)
+    number = session.execute(select(m.agreement_number.next_value())).scalar_one()
+    agreement = m.Agreement(
+        code=f"AGR-{number:04d}",
+        subscriber_code=request.subscriber,
+        resource_code=resource.code,
+        items=[i.name for i in resource.items if i.name in request.items],  # catalogue order
+        purpose=request.purpose.strip(),
+        legal_basis=request.legal_basis.strip(),
+        schedule=request.schedule,
+        start_date=request.start_date or session.scalar(select(text("current_date"))),
+        delivery_mode=request.delivery_mode,
+        target_conn_id=request.target_conn_id,
+        target_schema=request.target_schema,
+        target_table=request.target_table,
+        status="draft",
+        catalog_version=current_version(session) or 0,
+        created_by=created_by,
+    )
+    session.add(agreement)
+    session.flush()
+    return agreement
+
+
+def activate(session: Session, code: str) -> m.Agreement:
+    """Make an agreement active, so its DAG appears; it must still fit the current catalogue."""
+    agreement = get(session, code, for_update=True)
+    if agreement.status == "active":
+        return agreement
+    _check_request(session, _as_request(agreement), exclude=agreement.code)
+    agreement.status = "active"
+    agreement.activated_at = session.scalar(select(text("now()")))
+    return agreement
+
+
+def deactivate(session: Session, code: str) -> m.Agreement:
+    """Stop an agreement's deliveries: its DAG disappears at the next parse."""
+    agreement = get(session, code, for_update=True)
+    agreement.status = "inactive"
+    return agreement
+
+
+def get(session: Session, code: str, for_update: bool = False) -> m.Agreement:
+    query = select(m.Agreement).where(m.Agreement.code == code)
+    agreement = session.scalars(query.with_for_update() if for_update else query).first()
+    if agreement is None:
+        raise NotFound(f"no agreement '{code}'", "list agreements with `govshare agreement list`")
+    return agreement
+
+
+def listing(session: Session, status: str | None = None) -> list[m.Agreement]:
+    query = select(m.Agreement).order_by(m.Agreement.code)
+    if status:
+        query = query.where(m.Agreement.status == status)
+    return list(session.scalars(query))
+
+
+def plan_for(session: Session, code: str) -> DeliveryPlan:
+    """The delivery an active agreement authorises, checked against the current catalogue."""
+    agreement = get(session, code)
+    if agreement.status != "active":
+        raise AgreementNotActive(
+            f"agreement {code} is {agreement.status}, not active: nothing is delivered",
+            "activate it with `govshare agreement activate` if deliveries should resume",
+        )
+    resource = session.get(m.Resource, agreement.resource_code)
+    if resource is None:
+        raise AgreementBroken(
+            f"agreement {code} names resource '{agreement.resource_code}', which the catalogue no longer has",
+            "the provider re-files the resource, or the agreement is renegotiated",
+        )
+    missing = [name for name in agreement.items if resource.item(name) is None]
+    if missing:
+        raise AgreementBroken(
+            f"agreement {code} names items the catalogue no longer has in {resource.code}: {', '.join(missing)}",
+            "the provider re-files the items, or the agreement is renegotiated",
+        )
+    if resource.share_type == "not_shared":
+        raise AgreementBroken(
+            f"resource {resource.code} is now not_shared; agreement {code} cannot deliver it",
+            "the agreement must be reviewed under the new share type",
+        )
+    return DeliveryPlan(
+        agreement_code=agreement.code,
+        resource_code=resource.code,
+        provider_code=resource.provider_code,
+        subscriber_code=agreement.subscriber_code,
+        source_conn_id=resource.conn_id,
+        source_schema=resource.schema_name,
+        source_table=resource.table_name,
+        columns=tuple(_column(i) for i in resource.items if i.name in agreement.items),
+        catalogued=tuple(_column(i) for i in resource.items),
+        key=tuple(resource.primary_key),
+        target_conn_id=agreement.target_conn_id,
+        target_schema=agreement.target_schema,
+        target_table=agreement.target_table,
+        mode=agreement.delivery_mode,
+    )
+
+
+def _column(item: m.ResourceItem) -> Column:
+    return Column(item.name, CatalogType.parse(item.type), item.nullable, item.personal)
+
+
+def _as_request(agreement: m.Agreement) -> AgreementRequest:
+    return AgreementRequest(
+        subscriber=agreement.subscriber_code,
+        resource=agreement.resource_code,
+        items=list(agreement.items),
+        purpose=agreement.purpose,
+        legal_basis=agreement.legal_basis,
+        schedule=agreement.schedule,
+        target_conn_id=agreement.target_conn_id,
+        target_schema=agreement.target_schema,
+        target_table=agreement.target_table,
+        delivery_mode=agreement.delivery_mode,
+        start_date=agreement.start_date,
+    )
+
+
+def _check_request(session: Session, request: AgreementRequest, exclude: str | None = None) -> m.Resource:
+    """The requested resource, or RequestRefused naming the first thing that is not allowed."""
+    subscriber = session.get(m.Agency, request.subscriber)
+    if subscriber is None:
+        known = ", ".join(session.scalars(select(m.Agency.code).order_by(m.Agency.code)))
+        raise RequestRefused(f"unknown agency '{request.subscriber}'", f"use a catalogued agency code ({known})")
+    if subscriber.kind not in SUBSCRIBER_KINDS:
+        raise RequestRefused(
+            f"agency '{subscriber.code}' is a {subscriber.kind} and cannot subscribe to data",
+            "only departments (政务部门) request resources for their duties",
+        )
+    resource = session.get(m.Resource, request.resource)
+    if resource is None:
+        raise RequestRefused(
+            f"unknown resource '{request.resource}'", "list resources with `govshare catalog resources`"
+        )
+    if resource.provider_code == subscriber.code:
+        raise RequestRefused(
+            f"'{subscriber.code}' provides '{resource.code}' itself", "an agency needs no agreement for its own data"
+        )
+    if resource.share_type == "not_shared":
+        raise RequestRefused(
+            f"resource '{resource.code}' is not_shared ({resource.share_condition})",
+            "not_shared resources are released only by a joint decision of the competent, staffing and "
+            "secrecy departments citing a legal basis (article 13)",
+        )
+    unknown = [name for name in request.items if resource.item(name) is None]
+    if unknown:
+        available = ", ".join(i.name for i in resource.items)
+        raise RequestRefused(
+            f"resource '{resource.code}' has no item(s) {', '.join(unknown)}", f"request only its items: {available}"
+        )
+    if len(set(request.items)) != len(request.items):
+        raise RequestRefused("an item is requested twice", "list each item once")
+    missing_key = [k for k in resource.primary_key if k not in request.items]
+    if missing_key:
+        raise RequestRefused(
+            f"the items must include the resource's primary key ({', '.join(resource.primary_key)})",
+            f"add {', '.join(missing_key)}: deliveries and corrections identify records by it",
+        )
+    if not request.purpose.strip() or not request.legal_basis.strip():
+        raise RequestRefused(
+            "purpose and legal basis are required",
+            "state the duty the data serves and the law or regulation that assigns it (article 15)",
+        )
+    if request.schedule not in SCHEDULE_PRESETS and not (
+        len(request.schedule.split()) == 5 and croniter.is_valid(request.schedule)
+    ):
+        raise RequestRefused(
+            f"schedule {request.schedule!r} is neither a preset nor a cron expression",
+            f"use one of {', '.join(SCHEDULE_PRESETS)} or five cron fields such as '0 2 * * *'",
+        )
+    if request.delivery_mode not in DELIVERY_MODES:
+        raise RequestRefused(
+            f"delivery mode {request.delivery_mode!r} is not available", f"use one of {', '.join(DELIVERY_MODES)}"
+        )
+    if not CONN_ID.match(request.target_conn_id):
+        raise RequestRefused(
+            f"{request.target_conn_id!r} is not a valid Airflow connection id", "use letters, digits, _ . -"
+        )
+    for field, value in (("target_schema", request.target_schema), ("target_table", request.target_table)):
+        if not SAFE_NAME.match(value):
+            raise RequestRefused(
+                f"{field} {value!r} is not a safe SQL name", NAME_RULE
+            )
+    clash = session.scalars(
+        select(m.Agreement.code).where(
+            m.Agreement.target_conn_id == request.target_conn_id,
+            m.Agreement.target_schema == request.target_schema,
+            m.Agreement.target_table == request.target_table,
+            m.Agreement.status.in_(("draft", "active")),
+            m.Agreement.code != (exclude or ""),
+        )
+    ).first()
+    if clash:
+        raise RequestRefused(
+            f"{request.target_schema}.{request.target_table} on '{request.target_conn_id}' already receives "
+            f"agreement {clash}",
+            "choose another target table: two agreements writing one table would overwrite each other",
+        )
+    return resource
+
+
+@dataclass(frozen=True)
+class AgreementCard:
+    """An agreement with the names a person reads: what the DAG docs and the CLI show."""
+
+    code: str
+    status: str
+    subscriber_code: str
+    subscriber_name: str
+    provider_code: str
+    provider_name: str
+    resource_code: str
+    resource_name: str
+    share_type: str
+    share_condition: str
+    items: tuple[tuple[str, str, str], ...]  # (name, title, personal category)
+    purpose: str
+    legal_basis: str
+    schedule: str
+    start_date: date
+    delivery_mode: str
+    target_conn_id: str
+    target: str
+    catalog_version: int
+
+
+def cards(session: Session, status: str | None = "active", code: str | None = None) -> list[AgreementCard]:
+    """Agreements joined with their parties and resource, sorted by code for stable DAGs."""
+    query = select(m.Agreement).order_by(m.Agreement.code)
+    if status:
+        query = query.where(m.Agreement.status == status)
+    if code:
+        query = query.where(m.Agreement.code == code)
+    agencies = {a.code: a.name for a in session.scalars(select(m.Agency))}
+    result = []
+    for agreement in session.scalars(query):
+        resource = session.get(m.Resource, agreement.resource_code)
+        provider = resource.provider_code if resource else "?"
+        items = tuple(
+            (name, item.title, item.personal) if (item := resource.item(name) if resource else None) else (name, "?", "?")
+            for name in agreement.items
+        )
+        result.append(
+            AgreementCard(
+                code=agreement.code,
+                status=agreement.status,
+                subscriber_code=agreement.subscriber_code,
+                subscriber_name=agencies.get(agreement.subscriber_code, "?"),
+                provider_code=provider,
+                provider_name=agencies.get(provider, "?"),
+                resource_code=agreement.resource_code,
+                resource_name=resource.name if resource else "(withdrawn from the catalogue)",
+                share_type=resource.share_type if resource else "?",
+                share_condition=resource.share_condition if resource else "",
+                items=items,
+                purpose=agreement.purpose,
+                legal_basis=agreement.legal_basis,
+                schedule=agreement.schedule,
+                start_date=agreement.start_date,
+                delivery_mode=agreement.delivery_mode,
+                target_conn_id=agreement.target_conn_id,
+                target=f"{agreement.target_schema}.{agreement.target_table}",
+                catalog_version=agreement.catalog_version,
+            )
+        )
+    return result

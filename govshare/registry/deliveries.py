@@ -1,0 +1,85 @@
+"""The registry's record of each delivery, written step by step as the run progresses.
+
+Each task writes what it learned as soon as it knows it, so a run that dies halfway still
+leaves a record saying how far it got and why it stopped. A delivery is identified by its
+agreement and run id; a retried or cleared run updates the same row.
+
+Statuses: running → staged → checked → published → succeeded, or failed from any step.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from govshare.registry import models as m
+
+FINAL = ("succeeded", "failed")
+
+
+def begin(session: Session, agreement_code: str, run_id: str, staging_table: str) -> m.Delivery:
+    """Start (or restart, for a cleared run) the delivery record of one run."""
+    fresh = dict(
+        status="running",
+        started_at=func.now(),
+        finished_at=None,
+        rows=None,
+        bytes=None,
+        duration_seconds=None,
+        checks_passed=None,
+        checks_failed=None,
+        checks_warned=None,
+        check_results=None,
+        error=None,
+        staging_table=staging_table,
+    )
+    statement = (
+        insert(m.Delivery)
+        .values(agreement_code=agreement_code, run_id=run_id, **fresh)
+        .on_conflict_do_update(constraint="uq_delivery_agreement_code", set_=fresh)
+    )
+    session.execute(statement)
+    return find(session, agreement_code, run_id)
+
+
+def find(session: Session, agreement_code: str, run_id: str) -> m.Delivery | None:
+    query = select(m.Delivery).where(m.Delivery.agreement_code == agreement_code, m.Delivery.run_id == run_id)
+    return session.scalars(query.execution_options(populate_existing=True)).first()
+
+
+def update(session: Session, agreement_code: str, run_id: str, **values) -> m.Delivery | None:
+    delivery = find(session, agreement_code, run_id)
+    if delivery is not None:
+        for key, value in values.items():
+            setattr(delivery, key, value)
+    return delivery
+
+
+def finish(session: Session, agreement_code: str, run_id: str) -> m.Delivery | None:
+    """Close the record: succeeded if the data was published, failed otherwise."""
+    delivery = find(session, agreement_code, run_id)
+    if delivery is None:
+        return None
+    if delivery.status not in FINAL:
+        delivery.status = "succeeded" if delivery.status == "published" else "failed"
+        if delivery.status == "failed" and not delivery.error:
+            delivery.error = f"the run stopped after step '{_last_step(delivery)}' without an error message"
+    delivery.finished_at = session.scalar(select(text("now()")))
+    delivery.duration_seconds = (delivery.finished_at - delivery.started_at).total_seconds()
+    return delivery
+
+
+def fail(session: Session, agreement_code: str, run_id: str, step: str, error: str) -> None:
+    update(session, agreement_code, run_id, status="failed", error=f"{step}: {error}")
+
+
+def recent(session: Session, agreement_code: str | None = None, limit: int = 20) -> list[m.Delivery]:
+    query = select(m.Delivery).order_by(m.Delivery.id.desc()).limit(limit)
+    if agreement_code:
+        query = query.where(m.Delivery.agreement_code == agreement_code)
+    return list(session.scalars(query))
+
+
+def _last_step(delivery: m.Delivery) -> str:
+    return {"running": "preflight", "staged": "stage", "checked": "check"}.get(delivery.status, delivery.status)

@@ -1,0 +1,166 @@
+"""The registry's tables (schema ``govshare``): the applied catalogue, agreements, deliveries.
+
+The catalogue tables mirror the YAML of the latest filing; each filing also keeps the whole
+catalogue as JSON so any past version can be shown or compared. Agreements refer to
+resources and items by code, not by foreign key: a catalogue change may withdraw what an
+agreement names, and the agreement must survive to be suspended and explained, not vanish.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Sequence,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+SCHEMA = "govshare"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        schema=SCHEMA,
+        naming_convention={
+            "pk": "pk_%(table_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ix": "ix_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+        },
+    )
+
+
+class CatalogFiling(Base):
+    """One applied version of the catalogue (article 11: catalogue changes are filed)."""
+
+    __tablename__ = "catalog_filing"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checksum: Mapped[str] = mapped_column(String(64))
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    applied_by: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    content: Mapped[dict] = mapped_column(JSONB)
+
+
+class Agency(Base):
+    __tablename__ = "agency"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(Text)
+    region_code: Mapped[str] = mapped_column(String(6))
+    parent_code: Mapped[str | None] = mapped_column(Text)
+    contacts: Mapped[list] = mapped_column(JSONB)
+
+
+class DataElement(Base):
+    __tablename__ = "data_element"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(Text)
+    authority_code: Mapped[str] = mapped_column(Text)
+
+
+class Resource(Base):
+    __tablename__ = "resource"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    provider_code: Mapped[str] = mapped_column(Text)
+    classification: Mapped[str] = mapped_column(Text)
+    share_type: Mapped[str] = mapped_column(Text)
+    share_condition: Mapped[str] = mapped_column(Text)
+    open_type: Mapped[str] = mapped_column(Text)
+    update_cycle: Mapped[str] = mapped_column(Text)
+    conn_id: Mapped[str] = mapped_column(Text)
+    schema_name: Mapped[str] = mapped_column(Text)
+    table_name: Mapped[str] = mapped_column(Text)
+    primary_key: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    description: Mapped[str] = mapped_column(Text)
+    items: Mapped[list[ResourceItem]] = relationship(
+        order_by="ResourceItem.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def item(self, name: str) -> ResourceItem | None:
+        return next((i for i in self.items if i.name == name), None)
+
+
+class ResourceItem(Base):
+    __tablename__ = "resource_item"
+
+    resource_code: Mapped[str] = mapped_column(ForeignKey(Resource.code, ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    element_code: Mapped[str | None] = mapped_column(Text)
+    copy_of: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(Text)
+    nullable: Mapped[bool] = mapped_column(Boolean)
+    personal: Mapped[str] = mapped_column(Text)
+
+
+agreement_number = Sequence("agreement_number_seq", schema=SCHEMA)
+
+
+class Agreement(Base):
+    """A sharing agreement: the only thing that grants a subscriber access to a resource."""
+
+    __tablename__ = "agreement"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    subscriber_code: Mapped[str] = mapped_column(Text)
+    resource_code: Mapped[str] = mapped_column(Text)
+    items: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    purpose: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    schedule: Mapped[str] = mapped_column(Text)
+    start_date: Mapped[date] = mapped_column(Date)
+    delivery_mode: Mapped[str] = mapped_column(Text)
+    target_conn_id: Mapped[str] = mapped_column(Text)
+    target_schema: Mapped[str] = mapped_column(Text)
+    target_table: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    catalog_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Delivery(Base):
+    """One run of an agreement's DAG: what moved, what the checks said, how it ended."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("agreement_code", "run_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    agreement_code: Mapped[str] = mapped_column(ForeignKey(Agreement.code), index=True)
+    run_id: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rows: Mapped[int | None] = mapped_column(BigInteger)
+    bytes: Mapped[int | None] = mapped_column(BigInteger)
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    checks_passed: Mapped[int | None] = mapped_column(Integer)
+    checks_failed: Mapped[int | None] = mapped_column(Integer)  # blocking checks that failed
+    checks_warned: Mapped[int | None] = mapped_column(Integer)  # warning checks that failed
+    check_results: Mapped[list | None] = mapped_column(JSONB)
+    staging_table: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,50 @@
+"""Where govshare finds its registry and its configuration files.
+
+Everything comes from the environment so the same code runs on a laptop, in CI and in the
+docker-compose deployment:
+
+``GOVSHARE_REGISTRY_URL``
+    SQLAlchemy URL of the registry database (``postgresql+psycopg://user@host:port/db``).
+    Required by every command that reads or writes the registry.
+``GOVSHARE_HOME``
+    Folder holding ``include/`` (catalogue and quality suites). Defaults to the checkout the
+    package was imported from, or the current directory when installed elsewhere.
+``GOVSHARE_CATALOG_DIR`` / ``GOVSHARE_QUALITY_DIR``
+    Override the two folders individually (tests point them at fixtures).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from govshare.errors import ConfigurationError
+
+REGISTRY_URL = "GOVSHARE_REGISTRY_URL"
+
+
+def registry_url() -> str:
+    url = os.environ.get(REGISTRY_URL, "").strip()
+    if not url:
+        raise ConfigurationError(
+            f"{REGISTRY_URL} is not set: it must name the registry database, e.g. "
+            "postgresql+psycopg://govshare@db.example:5432/govshare_registry. "
+            "Locally, run commands through `make shell` (or `python -m govshare.devserver run -- ...`), "
+            "which sets it."
+        )
+    return url
+
+
+def home() -> Path:
+    if configured := os.environ.get("GOVSHARE_HOME"):
+        return Path(configured)
+    checkout = Path(__file__).resolve().parent.parent
+    return checkout if (checkout / "include").is_dir() else Path.cwd()
+
+
+def catalog_dir() -> Path:
+    return Path(os.environ.get("GOVSHARE_CATALOG_DIR") or home() / "include" / "catalog")
+
+
+def quality_dir() -> Path:
+    return Path(os.environ.get("GOVSHARE_QUALITY_DIR") or home() / "include" / "quality")
