@@ -10,14 +10,12 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from govshare import settings
+from govshare.terminal import console, errors
 from govshare.errors import GovshareError
 
-console = Console()
-errors = Console(stderr=True)
 
 
 class GovshareGroup(click.Group):
@@ -244,7 +242,7 @@ def agreement_show(code: str) -> None:
         raise NotFound(f"no agreement '{code}'", "list agreements with `govshare agreement list`")
     card = found[0]
     console.print(f"status: {card.status}", highlight=False)
-    console.print(doc_md(card), highlight=False, markup=False)
+    console.print(doc_md(card), highlight=False, markup=False, soft_wrap=True)
 
 
 # --- deliveries ---------------------------------------------------------------------------

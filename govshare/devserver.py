@@ -5,9 +5,10 @@ Which server is used, in order:
 1. ``GOVSHARE_PG_URL`` if set (an admin URL of a server where govshare may create databases,
    e.g. ``postgresql://postgres:secret@db.local:5432/postgres``);
 2. a server already answering on 127.0.0.1:5432 with the current user and no password;
-3. otherwise a real PostgreSQL of the project's own, from the ``pgserver`` wheel, with its
-   data in ``.govshare/pgdata`` and listening on 127.0.0.1 port ``GOVSHARE_PG_PORT``
-   (default 54329). ``run`` stops it again when its command ends, if it started it.
+3. otherwise (or always, with ``GOVSHARE_PG_OWN=1``) a real PostgreSQL of the project's own,
+   from the ``pgserver`` wheel, with its data in ``GOVSHARE_PGDATA`` (default
+   ``.govshare/pgdata``), listening on 127.0.0.1 port ``GOVSHARE_PG_PORT`` (default 54329).
+   ``run`` stops it again when its command ends, if it started it.
 
 ``python -m govshare.devserver run -- CMD...`` runs CMD with the environment govshare and
 Airflow need (registry URL, Airflow home and metadata DB, dags and plugins folders) and
@@ -33,7 +34,7 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".govshare"
-PGDATA = STATE / "pgdata"
+PGDATA = Path(os.environ.get("GOVSHARE_PGDATA") or STATE / "pgdata")
 REGISTRY_DB = "govshare_registry"
 AIRFLOW_DB = "govshare_airflow"
 SERVICE_USER = "govshare-pg"  # initdb refuses to run as root; the server gets a user of its own
@@ -110,7 +111,7 @@ def start_project_server() -> Server:
              "--locale=C.UTF-8"],
             check=True, stdout=subprocess.DEVNULL, **run_as,
         )
-    log = STATE / "pgdata.log"
+    log = PGDATA.parent / f"{PGDATA.name}.log"
     if run_as:
         log.touch()
         shutil.chown(log, SERVICE_USER)
@@ -145,7 +146,7 @@ def find_or_start() -> Server:
             raise SystemExit(f"govshare: GOVSHARE_PG_URL is set but its server does not answer: {why}")
         return Server(configured, "configured")
     local = f"postgresql://{getpass.getuser()}@127.0.0.1:5432/postgres"
-    if _answers(local) is None:
+    if os.environ.get("GOVSHARE_PG_OWN") != "1" and _answers(local) is None:
         return Server(local, "local")
     return start_project_server()
 

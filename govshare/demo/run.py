@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -20,16 +19,15 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from govshare import settings
+from govshare.terminal import console
 from govshare.catalog import load_catalog
-from govshare.catalog.model import Catalog, Resource
-from govshare.catalog.types import CatalogType
-from govshare.demo import sample_data
+from govshare.catalog.model import Catalog
+from govshare.demo import front_db, sample_data
 from govshare.errors import GovshareError, RequestRefused
 from govshare.registry import agreements, deliveries
 from govshare.registry import models as m
@@ -37,8 +35,6 @@ from govshare.registry.catalog_store import apply_catalog
 from govshare.registry.db import session
 from govshare.registry.migrate import upgrade
 
-# Wide enough for the summary table when the output is a log file or CI, not a terminal.
-console = Console(width=None if sys.stdout.isatty() else 130)
 
 FRONT_DBS = {"front_hb_gat": "demo_front_hb_gat", "front_hb_scjg": "demo_front_hb_scjg",
              "front_hb_rst": "demo_front_hb_rst"}
@@ -174,31 +170,10 @@ def _load_front_dbs(server: str, catalog: Catalog, scale: float) -> dict[str, in
         dbname = FRONT_DBS[resource.front_db.conn_id]
         _create_database(server, dbname)
         with psycopg.connect(_url(server, dbname)) as conn:
-            _create_front_table(conn, resource, keyed)
-            target = sql.Identifier(resource.front_db.schema_, resource.front_db.table)
-            columns = sql.SQL(", ").join(sql.Identifier(i.name) for i in resource.items)
-            with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(target, columns)) as copy:
-                for row in rows:
-                    copy.write_row(row)
+            front_db.create_table(conn, resource, keyed)
+            front_db.fill(conn, resource, rows)
         counts[f"{dbname}.{resource.front_db.schema_}.{resource.front_db.table}"] = len(rows)
     return counts
-
-
-def _create_front_table(conn: psycopg.Connection, resource: Resource, keyed: bool) -> None:
-    schema, table = resource.front_db.schema_, resource.front_db.table
-    columns = [
-        sql.SQL("{} {}{}").format(
-            sql.Identifier(i.name),
-            sql.SQL(CatalogType.parse(i.type).postgres()),
-            sql.SQL("" if i.nullable else " NOT NULL"),
-        )
-        for i in resource.items
-    ]
-    if keyed:
-        columns.append(sql.SQL("PRIMARY KEY ({})").format(sql.SQL(", ").join(map(sql.Identifier, resource.primary_key))))
-    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(schema, table)))
-    conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(schema, table), sql.SQL(", ").join(columns)))
 
 
 def _airflow_setup(server: str) -> None:

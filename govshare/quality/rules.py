@@ -99,7 +99,8 @@ def for_plan(plan: DeliveryPlan, quality_dir: Path) -> tuple[list[Rule], list[Ru
     if path.exists():
         document, problems = load(path)
         if document is not None:
-            suite, problems = _rules(document, problems)
+            numbered, problems = _rules(document, problems)
+            suite = [rule for _, rule in numbered]
         if problems:
             # `govshare catalog validate` catches these before they reach a run.
             raise ValueError("; ".join(str(p) for p in problems))
@@ -123,7 +124,8 @@ def validate_suites(quality_dir: Path, catalog: Catalog | None) -> list[Problem]
     return problems
 
 
-def _rules(document: Document, problems: list[Problem]) -> tuple[list[Rule], list[Problem]]:
+def _rules(document: Document, problems: list[Problem]) -> tuple[list[tuple[int, Rule]], list[Problem]]:
+    """The valid rules of a suite file with their position in it, and the problems of the rest."""
     from govshare.quality import gx  # Great Expectations is heavy; import it only to check rules
 
     problems = list(problems)
@@ -143,7 +145,7 @@ def _rules(document: Document, problems: list[Problem]) -> tuple[list[Rule], lis
     entries = data.get("rules")
     if not isinstance(entries, list) or not entries:
         return [], problems + [document.problem(("rules",), "`rules` must be a non-empty list", "add rules")]
-    rules: list[Rule] = []
+    rules: list[tuple[int, Rule]] = []
     names: set[str] = set()
     for index, entry in enumerate(entries):
         loc = ("rules", index)
@@ -179,21 +181,20 @@ def _rules(document: Document, problems: list[Problem]) -> tuple[list[Rule], lis
         if error:
             problems.append(document.problem(loc + ("expect",), f"rule '{name}': {error}", gx.EXPECT_HINT))
             continue
-        rules.append(
-            Rule(
-                name,
-                expectation,
-                kwargs,
-                severity=severity,
-                dimension=dimension,
-                description=str(entry.get("description", "")),
-                origin=str(document.path.name),
-            )
+        rule = Rule(
+            name,
+            expectation,
+            kwargs,
+            severity=severity,
+            dimension=dimension,
+            description=str(entry.get("description", "")),
+            origin=document.path.name,
         )
+        rules.append((index, rule))
     return rules, problems
 
 
-def _against_catalog(document: Document, rules: list[Rule], catalog: Catalog | None) -> list[Problem]:
+def _against_catalog(document: Document, rules: list[tuple[int, Rule]], catalog: Catalog | None) -> list[Problem]:
     if catalog is None:
         return []
     code = document.data.get("resource") if isinstance(document.data, dict) else None
@@ -205,7 +206,7 @@ def _against_catalog(document: Document, rules: list[Rule], catalog: Catalog | N
             )
         ]
     problems = []
-    for index, rule in enumerate(rules):
+    for index, rule in rules:
         for column in rule.columns:
             if resource.item(column) is None:
                 problems.append(

@@ -1,0 +1,132 @@
+"""Generated DAGs, parsed by Airflow's DagBag and run by Airflow (dag.test()) against real
+front and subscriber databases."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import psycopg
+import pytest
+
+from govshare.demo import front_db, sample_data
+from govshare.registry import agreements, deliveries
+from govshare.registry.catalog_store import apply_catalog
+from govshare.registry.db import session
+from tests.conftest import ROOT
+from tests.helpers import checksum, columns_of, execute, population_front_db, shipped_catalog
+
+pytestmark = pytest.mark.airflow
+
+POPULATION_ITEMS = ["person_id", "citizen_id", "name", "gender", "birth_date", "region_code", "updated_at"]
+INSURANCE_ITEMS = ["record_id", "citizen_id", "insurance_type", "monthly_base", "status", "updated_at"]
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    done = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+@pytest.fixture
+def world(airflow_db, registry, make_database, monkeypatch):
+    """Catalogue filed; population and social-insurance front DBs; one subscriber DB; Airflow
+    connections for all three (as AIRFLOW_CONN_* variables); three agreements, two active."""
+    front_gat, front_rst, subscriber = make_database("gat"), make_database("rst"), make_database("mzt")
+    people = population_front_db(front_gat, 600)
+    insurance = shipped_catalog().resources["rst_social_insurance"]
+    with psycopg.connect(front_rst) as conn:
+        front_db.create_table(conn, insurance, keyed=False)
+        front_db.fill(conn, insurance, sample_data.social_insurance(900, people, [("91130102MA0000000X",)]))
+    for conn_id, url in {"front_hb_gat": front_gat, "front_hb_rst": front_rst, "sub_hb_mzt": subscriber}.items():
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", url)
+    with session() as s:
+        apply_catalog(s, shipped_catalog(), source="test", applied_by="test")
+        specs = [
+            ("gat_population_register", POPULATION_ITEMS, "population_basic", True),
+            ("rst_social_insurance", INSURANCE_ITEMS, "social_insurance", True),
+            ("scjg_enterprise_register", ["uscc", "name"], "enterprise_basic", False),
+        ]
+        for resource, items, table, active in specs:
+            created = agreements.create(
+                s,
+                agreements.AgreementRequest(
+                    subscriber="hb_mzt", resource=resource, items=items, purpose="社会救助家庭经济状况核对",
+                    legal_basis="《社会救助暂行办法》", target_conn_id="sub_hb_mzt", target_table=table,
+                ),
+                created_by="test",
+            )
+            if active:
+                agreements.activate(s, created.code)
+    return {"front_gat": front_gat, "front_rst": front_rst, "subscriber": subscriber}
+
+
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(ROOT / "dags"))
+
+
+def test_one_dag_per_active_agreement_and_none_for_inactive(world):
+    bag = dagbag()
+    assert bag.import_errors == {}
+    assert sorted(bag.dag_ids) == ["AGR-0001", "AGR-0002"]  # AGR-0003 is a draft
+    with session() as s:
+        agreements.deactivate(s, "AGR-0002")
+    assert sorted(dagbag().dag_ids) == ["AGR-0001"]
+
+
+def test_dag_shows_the_agreement(world):
+    dag = dagbag().dags["AGR-0001"]
+    assert set(dag.tags) == {"govshare", "hb_gat", "hb_mzt", "gat_population_register"}
+    assert dag.owner == "hb_gat"
+    assert [t.task_id for t in dag.topological_sort()] == ["preflight", "stage", "check", "publish", "record"]
+    for text in ("河北省公安厅", "河北省民政厅", "人口基础信息", "社会救助家庭经济状况核对", "《社会救助暂行办法》",
+                 "`@daily`", "`citizen_id` | 公民身份号码 | id_number"):
+        assert text in dag.doc_md
+    assert dag.max_active_runs == 1 and not dag.catchup
+
+
+def test_generation_is_deterministic(world):
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    def serialised() -> dict:
+        return {d: json.dumps(DagSerialization.serialize_dag(dag), sort_keys=True, default=str)
+                for d, dag in dagbag().dags.items()}
+
+    assert serialised() == serialised()
+
+
+def test_dag_run_delivers_exactly_the_authorised_data(world):
+    run = dagbag().dags["AGR-0001"].test()
+    assert run.state == "success"
+    assert columns_of(world["subscriber"], "public", "population_basic") == POPULATION_ITEMS
+    assert checksum(world["subscriber"], ("public", "population_basic"), POPULATION_ITEMS, ["person_id"]) == \
+        checksum(world["front_gat"], ("exchange", "population_register"), POPULATION_ITEMS, ["person_id"])
+    with session() as s:
+        delivery = deliveries.find(s, "AGR-0001", run.run_id)
+    assert (delivery.status, delivery.rows, delivery.checks_failed) == ("succeeded", 600, 0)
+    assert delivery.checks_warned == 1 and delivery.bytes > 0 and delivery.duration_seconds > 0
+    assert delivery.checks_passed == len(delivery.check_results) - 1
+
+
+def test_failing_suite_leaves_the_target_and_records_a_failed_delivery(world):
+    execute(world["subscriber"], "CREATE TABLE public.social_insurance (record_id bigint, note text)")
+    execute(world["subscriber"], "INSERT INTO public.social_insurance VALUES (1, 'previous delivery')")
+    before = checksum(world["subscriber"], ("public", "social_insurance"), ["record_id", "note"], ["record_id"])
+    run = dagbag().dags["AGR-0002"].test()
+    assert run.state == "failed"
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states == {"preflight": "success", "stage": "success", "check": "failed",
+                      "publish": "upstream_failed", "record": "failed"}
+    assert checksum(world["subscriber"], ("public", "social_insurance"), ["record_id", "note"], ["record_id"]) == before
+    with session() as s:
+        delivery = deliveries.find(s, "AGR-0002", run.run_id)
+    assert delivery.status == "failed" and delivery.checks_failed == 2
+    assert "key_unique:record_id" in delivery.error and "monthly_base_in_range" in delivery.error
+    failed = {r["rule"] for r in delivery.check_results if not r["success"]}
+    assert failed == {"key_unique:record_id", "monthly_base_in_range"}
+    with psycopg.connect(world["subscriber"]) as conn:  # the staging table was cleared away
+        assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'govshare_staging' "
+                            "AND tablename LIKE 'stage_%'").fetchone()[0] == 0

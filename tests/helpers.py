@@ -1,0 +1,49 @@
+"""Test helpers that talk to real databases."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from govshare.catalog import load_catalog
+from govshare.catalog.model import Catalog
+from govshare.demo import front_db, sample_data
+from tests.conftest import ROOT
+
+
+def shipped_catalog() -> Catalog:
+    return load_catalog(ROOT / "include" / "catalog")
+
+
+def population_front_db(url: str, rows: int = 500) -> list[tuple]:
+    """The population register's front table with ``rows`` deterministic sample rows."""
+    resource = shipped_catalog().resources["gat_population_register"]
+    people = list(sample_data.population(rows))
+    with psycopg.connect(url) as conn:
+        front_db.create_table(conn, resource)
+        front_db.fill(conn, resource, people)
+    return people
+
+
+def checksum(url: str, table: tuple[str, str], columns: list[str], key: list[str]) -> tuple[int, str]:
+    """(row count, md5 over the rows' text in key order) — equal content gives equal results."""
+    query = sql.SQL("SELECT count(*), md5(coalesce(string_agg(row_text, '|' ORDER BY k), '')) FROM "
+                    "(SELECT ({})::text AS row_text, ({})::text AS k FROM {}) t").format(
+        sql.SQL("ROW({})").format(sql.SQL(", ").join(map(sql.Identifier, columns))),
+        sql.SQL("ROW({})").format(sql.SQL(", ").join(map(sql.Identifier, key))),
+        sql.Identifier(*table),
+    )
+    with psycopg.connect(url) as conn:
+        return conn.execute(query).fetchone()
+
+
+def columns_of(url: str, schema: str, table: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+            "ORDER BY ordinal_position", (schema, table)).fetchall()]
+
+
+def execute(url: str, statement: str, params=None) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(statement, params)

@@ -1,0 +1,51 @@
+"""The project's own PostgreSQL: started where none is configured, used, stopped cleanly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import psycopg
+
+PROBE = (
+    "import os, psycopg; url = os.environ['GOVSHARE_PG_URL']; "
+    "print(url); print(psycopg.connect(url).execute('SHOW server_version').fetchone()[0]); "
+    "print(psycopg.connect(os.environ['GOVSHARE_REGISTRY_URL'].replace('+psycopg', '')).info.dbname)"
+)
+
+
+def run_with_own_server(tmp_path, port: int) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVSHARE_", "AIRFLOW"))}
+    env.update(GOVSHARE_PG_OWN="1", GOVSHARE_PG_PORT=str(port), GOVSHARE_PGDATA=str(tmp_path / "pgdata"))
+    return subprocess.run(
+        [sys.executable, "-m", "govshare.devserver", "run", "--", sys.executable, "-c", PROBE],
+        capture_output=True, text=True, env=env, timeout=180,
+    )
+
+
+def answers(port: int) -> bool:
+    try:
+        psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", connect_timeout=2).close()
+        return True
+    except psycopg.OperationalError:
+        return False
+
+
+def test_starts_uses_and_stops_its_own_server_and_can_run_again(tmp_path):
+    port = 54391
+    assert not answers(port)
+    first = run_with_own_server(tmp_path, port)
+    assert first.returncode == 0, first.stderr
+    url, version, registry_db = first.stdout.split()
+    assert url == f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    assert version.startswith("16.")  # the wheel's server, not the machine's
+    assert registry_db == "govshare_registry"
+    assert "started the project's PostgreSQL" in first.stderr and "stopped" in first.stderr
+    assert not answers(port)
+    assert (tmp_path / "pgdata" / "PG_VERSION").exists()
+
+    second = run_with_own_server(tmp_path, port)  # safe to run again: reuses the cluster
+    assert second.returncode == 0, second.stderr
+    assert "creating a PostgreSQL cluster" not in second.stderr
+    assert not answers(port)

@@ -1,0 +1,54 @@
+"""The schema contract (drift between catalogue and provider table) and delivery plans."""
+
+from __future__ import annotations
+
+from govshare.catalog.types import CatalogType
+from govshare.exchange.plan import Column, staging_table_name
+from govshare.exchange.schema import drift
+
+CATALOGUED = (
+    Column("person_id", CatalogType.parse("bigint"), False),
+    Column("citizen_id", CatalogType.parse("char(18)"), False),
+    Column("name", CatalogType.parse("varchar(50)"), False),
+)
+ACTUAL = {"person_id": "bigint", "citizen_id": "character(18)", "name": "character varying(50)"}
+
+
+def test_matching_table_has_no_drift():
+    assert drift(CATALOGUED, dict(ACTUAL), "x.t") == []
+
+
+def test_missing_table():
+    assert [str(d) for d in drift(CATALOGUED, None, "x.t")] == ["table x.t does not exist"]
+
+
+def test_added_column():
+    found = drift(CATALOGUED, {**ACTUAL, "phone": "text"}, "x.t")
+    assert [(d.column, d.change) for d in found] == [("phone", "added")]
+    assert "in the table but not in the catalogue" in str(found[0])
+
+
+def test_dropped_column():
+    actual = {k: v for k, v in ACTUAL.items() if k != "name"}
+    assert [(d.column, d.change) for d in drift(CATALOGUED, actual, "x.t")] == [("name", "missing")]
+
+
+def test_retyped_column_names_both_types():
+    found = drift(CATALOGUED, {**ACTUAL, "citizen_id": "character varying(18)"}, "x.t")
+    assert [(d.column, d.change) for d in found] == [("citizen_id", "retyped")]
+    assert str(found[0]) == (
+        "column citizen_id is character varying(18) in the table but character(18) in the catalogue"
+    )
+
+
+def test_renamed_column_is_recognised():
+    actual = {"person_id": "bigint", "id_number": "character(18)", "name": "character varying(50)"}
+    found = drift(CATALOGUED, actual, "x.t")
+    assert [(d.column, d.change, d.actual) for d in found] == [("citizen_id", "renamed", "id_number")]
+
+
+def test_staging_names_fit_postgres_and_differ_per_run():
+    a = staging_table_name("AGR-0001", "manual__2026-11-26T06:42:59+00:00")
+    b = staging_table_name("AGR-0001", "scheduled__2026-11-26T16:00:00+00:00")
+    assert a != b and a.startswith("stage_agr_0001_")
+    assert len(staging_table_name("X" * 200, "r")) <= 63
