@@ -107,18 +107,41 @@ def start_project_server() -> Server:
         print(f"govshare: creating a PostgreSQL cluster in {PGDATA}", file=sys.stderr)
         PGDATA.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [_pg_bin("initdb"), "-D", str(PGDATA), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-             "--locale=C.UTF-8"],
-            check=True, stdout=subprocess.DEVNULL, **run_as,
+            [
+                _pg_bin("initdb"),
+                "-D",
+                str(PGDATA),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            **run_as,
         )
     log = PGDATA.parent / f"{PGDATA.name}.log"
     if run_as:
         log.touch()
         shutil.chown(log, SERVICE_USER)
     subprocess.run(
-        [_pg_bin("pg_ctl"), "-D", str(PGDATA), "-l", str(log), "-w", "-t", "60", "start",
-         "-o", f"-h 127.0.0.1 -p {_port()} -k {PGDATA}"],
-        check=True, stdout=subprocess.DEVNULL, **run_as,
+        [
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(PGDATA),
+            "-l",
+            str(log),
+            "-w",
+            "-t",
+            "60",
+            "start",
+            "-o",
+            f"-h 127.0.0.1 -p {_port()} -k {PGDATA}",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        **run_as,
     )
     for _ in range(50):
         if project_server_running():
@@ -133,7 +156,9 @@ def stop_project_server() -> None:
         return
     subprocess.run(
         [_pg_bin("pg_ctl"), "-D", str(PGDATA), "-m", "fast", "-w", "stop"],
-        check=False, stdout=subprocess.DEVNULL, **_as_service_user(),
+        check=False,
+        stdout=subprocess.DEVNULL,
+        **_as_service_user(),
     )
     print("govshare: stopped the project's PostgreSQL", file=sys.stderr)
 
@@ -183,8 +208,11 @@ def environment(server: Server) -> dict[str, str]:
 
 def run(command: list[str]) -> int:
     server = find_or_start()
-    where = {"configured": "GOVSHARE_PG_URL", "local": "the local server on 127.0.0.1:5432",
-             "project": f"the project's own server ({PGDATA})"}[server.origin]
+    where = {
+        "configured": "GOVSHARE_PG_URL",
+        "local": "the local server on 127.0.0.1:5432",
+        "project": f"the project's own server ({PGDATA})",
+    }[server.origin]
     print(f"govshare: using PostgreSQL from {where}", file=sys.stderr)
     try:
         ensure_database(server, REGISTRY_DB)

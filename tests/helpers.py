@@ -27,8 +27,10 @@ def population_front_db(url: str, rows: int = 500) -> list[tuple]:
 
 def checksum(url: str, table: tuple[str, str], columns: list[str], key: list[str]) -> tuple[int, str]:
     """(row count, md5 over the rows' text in key order) — equal content gives equal results."""
-    query = sql.SQL("SELECT count(*), md5(coalesce(string_agg(row_text, '|' ORDER BY k), '')) FROM "
-                    "(SELECT ({})::text AS row_text, ({})::text AS k FROM {}) t").format(
+    query = sql.SQL(
+        "SELECT count(*), md5(coalesce(string_agg(row_text, '|' ORDER BY k), '')) FROM "
+        "(SELECT ({})::text AS row_text, ({})::text AS k FROM {}) t"
+    ).format(
         sql.SQL("ROW({})").format(sql.SQL(", ").join(map(sql.Identifier, columns))),
         sql.SQL("ROW({})").format(sql.SQL(", ").join(map(sql.Identifier, key))),
         sql.Identifier(*table),
@@ -39,9 +41,14 @@ def checksum(url: str, table: tuple[str, str], columns: list[str], key: list[str
 
 def columns_of(url: str, schema: str, table: str) -> list[str]:
     with psycopg.connect(url) as conn:
-        return [r[0] for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
-            "ORDER BY ordinal_position", (schema, table)).fetchall()]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+                "ORDER BY ordinal_position",
+                (schema, table),
+            ).fetchall()
+        ]
 
 
 def execute(url: str, statement: str, params=None) -> None:

@@ -52,7 +52,11 @@ def stage(code: str, run_id: str) -> None:
     _record(code, run_id, status="staged", rows=result.rows, bytes=result.bytes, error=None)
     log.info(
         "staged %d rows (%d bytes) of %d authorised columns into %s in %.1fs",
-        result.rows, result.bytes, len(plan.columns), result.table, result.seconds,
+        result.rows,
+        result.bytes,
+        len(plan.columns),
+        result.table,
+        result.seconds,
     )
 
 
@@ -64,7 +68,9 @@ def check(code: str, run_id: str) -> None:
         report = run_checks(plan, address(plan.target_conn_id), run_id, settings.quality_dir())
         with session() as s:
             delivery = deliveries.update(
-                s, code, run_id,
+                s,
+                code,
+                run_id,
                 status="checked",
                 checks_passed=report.passed,
                 checks_failed=len(report.failed),
@@ -76,8 +82,11 @@ def check(code: str, run_id: str) -> None:
         for result in report.results:
             log.info(
                 "check %-40s %-5s %s (%s of %s rows unexpected)",
-                result.rule, result.severity, "passed" if result.success else "FAILED",
-                result.unexpected_count, result.element_count,
+                result.rule,
+                result.severity,
+                "passed" if result.success else "FAILED",
+                result.unexpected_count,
+                result.element_count,
             )
         for name in report.skipped:
             log.info("check %s skipped: a column it needs is not in this agreement", name)
@@ -109,8 +118,14 @@ def record(code: str, run_id: str) -> None:
         log.warning("could not drop the staging table (%s); the next run of the agreement replaces it", exc)
     log.info(
         "delivery %s: %s, %s rows, %s bytes, checks %s passed / %s failed / %s warned, %.1fs",
-        delivery.id, delivery.status, delivery.rows, delivery.bytes,
-        delivery.checks_passed, delivery.checks_failed, delivery.checks_warned, delivery.duration_seconds,
+        delivery.id,
+        delivery.status,
+        delivery.rows,
+        delivery.bytes,
+        delivery.checks_passed,
+        delivery.checks_failed,
+        delivery.checks_warned,
+        delivery.duration_seconds,
     )
     if delivery.status == "failed":
         # Without this the run would show green: the record task is the DAG's only leaf.

@@ -8,6 +8,8 @@ government information resource catalogues (政务信息资源目录编制指南
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from typing import Annotated, Literal
 
@@ -192,8 +194,5 @@ class Catalog(_Strict):
 
     def checksum(self) -> str:
         """A fingerprint of the content: identical catalogues give identical filings."""
-        import hashlib
-        import json
-
         canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()

@@ -78,7 +78,7 @@ def _parse(document: Document) -> tuple[CatalogFile, set[str], list[Problem]]:
             problems.append(document.problem((key,), f"unknown section '{key}'", hint))
             continue
         if not isinstance(entries, list):
-            problems.append(document.problem((key,), f"'{key}' must be a list", f"write each entry as `- code: ...`"))
+            problems.append(document.problem((key,), f"'{key}' must be a list", "write each entry as `- code: ...`"))
             continue
         for index, entry in enumerate(entries):
             try:
@@ -108,7 +108,9 @@ def _shape_problem(document: Document, at: tuple, model: type[BaseModel], error:
         return document.problem(loc, f"{error['input']!r} is not a safe SQL name or code", NAME_RULE)
     if kind == "string_pattern_mismatch" and field == "region_code":
         return document.problem(
-            loc, f"{error['input']!r} is not a region code", 'write the six-digit GB/T 2260 code in quotes, e.g. "130000"'
+            loc,
+            f"{error['input']!r} is not a region code",
+            'write the six-digit GB/T 2260 code in quotes, e.g. "130000"',
         )
     if kind == "string_type":
         return document.problem(

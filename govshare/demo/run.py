@@ -24,7 +24,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from govshare import settings
-from govshare.terminal import console
 from govshare.catalog import load_catalog
 from govshare.catalog.model import Catalog
 from govshare.demo import front_db, sample_data
@@ -34,10 +33,13 @@ from govshare.registry import models as m
 from govshare.registry.catalog_store import apply_catalog
 from govshare.registry.db import session
 from govshare.registry.migrate import upgrade
+from govshare.terminal import console
 
-
-FRONT_DBS = {"front_hb_gat": "demo_front_hb_gat", "front_hb_scjg": "demo_front_hb_scjg",
-             "front_hb_rst": "demo_front_hb_rst"}
+FRONT_DBS = {
+    "front_hb_gat": "demo_front_hb_gat",
+    "front_hb_scjg": "demo_front_hb_scjg",
+    "front_hb_rst": "demo_front_hb_rst",
+}
 SUBSCRIBER_DBS = {"sub_hb_mzt": "demo_sub_hb_mzt", "sub_hb_rst": "demo_sub_hb_rst"}
 START = date(2026, 11, 1)
 
@@ -56,32 +58,44 @@ class DemoAgreement:
 
 AGREEMENTS = (
     DemoAgreement(
-        "hb_mzt", "gat_population_register",
+        "hb_mzt",
+        "gat_population_register",
         ("person_id", "citizen_id", "name", "gender", "birth_date", "region_code", "updated_at"),
         "最低生活保障、特困人员救助供养申请人的身份核验",
         "《社会救助暂行办法》（国务院令第649号）关于最低生活保障审核确认的规定",
-        "sub_hb_mzt", "population_basic", "succeeded",
+        "sub_hb_mzt",
+        "population_basic",
+        "succeeded",
     ),
     DemoAgreement(
-        "hb_mzt", "scjg_enterprise_register",
+        "hb_mzt",
+        "scjg_enterprise_register",
         ("uscc", "name", "legal_rep_citizen_id", "registered_capital", "status", "updated_at"),
         "社会救助家庭经济状况核对：申请人名下企业登记情况",
         "《社会救助暂行办法》（国务院令第649号）关于家庭经济状况核对的规定",
-        "sub_hb_mzt", "enterprise_basic", "succeeded",
+        "sub_hb_mzt",
+        "enterprise_basic",
+        "succeeded",
     ),
     DemoAgreement(
-        "hb_mzt", "rst_social_insurance",
+        "hb_mzt",
+        "rst_social_insurance",
         ("record_id", "citizen_id", "insurance_type", "monthly_base", "status", "updated_at"),
         "社会救助家庭经济状况核对：申请人社会保险缴费情况",
         "《社会救助暂行办法》（国务院令第649号）关于家庭经济状况核对的规定",
-        "sub_hb_mzt", "social_insurance", "failed",
+        "sub_hb_mzt",
+        "social_insurance",
+        "failed",
     ),
     DemoAgreement(
-        "hb_rst", "gat_population_register",
+        "hb_rst",
+        "gat_population_register",
         ("person_id", "citizen_id", "name", "gender", "birth_date", "updated_at"),
         "社会保险参保登记的身份核验",
         "《中华人民共和国社会保险法》关于社会保险登记的规定",
-        "sub_hb_rst", "population_for_insurance", "succeeded",
+        "sub_hb_rst",
+        "population_for_insurance",
+        "succeeded",
     ),
 )
 
@@ -181,7 +195,7 @@ def _airflow_setup(server: str) -> None:
     with log.open("w") as out:
         done = subprocess.run(["airflow", "db", "migrate"], stdout=out, stderr=subprocess.STDOUT)
     if done.returncode != 0:
-        raise GovshareError(f"`airflow db migrate` failed", f"see {log}")
+        raise GovshareError("`airflow db migrate` failed", f"see {log}")
     from airflow.models.connection import Connection
     from airflow.utils.session import create_session
 
@@ -189,9 +203,18 @@ def _airflow_setup(server: str) -> None:
     with create_session() as s:
         for conn_id, dbname in {**FRONT_DBS, **SUBSCRIBER_DBS}.items():
             s.query(Connection).filter(Connection.conn_id == conn_id).delete()
-            s.add(Connection(conn_id=conn_id, conn_type="postgres", host=parsed.host, port=parsed.port or 5432,
-                             login=parsed.username, password=parsed.password, schema=dbname,
-                             description="govshare demo"))
+            s.add(
+                Connection(
+                    conn_id=conn_id,
+                    conn_type="postgres",
+                    host=parsed.host,
+                    port=parsed.port or 5432,
+                    login=parsed.username,
+                    password=parsed.password,
+                    schema=dbname,
+                    description="govshare demo",
+                )
+            )
     console.print(f"    connections: {', '.join(sorted({**FRONT_DBS, **SUBSCRIBER_DBS}))}")
 
 
@@ -208,9 +231,15 @@ def _agreement(spec: DemoAgreement) -> str:
             existing = agreements.create(
                 s,
                 agreements.AgreementRequest(
-                    subscriber=spec.subscriber, resource=spec.resource, items=list(spec.items),
-                    purpose=spec.purpose, legal_basis=spec.legal_basis, schedule="@daily",
-                    target_conn_id=spec.target_conn, target_table=spec.target_table, start_date=START,
+                    subscriber=spec.subscriber,
+                    resource=spec.resource,
+                    items=list(spec.items),
+                    purpose=spec.purpose,
+                    legal_basis=spec.legal_basis,
+                    schedule="@daily",
+                    target_conn_id=spec.target_conn,
+                    target_table=spec.target_table,
+                    start_date=START,
                 ),
                 created_by="demo",
             )
@@ -227,8 +256,13 @@ def _show_refusal() -> None:
             agreements.create(
                 s,
                 agreements.AgreementRequest(
-                    subscriber="hb_mzt", resource="rst_medical_records", items=["case_id", "diagnosis"],
-                    purpose="核对", legal_basis="无", target_conn_id="sub_hb_mzt", target_table="diagnosis",
+                    subscriber="hb_mzt",
+                    resource="rst_medical_records",
+                    items=["case_id", "diagnosis"],
+                    purpose="核对",
+                    legal_basis="无",
+                    target_conn_id="sub_hb_mzt",
+                    target_table="diagnosis",
                 ),
                 created_by="demo",
             )
@@ -276,20 +310,43 @@ def _progress(delivery: m.Delivery) -> str:
 def _summary(codes: list[str], outcomes: list[m.Delivery | None]) -> None:
     with session() as s:
         cards = {c.code: c for c in agreements.cards(s, status=None)}
-    table = Table("agreement", "resource", "provider → subscriber", "rows delivered", "checks passed",
-                  "failed", "warned", "status", "duration")
+    table = Table(
+        "agreement",
+        "resource",
+        "provider → subscriber",
+        "rows delivered",
+        "checks passed",
+        "failed",
+        "warned",
+        "status",
+        "duration",
+    )
     for code, delivery in zip(codes, outcomes, strict=True):
         card = cards[code]
         if delivery is None:
-            table.add_row(code, card.resource_name, f"{card.provider_code} → {card.subscriber_code}",
-                          "", "", "", "", "[red]not run[/]", "")
+            table.add_row(
+                code,
+                card.resource_name,
+                f"{card.provider_code} → {card.subscriber_code}",
+                "",
+                "",
+                "",
+                "",
+                "[red]not run[/]",
+                "",
+            )
             continue
         delivered = delivery.rows if delivery.status == "succeeded" else 0
         colour = "green" if delivery.status == "succeeded" else "yellow"
         table.add_row(
-            code, card.resource_name, f"{card.provider_code} → {card.subscriber_code}",
-            f"{delivered:,}", str(delivery.checks_passed or 0), str(delivery.checks_failed or 0),
-            str(delivery.checks_warned or 0), f"[{colour}]{delivery.status}[/]",
+            code,
+            card.resource_name,
+            f"{card.provider_code} → {card.subscriber_code}",
+            f"{delivered:,}",
+            str(delivery.checks_passed or 0),
+            str(delivery.checks_failed or 0),
+            str(delivery.checks_warned or 0),
+            f"[{colour}]{delivery.status}[/]",
             f"{delivery.duration_seconds:.1f}s" if delivery.duration_seconds else "",
         )
     console.print(table)

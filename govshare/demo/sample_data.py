@@ -23,11 +23,21 @@ from govshare.quality.identifiers import citizen_id, uscc
 
 # Real GB/T 2260 county-level divisions of Hebei with their city, used for addresses too.
 HEBEI_DISTRICTS = {
-    "130102": ("石家庄市", "长安区"), "130104": ("石家庄市", "桥西区"), "130105": ("石家庄市", "新华区"),
-    "130108": ("石家庄市", "裕华区"), "130202": ("唐山市", "路南区"), "130203": ("唐山市", "路北区"),
-    "130302": ("秦皇岛市", "海港区"), "130402": ("邯郸市", "邯山区"), "130602": ("保定市", "竞秀区"),
-    "130606": ("保定市", "莲池区"), "130702": ("张家口市", "桥东区"), "130802": ("承德市", "双桥区"),
-    "130902": ("沧州市", "新华区"), "131002": ("廊坊市", "安次区"), "131102": ("衡水市", "桃城区"),
+    "130102": ("石家庄市", "长安区"),
+    "130104": ("石家庄市", "桥西区"),
+    "130105": ("石家庄市", "新华区"),
+    "130108": ("石家庄市", "裕华区"),
+    "130202": ("唐山市", "路南区"),
+    "130203": ("唐山市", "路北区"),
+    "130302": ("秦皇岛市", "海港区"),
+    "130402": ("邯郸市", "邯山区"),
+    "130602": ("保定市", "竞秀区"),
+    "130606": ("保定市", "莲池区"),
+    "130702": ("张家口市", "桥东区"),
+    "130802": ("承德市", "双桥区"),
+    "130902": ("沧州市", "新华区"),
+    "131002": ("廊坊市", "安次区"),
+    "131102": ("衡水市", "桃城区"),
 }
 INSURANCE_TYPES = ("企业职工基本养老保险", "城乡居民基本养老保险", "失业保险", "工伤保险", "职工基本医疗保险")
 ENTERPRISE_STATUSES = ("存续", "存续", "存续", "在业", "注销", "吊销")
@@ -63,8 +73,17 @@ def population(count: int) -> Iterator[tuple]:
         name = fake.name_male() if male else fake.name_female()
         phone = fake.phone_number() if rng.random() < 0.9 else None
         updated = EXPORTED_AT - timedelta(minutes=rng.randrange(60 * 24 * 30))
-        yield (person_id, number, name, "男" if male else "女", born, region,
-               _address(rng, fake, region), phone, updated)
+        yield (
+            person_id,
+            number,
+            name,
+            "男" if male else "女",
+            born,
+            region,
+            _address(rng, fake, region),
+            phone,
+            updated,
+        )
 
 
 def enterprises(count: int, people: list[tuple]) -> Iterator[tuple]:
@@ -85,8 +104,7 @@ def enterprises(count: int, people: list[tuple]) -> Iterator[tuple]:
         capital = Decimal(rng.choice((10, 50, 100, 200, 500, 1000, 5000))) + Decimal(rng.randrange(100)) / 100
         established = date(1995, 1, 1) + timedelta(days=rng.randrange(365 * 30))
         updated = EXPORTED_AT - timedelta(minutes=rng.randrange(60 * 24 * 30))
-        yield (code, name, person[2], person[1], capital, established, region,
-               rng.choice(ENTERPRISE_STATUSES), updated)
+        yield (code, name, person[2], person[1], capital, established, region, rng.choice(ENTERPRISE_STATUSES), updated)
 
 
 def social_insurance(count: int, people: list[tuple], employers: list[tuple]) -> Iterator[tuple]:

@@ -42,9 +42,10 @@ def stage(plan: DeliveryPlan, source: DatabaseAddress, subscriber: DatabaseAddre
     )
     load = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(target, columns)
 
-    with connect(source, "provider", plan.source_conn_id) as src, connect(
-        subscriber, "subscriber", plan.target_conn_id
-    ) as dst:
+    with (
+        connect(source, "provider", plan.source_conn_id) as src,
+        connect(subscriber, "subscriber", plan.target_conn_id) as dst,
+    ):
         # One consistent snapshot of the provider's table, and no way to write to it.
         src.isolation_level = IsolationLevel.REPEATABLE_READ
         src.read_only = True

@@ -67,9 +67,7 @@ def check_expectation(expectation: str, kwargs: dict) -> str | None:
     try:
         cls(**kwargs)
     except ValidationError as exc:
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()
-        )
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors())
     except (TypeError, ValueError) as exc:
         return str(exc)
     return None

@@ -165,7 +165,9 @@ def _rules(document: Document, problems: list[Problem]) -> tuple[list[tuple[int,
         dimension = entry.get("dimension", "accuracy")
         if severity not in SEVERITIES:
             problems.append(
-                document.problem(loc + ("severity",), f"rule '{name}': unknown severity {severity!r}", "use block or warn")
+                document.problem(
+                    loc + ("severity",), f"rule '{name}': unknown severity {severity!r}", "use block or warn"
+                )
             )
         if dimension not in DIMENSIONS:
             problems.append(
@@ -200,11 +202,7 @@ def _against_catalog(document: Document, rules: list[tuple[int, Rule]], catalog:
     code = document.data.get("resource") if isinstance(document.data, dict) else None
     resource = catalog.resources.get(code)
     if resource is None:
-        return [
-            document.problem(
-                ("resource",), f"unknown resource {code!r}", "use the code of a catalogued resource"
-            )
-        ]
+        return [document.problem(("resource",), f"unknown resource {code!r}", "use the code of a catalogued resource")]
     problems = []
     for index, rule in rules:
         for column in rule.columns:

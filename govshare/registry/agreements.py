@@ -230,9 +230,7 @@ def _check_request(session: Session, request: AgreementRequest, exclude: str | N
         )
     for field, value in (("target_schema", request.target_schema), ("target_table", request.target_table)):
         if not SAFE_NAME.match(value):
-            raise RequestRefused(
-                f"{field} {value!r} is not a safe SQL name", NAME_RULE
-            )
+            raise RequestRefused(f"{field} {value!r} is not a safe SQL name", NAME_RULE)
     clash = session.scalars(
         select(m.Agreement.code).where(
             m.Agreement.target_conn_id == request.target_conn_id,
@@ -289,7 +287,9 @@ def cards(session: Session, status: str | None = "active", code: str | None = No
         resource = session.get(m.Resource, agreement.resource_code)
         provider = resource.provider_code if resource else "?"
         items = tuple(
-            (name, item.title, item.personal) if (item := resource.item(name) if resource else None) else (name, "?", "?")
+            (name, item.title, item.personal)
+            if (item := resource.item(name) if resource else None)
+            else (name, "?", "?")
             for name in agreement.items
         )
         result.append(

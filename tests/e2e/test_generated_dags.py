@@ -52,8 +52,13 @@ def world(airflow_db, registry, make_database, monkeypatch):
             created = agreements.create(
                 s,
                 agreements.AgreementRequest(
-                    subscriber="hb_mzt", resource=resource, items=items, purpose="社会救助家庭经济状况核对",
-                    legal_basis="《社会救助暂行办法》", target_conn_id="sub_hb_mzt", target_table=table,
+                    subscriber="hb_mzt",
+                    resource=resource,
+                    items=items,
+                    purpose="社会救助家庭经济状况核对",
+                    legal_basis="《社会救助暂行办法》",
+                    target_conn_id="sub_hb_mzt",
+                    target_table=table,
                 ),
                 created_by="test",
             )
@@ -82,8 +87,15 @@ def test_dag_shows_the_agreement(world):
     assert set(dag.tags) == {"govshare", "hb_gat", "hb_mzt", "gat_population_register"}
     assert dag.owner == "hb_gat"
     assert [t.task_id for t in dag.topological_sort()] == ["preflight", "stage", "check", "publish", "record"]
-    for text in ("河北省公安厅", "河北省民政厅", "人口基础信息", "社会救助家庭经济状况核对", "《社会救助暂行办法》",
-                 "`@daily`", "`citizen_id` | 公民身份号码 | id_number"):
+    for text in (
+        "河北省公安厅",
+        "河北省民政厅",
+        "人口基础信息",
+        "社会救助家庭经济状况核对",
+        "《社会救助暂行办法》",
+        "`@daily`",
+        "`citizen_id` | 公民身份号码 | id_number",
+    ):
         assert text in dag.doc_md
     assert dag.max_active_runs == 1 and not dag.catchup
 
@@ -92,8 +104,10 @@ def test_generation_is_deterministic(world):
     from airflow.serialization.serialized_objects import DagSerialization
 
     def serialised() -> dict:
-        return {d: json.dumps(DagSerialization.serialize_dag(dag), sort_keys=True, default=str)
-                for d, dag in dagbag().dags.items()}
+        return {
+            d: json.dumps(DagSerialization.serialize_dag(dag), sort_keys=True, default=str)
+            for d, dag in dagbag().dags.items()
+        }
 
     assert serialised() == serialised()
 
@@ -102,8 +116,9 @@ def test_dag_run_delivers_exactly_the_authorised_data(world):
     run = dagbag().dags["AGR-0001"].test()
     assert run.state == "success"
     assert columns_of(world["subscriber"], "public", "population_basic") == POPULATION_ITEMS
-    assert checksum(world["subscriber"], ("public", "population_basic"), POPULATION_ITEMS, ["person_id"]) == \
-        checksum(world["front_gat"], ("exchange", "population_register"), POPULATION_ITEMS, ["person_id"])
+    assert checksum(world["subscriber"], ("public", "population_basic"), POPULATION_ITEMS, ["person_id"]) == checksum(
+        world["front_gat"], ("exchange", "population_register"), POPULATION_ITEMS, ["person_id"]
+    )
     with session() as s:
         delivery = deliveries.find(s, "AGR-0001", run.run_id)
     assert (delivery.status, delivery.rows, delivery.checks_failed) == ("succeeded", 600, 0)
@@ -118,8 +133,13 @@ def test_failing_suite_leaves_the_target_and_records_a_failed_delivery(world):
     run = dagbag().dags["AGR-0002"].test()
     assert run.state == "failed"
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
-    assert states == {"preflight": "success", "stage": "success", "check": "failed",
-                      "publish": "upstream_failed", "record": "failed"}
+    assert states == {
+        "preflight": "success",
+        "stage": "success",
+        "check": "failed",
+        "publish": "upstream_failed",
+        "record": "failed",
+    }
     assert checksum(world["subscriber"], ("public", "social_insurance"), ["record_id", "note"], ["record_id"]) == before
     with session() as s:
         delivery = deliveries.find(s, "AGR-0002", run.run_id)
@@ -128,5 +148,9 @@ def test_failing_suite_leaves_the_target_and_records_a_failed_delivery(world):
     failed = {r["rule"] for r in delivery.check_results if not r["success"]}
     assert failed == {"key_unique:record_id", "monthly_base_in_range"}
     with psycopg.connect(world["subscriber"]) as conn:  # the staging table was cleared away
-        assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'govshare_staging' "
-                            "AND tablename LIKE 'stage_%'").fetchone()[0] == 0
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'govshare_staging' AND tablename LIKE 'stage_%'"
+            ).fetchone()[0]
+            == 0
+        )

@@ -133,9 +133,10 @@ def test_airflow_environment(config):
         assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg://")
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith("@postgres:5432/airflow")
-        assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://") and "@redis:6379/" in env[
-            "AIRFLOW__CELERY__BROKER_URL"
-        ]
+        assert (
+            env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
+            and "@redis:6379/" in env["AIRFLOW__CELERY__BROKER_URL"]
+        )
         assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql")
         assert env["GOVSHARE_REGISTRY_URL"].startswith("postgresql+psycopg://")
         assert env["GOVSHARE_REGISTRY_URL"].endswith("@postgres:5432/govshare_registry")

@@ -20,7 +20,10 @@ def run_with_own_server(tmp_path, port: int) -> subprocess.CompletedProcess:
     env.update(GOVSHARE_PG_OWN="1", GOVSHARE_PG_PORT=str(port), GOVSHARE_PGDATA=str(tmp_path / "pgdata"))
     return subprocess.run(
         [sys.executable, "-m", "govshare.devserver", "run", "--", sys.executable, "-c", PROBE],
-        capture_output=True, text=True, env=env, timeout=180,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
     )
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from govshare.catalog.types import CatalogType
 from govshare.errors import ChecksFailed, DatabaseUnreachable, SchemaDrift
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.plan import STAGING_SCHEMA, Column, DeliveryPlan
 from govshare.exchange.preflight import preflight
 from govshare.exchange.publish import publish
 from govshare.exchange.stage import stage
-from govshare.catalog.types import CatalogType
 from govshare.quality.check import check
 from tests.conftest import ROOT
 from tests.helpers import checksum, columns_of, execute, population_front_db, shipped_catalog
@@ -24,10 +24,19 @@ def make_plan(items=ITEMS) -> DeliveryPlan:
     resource = shipped_catalog().resources["gat_population_register"]
     cols = tuple(Column(i.name, CatalogType.parse(i.type), i.nullable, i.personal) for i in resource.items)
     return DeliveryPlan(
-        agreement_code="AGR-0001", resource_code=resource.code, provider_code="hb_gat", subscriber_code="hb_mzt",
-        source_conn_id="front_hb_gat", source_schema="exchange", source_table="population_register",
-        columns=tuple(c for c in cols if c.name in items), catalogued=cols, key=("person_id",),
-        target_conn_id="sub_hb_mzt", target_schema="public", target_table="population_basic",
+        agreement_code="AGR-0001",
+        resource_code=resource.code,
+        provider_code="hb_gat",
+        subscriber_code="hb_mzt",
+        source_conn_id="front_hb_gat",
+        source_schema="exchange",
+        source_table="population_register",
+        columns=tuple(c for c in cols if c.name in items),
+        catalogued=cols,
+        key=("person_id",),
+        target_conn_id="sub_hb_mzt",
+        target_schema="public",
+        target_table="population_basic",
     )
 
 
@@ -75,8 +84,10 @@ def test_failed_check_leaves_the_target_as_it_was(dbs):
     deliver(plan, source, target, "run-1")
     before = checksum(subscriber, ("public", "population_basic"), ITEMS, ["person_id"])
     execute(provider, "ALTER TABLE exchange.population_register DROP CONSTRAINT population_register_pkey")
-    execute(provider, "INSERT INTO exchange.population_register SELECT * FROM exchange.population_register "
-                      "WHERE person_id <= 3")
+    execute(
+        provider,
+        "INSERT INTO exchange.population_register SELECT * FROM exchange.population_register WHERE person_id <= 3",
+    )
     execute(provider, "UPDATE exchange.population_register SET gender = '未知' WHERE person_id = 10")
     with pytest.raises(ChecksFailed) as failed:
         deliver(plan, source, target, "run-2")
@@ -111,8 +122,10 @@ def test_publish_is_idempotent_and_keeps_grants(dbs):
     [
         ("ADD COLUMN religion text", "column religion (text) is in the table but not in the catalogue"),
         ("DROP COLUMN phone", "column phone (character varying(20)) is in the catalogue but not in the table"),
-        ("ALTER COLUMN citizen_id TYPE varchar(18)",
-         "column citizen_id is character varying(18) in the table but character(18) in the catalogue"),
+        (
+            "ALTER COLUMN citizen_id TYPE varchar(18)",
+            "column citizen_id is character varying(18) in the table but character(18) in the catalogue",
+        ),
         ("RENAME COLUMN name TO full_name", "column name looks renamed to full_name"),
     ],
 )

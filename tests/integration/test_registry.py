@@ -102,7 +102,9 @@ def test_create_activate_and_plan(applied):
     assert [c.name for c in plan.columns] == ["person_id", "citizen_id", "name"]
     assert len(plan.catalogued) == 9 and plan.key == ("person_id",)
     assert (plan.source_conn_id, plan.source, plan.target) == (
-        "front_hb_gat", "exchange.population_register", "public.population_basic",
+        "front_hb_gat",
+        "exchange.population_register",
+        "public.population_basic",
     )
 
 
@@ -142,9 +144,22 @@ def test_two_agreements_cannot_write_one_table(applied):
 def test_cli_refusal_prints_error_and_fix_and_exits_1(applied):
     before = snapshot(applied)
     done = run_cli(
-        "agreement", "create", "--subscriber", "hb_mzt", "--resource", "rst_medical_records",
-        "--items", "case_id,diagnosis", "--purpose", "x", "--legal-basis", "y",
-        "--target-conn", "sub_hb_mzt", "--target-table", "diagnosis",
+        "agreement",
+        "create",
+        "--subscriber",
+        "hb_mzt",
+        "--resource",
+        "rst_medical_records",
+        "--items",
+        "case_id,diagnosis",
+        "--purpose",
+        "x",
+        "--legal-basis",
+        "y",
+        "--target-conn",
+        "sub_hb_mzt",
+        "--target-table",
+        "diagnosis",
     )
     assert done.returncode == 1
     assert "error: resource 'rst_medical_records' is not_shared" in done.stderr
@@ -154,9 +169,24 @@ def test_cli_refusal_prints_error_and_fix_and_exits_1(applied):
 
 def test_cli_create_activate_list(applied):
     done = run_cli(
-        "agreement", "create", "--subscriber", "hb_mzt", "--resource", "scjg_enterprise_register",
-        "--items", "uscc,name,status", "--purpose", "家庭经济状况核对", "--legal-basis", "《社会救助暂行办法》",
-        "--target-conn", "sub_hb_mzt", "--target-table", "enterprise_basic", "--schedule", "0 2 * * *",
+        "agreement",
+        "create",
+        "--subscriber",
+        "hb_mzt",
+        "--resource",
+        "scjg_enterprise_register",
+        "--items",
+        "uscc,name,status",
+        "--purpose",
+        "家庭经济状况核对",
+        "--legal-basis",
+        "《社会救助暂行办法》",
+        "--target-conn",
+        "sub_hb_mzt",
+        "--target-table",
+        "enterprise_basic",
+        "--schedule",
+        "0 2 * * *",
     )
     assert done.returncode == 0, done.stderr
     assert "created agreement AGR-0001 (draft)" in done.stdout

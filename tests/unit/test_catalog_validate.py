@@ -4,7 +4,6 @@ place in the document, what is wrong and the fix."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
