@@ -12,9 +12,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from airflow.sdk import DAG, TriggerRule, get_parsing_context, task
+from sqlalchemy.exc import SQLAlchemyError
 
 from govshare.airflow import tasks
 from govshare.airflow.docs import doc_md
+from govshare.errors import ConfigurationError
 from govshare.registry import agreements
 from govshare.registry.agreements import AgreementCard
 from govshare.registry.db import session
@@ -24,8 +26,15 @@ TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 def build_dags() -> dict[str, DAG]:
     only = get_parsing_context().dag_id
-    with session() as s:
-        active = agreements.cards(s, status="active", code=only)
+    try:
+        with session() as s:
+            active = agreements.cards(s, status="active", code=only)
+    except SQLAlchemyError as exc:
+        # Shown as the DAG file's import error in the Airflow UI: say what to do about it.
+        raise ConfigurationError(
+            f"cannot read active agreements from the registry: {type(exc).__name__}: {str(exc).splitlines()[0]}",
+            "check that GOVSHARE_REGISTRY_URL points at a reachable registry and run `govshare registry upgrade`",
+        ) from None
     return {card.code: build_dag(card) for card in active}
 
 

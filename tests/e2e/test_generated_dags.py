@@ -154,3 +154,11 @@ def test_failing_suite_leaves_the_target_and_records_a_failed_delivery(world):
             ).fetchone()[0]
             == 0
         )
+
+
+def test_unreachable_registry_is_a_clear_import_error(airflow_db, monkeypatch):
+    monkeypatch.setenv("GOVSHARE_REGISTRY_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    errors = list(dagbag().import_errors.values())
+    assert len(errors) == 1
+    assert "cannot read active agreements from the registry" in errors[0]
+    assert "govshare registry upgrade" in errors[0]
