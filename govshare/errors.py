@@ -111,3 +111,11 @@ class AgreementNotActive(GovshareError):
 
 class AgreementBroken(GovshareError):
     """An active agreement names items or a resource the current catalogue no longer has."""
+
+
+class NotAllowed(GovshareError):
+    """The actor holds no role that permits this action on this agreement (deny by default)."""
+
+
+class IllegalTransition(GovshareError):
+    """The action is not possible from the agreement's current state."""

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from govshare import settings
+from govshare import audit, settings
 from govshare.airflow.connections import address
 from govshare.errors import AgreementBroken, AgreementNotActive, ChecksFailed, GovshareError, SchemaDrift
 from govshare.exchange import staging
@@ -109,6 +109,21 @@ def record(code: str, run_id: str) -> None:
     with session() as s:
         agreement = agreements.get(s, code)
         delivery = deliveries.finish(s, code, run_id)
+        if delivery is not None:
+            audit.append(
+                s,
+                "system:airflow",
+                f"delivery.{delivery.status}",
+                f"agreement:{code}",
+                {
+                    "delivery": delivery.id,
+                    "run_id": run_id,
+                    "rows": delivery.rows,
+                    "bytes": delivery.bytes,
+                    "checks_failed": delivery.checks_failed,
+                    "error": delivery.error,
+                },
+            )
     if delivery is None:
         raise AirflowSkipException("no delivery was started for this run")
     try:

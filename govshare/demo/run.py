@@ -2,35 +2,38 @@
 
 1. the registry schema; 2. front DBs with sample data and empty subscriber DBs;
 3. Airflow's metadata DB and one Airflow connection per database; 4. the catalogue filed;
-5. sharing agreements created and activated (and one request refused, as the regulation
-demands); 6. each generated DAG run through Airflow (`airflow dags test`);
-7. a summary of what was delivered. Safe to run again: it rebuilds the sample data and reuses
-the agreements it created before.
+5. sharing agreements taken through the article-13 workflow by the agencies themselves (and
+one not_shared request that ends in a joint decision); 6. each generated DAG run through
+Airflow (`airflow dags test`); 7. the notifications of all this, mailed by a platform DAG to
+a local mailbox; 8. a summary. Safe to run again: it rebuilds the sample data and reuses the
+agreements it created before.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 from rich.table import Table
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from govshare import settings
 from govshare.catalog import load_catalog
 from govshare.catalog.model import Catalog
-from govshare.demo import front_db, sample_data
-from govshare.errors import GovshareError, RequestRefused
+from govshare.airflow import mail
+from govshare.demo import front_db, sample_data, workflow
+from govshare.demo.mailbox import Mailbox
+from govshare.demo.workflow import DemoAgreement
+from govshare.errors import GovshareError
+from govshare.lifecycle.filings import file_catalog
 from govshare.registry import agreements, deliveries
 from govshare.registry import models as m
-from govshare.registry.catalog_store import apply_catalog
 from govshare.registry.db import session
 from govshare.registry.migrate import upgrade
 from govshare.terminal import console
@@ -44,58 +47,50 @@ SUBSCRIBER_DBS = {"sub_hb_mzt": "demo_sub_hb_mzt", "sub_hb_rst": "demo_sub_hb_rs
 START = date(2026, 11, 1)
 
 
-@dataclass(frozen=True)
-class DemoAgreement:
-    subscriber: str
-    resource: str
-    items: tuple[str, ...]
-    purpose: str
-    legal_basis: str
-    target_conn: str
-    target_table: str
-    expect: str  # the outcome the sample data is built to produce
-
-
 AGREEMENTS = (
     DemoAgreement(
-        "hb_mzt",
-        "gat_population_register",
-        ("person_id", "citizen_id", "name", "gender", "birth_date", "region_code", "updated_at"),
-        "最低生活保障、特困人员救助供养申请人的身份核验",
-        "《社会救助暂行办法》（国务院令第649号）关于最低生活保障审核确认的规定",
-        "sub_hb_mzt",
-        "population_basic",
-        "succeeded",
+        subscriber="hb_mzt",
+        resource="gat_population_register",
+        items=("person_id", "citizen_id", "name", "gender", "birth_date", "region_code", "updated_at"),
+        purpose="最低生活保障、特困人员救助供养申请人的身份核验",
+        legal_basis="《社会救助暂行办法》（国务院令第649号）关于最低生活保障审核确认的规定",
+        target_conn="sub_hb_mzt",
+        target_table="population_basic",
+        condition_met="仅用于低保、特困审核确认；不含住址和电话；不向第三方提供",
+        expect="succeeded",
     ),
     DemoAgreement(
-        "hb_mzt",
-        "scjg_enterprise_register",
-        ("uscc", "name", "legal_rep_citizen_id", "registered_capital", "status", "updated_at"),
-        "社会救助家庭经济状况核对：申请人名下企业登记情况",
-        "《社会救助暂行办法》（国务院令第649号）关于家庭经济状况核对的规定",
-        "sub_hb_mzt",
-        "enterprise_basic",
-        "succeeded",
+        subscriber="hb_mzt",
+        resource="scjg_enterprise_register",
+        items=("uscc", "name", "legal_rep_citizen_id", "registered_capital", "status", "updated_at"),
+        purpose="社会救助家庭经济状况核对：申请人名下企业登记情况",
+        legal_basis="《社会救助暂行办法》（国务院令第649号）关于家庭经济状况核对的规定",
+        target_conn="sub_hb_mzt",
+        target_table="enterprise_basic",
+        condition_met="",  # unconditional: agreed without review
+        expect="succeeded",
     ),
     DemoAgreement(
-        "hb_mzt",
-        "rst_social_insurance",
-        ("record_id", "citizen_id", "insurance_type", "monthly_base", "status", "updated_at"),
-        "社会救助家庭经济状况核对：申请人社会保险缴费情况",
-        "《社会救助暂行办法》（国务院令第649号）关于家庭经济状况核对的规定",
-        "sub_hb_mzt",
-        "social_insurance",
-        "failed",
+        subscriber="hb_mzt",
+        resource="rst_social_insurance",
+        items=("record_id", "citizen_id", "insurance_type", "monthly_base", "status", "updated_at"),
+        purpose="社会救助家庭经济状况核对：申请人社会保险缴费情况",
+        legal_basis="《社会救助暂行办法》（国务院令第649号）关于家庭经济状况核对的规定",
+        target_conn="sub_hb_mzt",
+        target_table="social_insurance",
+        condition_met="仅用于家庭经济状况核对，核对结果不用于其他用途",
+        expect="failed",  # the export has duplicated records and a negative contribution base
     ),
     DemoAgreement(
-        "hb_rst",
-        "gat_population_register",
-        ("person_id", "citizen_id", "name", "gender", "birth_date", "updated_at"),
-        "社会保险参保登记的身份核验",
-        "《中华人民共和国社会保险法》关于社会保险登记的规定",
-        "sub_hb_rst",
-        "population_for_insurance",
-        "succeeded",
+        subscriber="hb_rst",
+        resource="gat_population_register",
+        items=("person_id", "citizen_id", "name", "gender", "birth_date", "updated_at"),
+        purpose="社会保险参保登记的身份核验",
+        legal_basis="《中华人民共和国社会保险法》关于社会保险登记的规定",
+        target_conn="sub_hb_rst",
+        target_table="population_for_insurance",
+        condition_met="仅用于参保登记身份核验",
+        expect="succeeded",
     ),
 )
 
@@ -122,17 +117,28 @@ def run_demo(scale: float = 1.0) -> int:
 
     _step(4, "catalogue filed in the registry")
     with session() as s:
-        filing = apply_catalog(s, catalog, source=str(settings.catalog_dir()), applied_by="demo")
+        filing = file_catalog(s, catalog, source=str(settings.catalog_dir()), by=workflow.OPERATOR).filing
     console.print(f"    catalogue version {filing.version}" + ("" if filing.changed else " (unchanged)"))
 
-    _step(5, "sharing agreements")
-    codes = [_agreement(a) for a in AGREEMENTS]
-    _show_refusal()
+    _step(5, "sharing agreements, through the workflow of article 13 (each agency with its own token)")
+    desk = workflow.Desk(
+        sorted({a.subscriber for a in AGREEMENTS} | {"hb_gat", "hb_scjg", "hb_rst", "hb_sjj", "hb_bb", "hb_bmj"})
+    )
+    codes = []
+    for spec in AGREEMENTS:
+        code, steps = workflow.negotiate(desk, spec, START)
+        codes.append(code)
+        console.print(f"    {code}  {spec.resource} → {spec.subscriber}: {' → '.join(steps)}", highlight=False)
+    code, steps = workflow.joint_decision(desk)
+    console.print(f"    {code}  rst_medical_records (not_shared) → hb_mzt: {' → '.join(steps)}", highlight=False)
 
     _step(6, "running each agreement's DAG through Airflow")
     outcomes = [_run_dag(code, i + 1, len(codes)) for i, code in enumerate(codes)]
 
-    _step(7, "summary")
+    _step(7, "notifications, sent by the platform_notifications DAG through Airflow's SMTP provider")
+    _send_notifications()
+
+    _step(8, "summary")
     _summary(codes, outcomes)
     _subscriber_tables(server)
     expected = [a.expect for a in AGREEMENTS]
@@ -149,7 +155,7 @@ def run_demo(scale: float = 1.0) -> int:
 
 
 def _step(number: int, title: str) -> None:
-    console.print(f"[bold cyan][{number}/7][/] {title}")
+    console.print(f"[bold cyan][{number}/8][/] {title}")
 
 
 def _log_dir() -> Path:
@@ -218,56 +224,29 @@ def _airflow_setup(server: str) -> None:
     console.print(f"    connections: {', '.join(sorted({**FRONT_DBS, **SUBSCRIBER_DBS}))}")
 
 
-def _agreement(spec: DemoAgreement) -> str:
-    with session() as s:
-        existing = s.scalars(
-            select(m.Agreement).where(
-                m.Agreement.subscriber_code == spec.subscriber,
-                m.Agreement.resource_code == spec.resource,
-                m.Agreement.target_table == spec.target_table,
-            )
-        ).first()
-        if existing is None:
-            existing = agreements.create(
-                s,
-                agreements.AgreementRequest(
-                    subscriber=spec.subscriber,
-                    resource=spec.resource,
-                    items=list(spec.items),
-                    purpose=spec.purpose,
-                    legal_basis=spec.legal_basis,
-                    schedule="@daily",
-                    target_conn_id=spec.target_conn,
-                    target_table=spec.target_table,
-                    start_date=START,
-                ),
-                created_by="demo",
-            )
-        agreements.activate(s, existing.code)
-        code = existing.code
-    console.print(f"    {code}  {spec.resource:<26} → {spec.subscriber:<7} active  ({len(spec.items)} items)")
-    return code
+def _send_notifications() -> None:
+    """Point the govshare_smtp connection at a local mailbox and let Airflow send the outbox."""
+    from airflow.models.connection import Connection
+    from airflow.utils.session import create_session
 
-
-def _show_refusal() -> None:
-    """Deny by default: a not_shared resource cannot be had by simply asking for it."""
-    try:
-        with session() as s:
-            agreements.create(
-                s,
-                agreements.AgreementRequest(
-                    subscriber="hb_mzt",
-                    resource="rst_medical_records",
-                    items=["case_id", "diagnosis"],
-                    purpose="核对",
-                    legal_basis="无",
-                    target_conn_id="sub_hb_mzt",
-                    target_table="diagnosis",
-                ),
-                created_by="demo",
+    folder = _log_dir().parent.parent / "mail"
+    with Mailbox(folder) as box:
+        with create_session() as s:
+            s.query(Connection).filter(Connection.conn_id == mail.SMTP_CONN_ID).delete()
+            s.add(
+                Connection(
+                    conn_id=mail.SMTP_CONN_ID, conn_type="smtp", host="127.0.0.1", port=box.port,
+                    extra=json.dumps({"disable_tls": True, "disable_ssl": True}),
+                    description="govshare demo: a local mailbox in .govshare/mail",
+                )
             )
-    except RequestRefused as exc:
-        console.print(f"    refused: hb_mzt → rst_medical_records: {exc.message}", highlight=False)
+        log = _log_dir() / "platform_notifications.log"
+        with log.open("w") as out:
+            subprocess.run(["airflow", "dags", "test", "platform_notifications"], stdout=out, stderr=subprocess.STDOUT)
+        subjects = [str(message["Subject"]) for message in box.received]
+    console.print(f"    {len(subjects)} emails delivered to {folder}/*.eml (open them in any mail client), e.g.")
+    for subject in subjects[:3]:
+        console.print(f"      {subject}", highlight=False, markup=False)
 
 
 def _run_dag(code: str, number: int, total: int) -> m.Delivery | None:

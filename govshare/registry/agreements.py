@@ -1,4 +1,6 @@
-"""Sharing agreements: creating, activating and deactivating them, and turning one into a plan.
+"""Sharing agreements in the registry: what a request must satisfy, and turning an active
+agreement into a delivery plan. (Who may move an agreement through its lifecycle is
+govshare.lifecycle's business.)
 
 An agreement is the only grant (article 14): it names the subscriber, the resource, the items,
 the duty they serve (purpose and legal basis, article 15) and where the data goes. Every
@@ -20,6 +22,7 @@ from govshare.catalog.model import CONN_ID, NAME_RULE, SAFE_NAME
 from govshare.catalog.types import CatalogType
 from govshare.errors import AgreementBroken, AgreementNotActive, NotFound, RequestRefused
 from govshare.exchange.plan import Column, DeliveryPlan
+from govshare.lifecycle.machine import FINAL
 from govshare.registry import models as m
 from govshare.registry.catalog_store import current_version
 
@@ -44,6 +47,7 @@ class AgreementRequest(BaseModel):
     target_table: str
     delivery_mode: str = "snapshot"
     start_date: date | None = None
+    end_date: date | None = None
 
 
 def create(session: Session, request: AgreementRequest, created_by: str) -> m.Agreement:
@@ -59,6 +63,7 @@ def create(session: Session, request: AgreementRequest, created_by: str) -> m.Ag
         legal_basis=request.legal_basis.strip(),
         schedule=request.schedule,
         start_date=request.start_date or session.scalar(select(text("current_date"))),
+        end_date=request.end_date,
         delivery_mode=request.delivery_mode,
         target_conn_id=request.target_conn_id,
         target_schema=request.target_schema,
@@ -72,22 +77,18 @@ def create(session: Session, request: AgreementRequest, created_by: str) -> m.Ag
     return agreement
 
 
-def activate(session: Session, code: str) -> m.Agreement:
-    """Make an agreement active, so its DAG appears; it must still fit the current catalogue."""
-    agreement = get(session, code, for_update=True)
-    if agreement.status == "active":
-        return agreement
-    _check_request(session, _as_request(agreement), exclude=agreement.code)
-    agreement.status = "active"
-    agreement.activated_at = session.scalar(select(text("now()")))
-    return agreement
+def check_fits_catalog(session: Session, agreement: m.Agreement) -> None:
+    """RequestRefused unless the agreement would still be accepted under the current catalogue
+    (checked again at activation and resumption: the catalogue may have changed meanwhile)."""
+    _check_request(
+        session, _as_request(agreement), exclude=agreement.code, released=joint_approved(session, agreement.code)
+    )
 
 
-def deactivate(session: Session, code: str) -> m.Agreement:
-    """Stop an agreement's deliveries: its DAG disappears at the next parse."""
-    agreement = get(session, code, for_update=True)
-    agreement.status = "inactive"
-    return agreement
+def joint_approved(session: Session, code: str) -> bool:
+    """Whether a joint decision approved this agreement: the one way a not_shared resource flows."""
+    query = select(m.Transition.id).where(m.Transition.agreement_code == code, m.Transition.to_status == "approved")
+    return session.scalars(query).first() is not None
 
 
 def get(session: Session, code: str, for_update: bool = False) -> m.Agreement:
@@ -111,7 +112,7 @@ def plan_for(session: Session, code: str) -> DeliveryPlan:
     if agreement.status != "active":
         raise AgreementNotActive(
             f"agreement {code} is {agreement.status}, not active: nothing is delivered",
-            "activate it with `govshare agreement activate` if deliveries should resume",
+            "only active agreements deliver; see `govshare agreement show` for its history",
         )
     resource = session.get(m.Resource, agreement.resource_code)
     if resource is None:
@@ -125,7 +126,7 @@ def plan_for(session: Session, code: str) -> DeliveryPlan:
             f"agreement {code} names items the catalogue no longer has in {resource.code}: {', '.join(missing)}",
             "the provider re-files the items, or the agreement is renegotiated",
         )
-    if resource.share_type == "not_shared":
+    if resource.share_type == "not_shared" and not joint_approved(session, code):
         raise AgreementBroken(
             f"resource {resource.code} is now not_shared; agreement {code} cannot deliver it",
             "the agreement must be reviewed under the new share type",
@@ -165,11 +166,19 @@ def _as_request(agreement: m.Agreement) -> AgreementRequest:
         target_table=agreement.target_table,
         delivery_mode=agreement.delivery_mode,
         start_date=agreement.start_date,
+        end_date=agreement.end_date,
     )
 
 
-def _check_request(session: Session, request: AgreementRequest, exclude: str | None = None) -> m.Resource:
-    """The requested resource, or RequestRefused naming the first thing that is not allowed."""
+def _check_request(
+    session: Session, request: AgreementRequest, exclude: str | None = None, released: bool = True
+) -> m.Resource:
+    """The requested resource, or RequestRefused naming the first thing that is not allowed.
+
+    ``released=False`` refuses a not_shared resource: before a joint decision has released it,
+    such a request may be made (the workflow refuses it and leads to coordination) but never
+    activated.
+    """
     subscriber = session.get(m.Agency, request.subscriber)
     if subscriber is None:
         known = ", ".join(session.scalars(select(m.Agency.code).order_by(m.Agency.code)))
@@ -188,7 +197,7 @@ def _check_request(session: Session, request: AgreementRequest, exclude: str | N
         raise RequestRefused(
             f"'{subscriber.code}' provides '{resource.code}' itself", "an agency needs no agreement for its own data"
         )
-    if resource.share_type == "not_shared":
+    if resource.share_type == "not_shared" and not released:
         raise RequestRefused(
             f"resource '{resource.code}' is not_shared ({resource.share_condition})",
             "not_shared resources are released only by a joint decision of the competent, staffing and "
@@ -220,6 +229,8 @@ def _check_request(session: Session, request: AgreementRequest, exclude: str | N
             f"schedule {request.schedule!r} is neither a preset nor a cron expression",
             f"use one of {', '.join(SCHEDULE_PRESETS)} or five cron fields such as '0 2 * * *'",
         )
+    if request.end_date and request.end_date < (request.start_date or request.end_date):
+        raise RequestRefused("the end date is before the start date", "correct --start-date or --end-date")
     if request.delivery_mode not in DELIVERY_MODES:
         raise RequestRefused(
             f"delivery mode {request.delivery_mode!r} is not available", f"use one of {', '.join(DELIVERY_MODES)}"
@@ -236,7 +247,7 @@ def _check_request(session: Session, request: AgreementRequest, exclude: str | N
             m.Agreement.target_conn_id == request.target_conn_id,
             m.Agreement.target_schema == request.target_schema,
             m.Agreement.target_table == request.target_table,
-            m.Agreement.status.in_(("draft", "active")),
+            m.Agreement.status.not_in([s.value for s in FINAL]),
             m.Agreement.code != (exclude or ""),
         )
     ).first()

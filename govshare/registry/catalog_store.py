@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from govshare.catalog import diff
 from govshare.catalog.model import Catalog
 from govshare.registry import models as m
 
@@ -16,6 +17,8 @@ class Filing:
     version: int
     checksum: str
     changed: bool  # False when the catalogue equals the latest filing (nothing was written)
+    changes: list[str]  # what differs from the version before, in words
+    previous: dict | None  # the catalogue of the version before (JSON), to judge agreements by
 
 
 def apply_catalog(session: Session, catalog: Catalog, source: str, applied_by: str) -> Filing:
@@ -28,22 +31,25 @@ def apply_catalog(session: Session, catalog: Catalog, source: str, applied_by: s
     checksum = catalog.checksum()
     latest = session.scalars(select(m.CatalogFiling).order_by(m.CatalogFiling.version.desc()).limit(1)).first()
     if latest is not None and latest.checksum == checksum:
-        return Filing(latest.version, checksum, changed=False)
+        return Filing(latest.version, checksum, changed=False, changes=[], previous=latest.content)
 
     version = (session.scalar(select(func.max(m.CatalogFiling.version))) or 0) + 1
+    content = catalog.model_dump(mode="json", by_alias=True)
+    changes = diff.describe(latest.content if latest else None, content)
     session.add(
         m.CatalogFiling(
             version=version,
             checksum=checksum,
             applied_by=applied_by,
             source=source,
-            content=catalog.model_dump(mode="json", by_alias=True),
+            content=content,
+            diff="\n".join(changes),
         )
     )
     _replace(session, m.Agency, [_agency_row(a) for a in catalog.agencies.values()])
     _replace(session, m.DataElement, [_element_row(e) for e in catalog.elements.values()])
     _replace(session, m.Resource, [_resource_row(r) for r in catalog.resources.values()])
-    return Filing(version, checksum, changed=True)
+    return Filing(version, checksum, changed=True, changes=changes, previous=latest.content if latest else None)
 
 
 def current_version(session: Session) -> int | None:

@@ -55,6 +55,7 @@ class CatalogFiling(Base):
     applied_by: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
     content: Mapped[dict] = mapped_column(JSONB)
+    diff: Mapped[str] = mapped_column(Text, default="")  # human-readable change from the version before
 
 
 class Agency(Base):
@@ -136,11 +137,98 @@ class Agreement(Base):
     target_conn_id: Mapped[str] = mapped_column(Text)
     target_schema: Mapped[str] = mapped_column(Text)
     target_table: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(Text)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(Text)  # see govshare.lifecycle.machine.Status
+    # The working day by which the current stage must be answered (provider review, coordination).
+    due_date: Mapped[date | None] = mapped_column(Date)
+    reminded_on: Mapped[date | None] = mapped_column(Date)  # the overdue reminder was sent (once)
+    condition_statement: Mapped[str | None] = mapped_column(Text)  # how a conditional share is met
+    filing_number: Mapped[str | None] = mapped_column(Text, unique=True)
     catalog_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str] = mapped_column(Text)
     activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Transition(Base):
+    """One step of an agreement's lifecycle: who moved it, from where to where, and why."""
+
+    __tablename__ = "agreement_transition"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    agreement_code: Mapped[str] = mapped_column(ForeignKey(Agreement.code), index=True)
+    action: Mapped[str] = mapped_column(Text)
+    from_status: Mapped[str] = mapped_column(Text)
+    to_status: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class JointVote(Base):
+    """A department's position in a joint decision (competent, staffing and secrecy departments)."""
+
+    __tablename__ = "joint_vote"
+    __table_args__ = (UniqueConstraint("agreement_code", "department_code"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    agreement_code: Mapped[str] = mapped_column(ForeignKey(Agreement.code), index=True)
+    department_code: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text)
+    approve: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AgencyToken(Base):
+    """An agency's API token, kept only as its SHA-256 (tokens are 256-bit random, so a fast
+    hash is enough: there is nothing to brute-force)."""
+
+    __tablename__ = "agency_token"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    agency_code: Mapped[str] = mapped_column(Text, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(Text)  # the first characters, to tell tokens apart in lists
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """The append-only, hash-chained audit log (see govshare.audit)."""
+
+    __tablename__ = "audit_entry"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict] = mapped_column(JSONB)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Notification(Base):
+    """An email waiting to be sent (an outbox): written in the same transaction as the event it
+    reports, sent by a platform DAG through Airflow's SMTP provider."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    kind: Mapped[str] = mapped_column(Text)
+    agreement_code: Mapped[str | None] = mapped_column(Text, index=True)
+    recipients: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # HTML
+    status: Mapped[str] = mapped_column(Text, default="pending", index=True)  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Delivery(Base):

@@ -1,0 +1,116 @@
+"""The platform's own DAGs: the daily lifecycle round, the notification outbox, the audit anchor."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from airflow.sdk import DAG, task
+from sqlalchemy import select
+
+from govshare import audit
+from govshare.airflow import mail
+from govshare.airflow.dag_factory import TIMEZONE
+from govshare.identity import Actor
+from govshare.lifecycle import daily
+from govshare.notify import outbox
+from govshare.registry import models as m
+from govshare.registry.db import session
+
+log = logging.getLogger("govshare.platform")
+START = datetime(2026, 1, 1, tzinfo=TIMEZONE)
+DEFAULTS = {"owner": "platform", "retries": 2, "retry_delay": timedelta(minutes=5)}
+
+
+@task(task_id="send_notifications")
+def send_notifications() -> None:
+    result = mail.send_pending()
+    log.info("notifications: %d sent, %d to retry, %d failed for good", result.sent, result.pending, result.failed)
+
+
+def lifecycle_dag() -> DAG:
+    with DAG(
+        dag_id="platform_lifecycle",
+        description="Daily: escalate overdue reviews, remind overdue coordinations, expire agreements",
+        doc_md=daily.__doc__,
+        schedule="0 1 * * *",
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        is_paused_upon_creation=False,
+        tags=["govshare", "platform"],
+        default_args=DEFAULTS,
+    ) as dag:
+
+        @task(task_id="daily_round")
+        def daily_round(data_interval_end: datetime | None = None) -> None:
+            today = data_interval_end.astimezone(TIMEZONE).date()
+            done = daily.run(today)
+            log.info(
+                "round of %s: escalated %s; reminded %s; expired %s",
+                today,
+                done.escalated or "none",
+                done.reminded or "none",
+                done.expired or "none",
+            )
+
+        daily_round() >> send_notifications()
+    return dag
+
+
+def notifications_dag() -> DAG:
+    with DAG(
+        dag_id="platform_notifications",
+        description="Send the notification outbox through the SMTP connection govshare_smtp",
+        doc_md=mail.__doc__,
+        schedule="*/5 * * * *",
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        is_paused_upon_creation=False,
+        tags=["govshare", "platform"],
+        default_args=DEFAULTS,
+    ) as dag:
+        send_notifications()
+    return dag
+
+
+def audit_anchor_dag() -> DAG:
+    with DAG(
+        dag_id="platform_audit_anchor",
+        description="Daily: mail the audit log's head hash to the competent departments",
+        doc_md=audit.__doc__,
+        schedule="30 0 * * *",
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        is_paused_upon_creation=False,
+        tags=["govshare", "platform", "audit"],
+        default_args=DEFAULTS,
+    ) as dag:
+
+        @task(task_id="anchor")
+        def anchor() -> None:
+            with session() as s:
+                head = audit.anchor(s)
+                audit.append(s, str(Actor.system()), "audit.anchor", "audit", head)
+                departments = s.scalars(select(m.Agency.code).where(m.Agency.kind == "competent_department"))
+                outbox.enqueue(
+                    s,
+                    "audit.anchor",
+                    departments,
+                    f"[govshare] 审计日志锚点 audit anchor {head['seq']}",
+                    [
+                        "请保存以下审计日志锚点，用于核验日志未被截断或改写。",
+                        "Keep this anchor: `govshare audit verify --anchor` checks the log against it.",
+                        f'{{"seq": {head["seq"]}, "hash": "{head["hash"]}", "at": "{head["at"]}"}}',
+                    ],
+                )
+            log.info("audit head: entry %s, hash %s", head["seq"], head["hash"])
+
+        anchor() >> send_notifications()
+    return dag
+
+
+def build() -> dict[str, DAG]:
+    return {dag.dag_id: dag for dag in (lifecycle_dag(), notifications_dag(), audit_anchor_dag())}

@@ -1,0 +1,240 @@
+"""`govshare agreement`: every step of the article-13 workflow, taken as an agency (with its
+token) or as a platform operator."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from govshare.airflow.docs import doc_md
+from govshare.cli.output import acting, console, token_option
+from govshare.identity import Actor
+from govshare.lifecycle import service
+from govshare.registry import agreements
+from govshare.registry import models as m
+from govshare.registry.db import session
+
+
+@click.group("agreement")
+def group() -> None:
+    """Request, review, coordinate, decide, file, activate, suspend, revoke and read agreements."""
+
+
+def _request_options(command):
+    options = [
+        click.option("--resource", help="Code of the catalogued resource."),
+        click.option("--items", help="Comma-separated item names; must include the primary key."),
+        click.option("--purpose", help="The duty the data serves (用途)."),
+        click.option("--legal-basis", help="The law or regulation assigning that duty (依据)."),
+        click.option(
+            "--schedule", default="@daily", show_default=True, help="Preset or five cron fields (Asia/Shanghai)."
+        ),
+        click.option("--target-conn", help="Airflow connection id of your database."),
+        click.option("--target-schema", default="public", show_default=True),
+        click.option("--target-table", help="Table the data is delivered into."),
+        click.option(
+            "--start-date", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (default today)."
+        ),
+        click.option(
+            "--end-date", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (default open-ended)."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _request(actor: Actor, **given) -> agreements.AgreementRequest:
+    missing = [
+        f"--{k.replace('_', '-')}"
+        for k in ("resource", "items", "purpose", "legal_basis", "target_conn", "target_table")
+        if not given.get(k)
+    ]
+    if missing:
+        raise click.UsageError(f"a new request needs {', '.join(missing)}")
+    return agreements.AgreementRequest(
+        subscriber=actor.name,
+        resource=given["resource"],
+        items=[i.strip() for i in given["items"].split(",") if i.strip()],
+        purpose=given["purpose"],
+        legal_basis=given["legal_basis"],
+        schedule=given["schedule"],
+        target_conn_id=given["target_conn"],
+        target_schema=given["target_schema"],
+        target_table=given["target_table"],
+        start_date=given["start_date"].date() if given["start_date"] else None,
+        end_date=given["end_date"].date() if given["end_date"] else None,
+    )
+
+
+def _done(agreement, what: str) -> None:
+    due = f"; answer due by {agreement.due_date.isoformat()}" if agreement.due_date else ""
+    console.print(f"{agreement.code}: {what} — now {agreement.status}{due}", highlight=False)
+
+
+@group.command("draft")
+@token_option
+@_request_options
+def draft(token, **given) -> None:
+    """Draft a request for your agency (submit it later with `agreement submit CODE`)."""
+    actor = acting(token)
+    wanted = _request(actor, **given)
+    result = service.act(actor, "draft", f"agency:{actor.name}", lambda s: service.request(s, actor, wanted))
+    _done(result, "drafted")
+
+
+@group.command("submit")
+@click.argument("code", required=False)
+@token_option
+@_request_options
+def submit(code, token, **given) -> None:
+    """Submit a draft (CODE), or draft and submit a new request in one go (the options)."""
+    actor = acting(token)
+    if code:
+        result = service.act(actor, "submit", f"agreement:{code}", lambda s: service.submit(s, actor, code))
+    else:
+        wanted = _request(actor, **given)
+        result = service.act(
+            actor, "submit", f"agency:{actor.name}", lambda s: service.request(s, actor, wanted, submit=True)
+        )
+    _done(result, "submitted")
+
+
+@group.command("review")
+@click.argument("code")
+@click.option("--agree/--refuse", required=True, help="The provider's answer.")
+@click.option("--statement", required=True, help="Agreeing: how the share condition is met. Refusing: the reasons.")
+@token_option
+def review(code, agree, statement, token) -> None:
+    """Answer a request for your resource (the provider)."""
+    actor = acting(token)
+    result = service.act(
+        actor, "review", f"agreement:{code}", lambda s: service.review(s, actor, code, agree, statement)
+    )
+    _done(result, "agreed" if agree else "refused")
+
+
+@group.command("coordinate")
+@click.argument("code")
+@click.option("--open", "step", flag_value="escalate", help="Take a refused request to coordination.")
+@click.option("--settle", "step", flag_value="coordinate", help="Settle it: the data is to be shared.")
+@click.option("--refer", "step", flag_value="refer", help="Refer it to a joint decision.")
+@click.option("--reason", required=True)
+@token_option
+def coordinate(code, step, reason, token) -> None:
+    """Coordination by the competent department (article 13)."""
+    if step is None:
+        raise click.UsageError("choose one of --open, --settle or --refer")
+    actor = acting(token)
+    action = {"escalate": service.escalate, "coordinate": service.coordinate, "refer": service.refer}[step]
+    result = service.act(actor, step, f"agreement:{code}", lambda s: action(s, actor, code, reason))
+    _done(result, {"escalate": "taken to coordination", "coordinate": "settled", "refer": "referred"}[step])
+
+
+@group.command("decide")
+@click.argument("code")
+@click.option("--approve/--reject", required=True)
+@click.option("--reason", required=True)
+@click.option("--legal-basis", default="", help="Required to approve: the law or regulation that allows sharing.")
+@token_option
+def decide(code, approve, reason, legal_basis, token) -> None:
+    """Your department's vote in a joint decision (competent, staffing or secrecy department)."""
+    actor = acting(token)
+    result = service.act(
+        actor, "decide", f"agreement:{code}", lambda s: service.decide(s, actor, code, approve, reason, legal_basis)
+    )
+    _done(result, "vote recorded")
+
+
+@group.command("file")
+@click.argument("code")
+@click.option("--number", default=None, help="Filing number (default: the next 冀共享备〔year〕NNNN号).")
+@token_option
+def file_(code, number, token) -> None:
+    """File (备案) an agreed or approved agreement (the competent department)."""
+    actor = acting(token)
+    result = service.act(actor, "file", f"agreement:{code}", lambda s: service.file(s, actor, code, number))
+    _done(result, f"filed as {result.filing_number}")
+
+
+def _simple(name: str, doc: str, needs_reason: bool):
+    @click.argument("code")
+    @click.option("--reason", required=needs_reason, default="")
+    @token_option
+    def command(code, reason, token) -> None:
+        actor = acting(token)
+        action = getattr(service, name)
+        call = (lambda s: action(s, actor, code, reason)) if name != "activate" else (lambda s: action(s, actor, code))
+        _done(service.act(actor, name, f"agreement:{code}", call), f"{name}d" if name.endswith("e") else f"{name}ed")
+
+    command.__doc__ = doc
+    return group.command(name)(command)
+
+
+_simple("activate", "Authorise access and start deliveries (platform operator): the DAG appears.", needs_reason=False)
+_simple("suspend", "Pause deliveries: the DAG disappears at the next parse.", needs_reason=True)
+_simple("resume", "Resume a suspended agreement (it must fit the current catalogue).", needs_reason=False)
+_simple("revoke", "End an agreement for good.", needs_reason=True)
+
+
+@group.command("list")
+@click.option("--status", default=None, help="Only agreements in this status.")
+@token_option
+def list_(status, token) -> None:
+    """The agreements you take part in (all of them, for an operator)."""
+    actor = acting(token)
+    table = Table("code", "status", "due", "resource", "provider → subscriber", "items", "schedule", "target")
+    with session() as s:
+        codes = {a.code for a in service.visible(s, actor, status)}
+        for card in agreements.cards(s, status=status):
+            if card.code in codes:
+                agreement = s.get(m.Agreement, card.code)
+                table.add_row(
+                    card.code,
+                    card.status,
+                    agreement.due_date.isoformat() if agreement.due_date else "",
+                    card.resource_code,
+                    f"{card.provider_code} → {card.subscriber_code}",
+                    str(len(card.items)),
+                    card.schedule,
+                    card.target,
+                )
+    console.print(table)
+
+
+@group.command("show")
+@click.argument("code")
+@token_option
+def show(code, token) -> None:
+    """One agreement in full, with its history and any joint votes."""
+    actor = acting(token)
+
+    def read(s):
+        agreement = service.read(s, actor, code)
+        return (
+            agreement,
+            agreements.cards(s, status=None, code=code)[0],
+            service.history(s, code),
+            service.votes(s, code),
+        )
+
+    agreement, card, steps, cast = service.act(actor, "read", f"agreement:{code}", read)
+    due = f", answer due by {agreement.due_date.isoformat()}" if agreement.due_date else ""
+    filed = f", filing number {agreement.filing_number}" if agreement.filing_number else ""
+    console.print(f"status: {agreement.status}{due}{filed}", highlight=False)
+    if agreement.condition_statement:
+        console.print(f"how the condition is met: {agreement.condition_statement}", highlight=False)
+    console.print(doc_md(card), highlight=False, markup=False, soft_wrap=True)
+    table = Table("when", "action", "from → to", "by", "reason")
+    for step in steps:
+        table.add_row(
+            f"{step.at:%Y-%m-%d %H:%M}", step.action, f"{step.from_status} → {step.to_status}", step.actor, step.reason
+        )
+    console.print(table)
+    for vote in cast:
+        console.print(
+            f"vote of {vote.department_code} ({vote.role}): {'approve' if vote.approve else 'reject'} — {vote.reason}"
+            + (f" [{vote.legal_basis}]" if vote.legal_basis else ""),
+            highlight=False,
+            markup=False,
+        )

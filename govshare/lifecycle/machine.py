@@ -1,0 +1,91 @@
+"""The agreement lifecycle of article 13, as one table: which action moves an agreement from
+which states to which, and who may take it. Everything else asks this module.
+
+    draft → submitted → agreed | refused            (provider review; unconditional: agreed at once)
+    submitted → coordination                        (the provider let the deadline pass)
+    refused → coordination → agreed | joint_decision (competent department)
+    joint_decision → approved | rejected            (competent, staffing and secrecy departments)
+    agreed | approved → filed → active              (competent department files; platform activates)
+    active ⇄ suspended;  active | suspended → revoked;  active → expired
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # awaiting the provider's review
+    AGREED = "agreed"
+    REFUSED = "refused"
+    COORDINATION = "coordination"
+    JOINT_DECISION = "joint_decision"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    FILED = "filed"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class Role(StrEnum):
+    SUBSCRIBER = "subscriber"
+    PROVIDER = "provider"
+    COMPETENT = "competent_department"
+    STAFFING = "staffing_department"
+    SECRECY = "secrecy_department"
+    OPERATOR = "operator"
+    SYSTEM = "system"  # the platform itself: deadlines, expiry, catalogue changes
+
+
+@dataclass(frozen=True)
+class Move:
+    action: str
+    sources: frozenset[Status]
+    target: Status | None  # None: the outcome depends on the action's content (a joint vote)
+    roles: frozenset[Role]
+    meaning: str
+
+
+def _move(action: str, sources: set[Status], target: Status | None, roles: set[Role], meaning: str) -> Move:
+    return Move(action, frozenset(sources), target, frozenset(roles), meaning)
+
+
+S, R = Status, Role
+MOVES: tuple[Move, ...] = (
+    _move("submit", {S.DRAFT}, S.SUBMITTED, {R.SUBSCRIBER}, "the subscriber sends its request to the provider"),
+    _move("agree", {S.SUBMITTED}, S.AGREED, {R.PROVIDER, R.SYSTEM}, "the provider agrees (automatic if unconditional)"),
+    _move("refuse", {S.SUBMITTED}, S.REFUSED, {R.PROVIDER, R.SYSTEM}, "refused (automatic if not_shared)"),
+    _move("escalate", {S.REFUSED}, S.COORDINATION, {R.SUBSCRIBER, R.COMPETENT}, "a refusal goes to coordination"),
+    _move("escalate", {S.SUBMITTED}, S.COORDINATION, {R.SYSTEM}, "the provider did not answer in time"),
+    _move("coordinate", {S.COORDINATION}, S.AGREED, {R.COMPETENT}, "coordination settles the request"),
+    _move("refer", {S.COORDINATION}, S.JOINT_DECISION, {R.COMPETENT}, "coordination failed: joint decision"),
+    _move(
+        "decide", {S.JOINT_DECISION}, None, {R.COMPETENT, R.STAFFING, R.SECRECY, R.SYSTEM}, "joint vote, then outcome"
+    ),
+    _move("file", {S.AGREED, S.APPROVED}, S.FILED, {R.COMPETENT}, "the competent department files the agreement"),
+    _move("activate", {S.FILED}, S.ACTIVE, {R.OPERATOR}, "access is authorised: deliveries start"),
+    _move("suspend", {S.ACTIVE}, S.SUSPENDED, {R.OPERATOR, R.COMPETENT, R.SYSTEM}, "deliveries pause"),
+    _move("resume", {S.SUSPENDED}, S.ACTIVE, {R.OPERATOR, R.COMPETENT}, "deliveries resume"),
+    _move("revoke", {S.ACTIVE, S.SUSPENDED}, S.REVOKED, {R.OPERATOR, R.COMPETENT, R.SUBSCRIBER}, "ended for good"),
+    _move("expire", {S.ACTIVE}, S.EXPIRED, {R.SYSTEM}, "the agreement reached its end date"),
+)
+ACTIONS = tuple(dict.fromkeys(m.action for m in MOVES))
+JOINT_DEPARTMENTS = (R.COMPETENT, R.STAFFING, R.SECRECY)
+FINAL = frozenset({S.REJECTED, S.REVOKED, S.EXPIRED})
+
+
+def moves_from(status: Status) -> list[Move]:
+    return [m for m in MOVES if status in m.sources]
+
+
+def find(action: str, status: Status) -> Move | None:
+    return next((m for m in MOVES if m.action == action and status in m.sources), None)
+
+
+def allowed_here(status: Status) -> str:
+    names = sorted({m.action for m in moves_from(status)})
+    return ", ".join(names) if names else "none (it is final)"

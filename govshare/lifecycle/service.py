@@ -1,0 +1,352 @@
+"""Agreement actions: each checks the actor against the agreement and the state machine, then
+moves the agreement, and records the move (transition row, audit entry, deadline,
+notifications) in the same transaction.
+
+Callers (CLI, REST API, platform DAGs) go through ``act``, which runs one action in one
+transaction and, if the action is refused, rolls it back and records the refusal in the
+audit log in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TypeVar
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from govshare import audit
+from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotFound, RequestRefused
+from govshare.identity import Actor, may_read, roles
+from govshare.lifecycle import deadlines
+from govshare.lifecycle.machine import JOINT_DEPARTMENTS, Role, Status, allowed_here, find
+from govshare.notify import outbox
+from govshare.registry import agreements
+from govshare.registry import models as m
+from govshare.registry.db import session as new_session
+
+T = TypeVar("T")
+
+STATUS_NAMES = {
+    Status.DRAFT: "草稿 draft",
+    Status.SUBMITTED: "待提供方审核 awaiting the provider's review",
+    Status.AGREED: "已同意 agreed",
+    Status.REFUSED: "已拒绝 refused",
+    Status.COORDINATION: "协调中 in coordination",
+    Status.JOINT_DECISION: "待共同决定 awaiting a joint decision",
+    Status.APPROVED: "共同决定批准 approved by joint decision",
+    Status.REJECTED: "共同决定不予共享 rejected by joint decision",
+    Status.FILED: "已备案 filed",
+    Status.ACTIVE: "已生效 active",
+    Status.SUSPENDED: "已暂停 suspended",
+    Status.REVOKED: "已撤销 revoked",
+    Status.EXPIRED: "已到期 expired",
+}
+
+
+def act(actor: Actor, action: str, subject: str, do: Callable[[Session], T]) -> T:
+    """Run ``do`` in one transaction; if it is refused, audit the refusal and re-raise."""
+    try:
+        with new_session() as s:
+            return do(s)
+    except GovshareError as refused:
+        with new_session() as s:
+            audit.append(s, str(actor), "denied", subject, {"action": action, "reason": refused.message})
+        raise
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def read(session: Session, actor: Actor, code: str) -> m.Agreement:
+    """An agreement the actor takes part in; others are reported as not found, not as forbidden,
+    so an agency cannot even learn which agreements exist between other agencies."""
+    found = session.get(m.Agreement, code)
+    if found is None or not may_read(session, actor, found):
+        raise NotFound(f"no agreement '{code}' visible to {actor}", "list yours with `govshare agreement list`")
+    return found
+
+
+def visible(session: Session, actor: Actor, status: str | None = None) -> list[m.Agreement]:
+    return [a for a in agreements.listing(session, status) if may_read(session, actor, a)]
+
+
+def history(session: Session, code: str) -> list[m.Transition]:
+    query = select(m.Transition).where(m.Transition.agreement_code == code).order_by(m.Transition.id)
+    return list(session.scalars(query))
+
+
+def votes(session: Session, code: str) -> list[m.JointVote]:
+    query = select(m.JointVote).where(m.JointVote.agreement_code == code).order_by(m.JointVote.id)
+    return list(session.scalars(query))
+
+
+# --- the actions --------------------------------------------------------------------------
+
+
+def request(
+    session: Session, actor: Actor, wanted: agreements.AgreementRequest, and_submit: bool = False
+) -> m.Agreement:
+    """A subscriber drafts a request (and, with ``and_submit``, sends it at once)."""
+    if actor.kind != "agency" or wanted.subscriber != actor.name:
+        raise NotAllowed(
+            f"{actor} may not request data for '{wanted.subscriber}'",
+            "an agency requests data for itself, authenticated with its own token",
+        )
+    agreement = agreements.create(session, wanted, created_by=str(actor))
+    audit.append(
+        session,
+        str(actor),
+        "agreement.draft",
+        f"agreement:{agreement.code}",
+        {"resource": agreement.resource_code, "items": agreement.items, "purpose": agreement.purpose},
+    )
+    return submit(session, actor, agreement.code) if and_submit else agreement
+
+
+def submit(session: Session, actor: Actor, code: str) -> m.Agreement:
+    agreement = _move(session, actor, code, "submit", reason="request submitted")
+    resource = session.get(m.Resource, agreement.resource_code)
+    if resource.share_type == "unconditional":
+        _move(
+            session, Actor.system(), code, "agree", reason="unconditional resource (article 12): agreed without review"
+        )
+    elif resource.share_type == "not_shared":
+        _move(
+            session,
+            Actor.system(),
+            code,
+            "refuse",
+            reason=f"resource {resource.code} is not_shared ({resource.share_condition}); only a joint decision "
+            "of the competent, staffing and secrecy departments can release it — escalate to coordination",
+        )
+    return agreement
+
+
+def review(session: Session, actor: Actor, code: str, agree: bool, statement: str) -> m.Agreement:
+    """The provider answers: agree (for a conditional resource, stating how the condition is
+    met) or refuse (giving reasons)."""
+    if not statement.strip():
+        what = "how the share condition is met" if agree else "the reasons for refusing"
+        raise RequestRefused(f"a review must state {what}", "add --statement")
+    if not agree:
+        return _move(session, actor, code, "refuse", reason=statement)
+    agreement = _get(session, code)
+    resource = session.get(m.Resource, agreement.resource_code)
+    if resource is not None and resource.share_type == "not_shared":
+        raise RequestRefused(
+            f"resource {resource.code} is not_shared: its provider cannot agree to share it",
+            "only a joint decision can release a not_shared resource (article 13)",
+        )
+    agreement = _move(session, actor, code, "agree", reason=statement)
+    agreement.condition_statement = statement
+    return agreement
+
+
+def escalate(session: Session, actor: Actor, code: str, reason: str) -> m.Agreement:
+    return _move(session, actor, code, "escalate", reason=_required(reason, "why coordination is needed"))
+
+
+def coordinate(session: Session, actor: Actor, code: str, reason: str) -> m.Agreement:
+    """The competent department settles a coordination: the data is to be shared."""
+    agreement = _get(session, code)
+    resource = session.get(m.Resource, agreement.resource_code)
+    if resource is not None and resource.share_type == "not_shared":
+        raise RequestRefused(
+            f"resource {resource.code} is not_shared: coordination cannot release it",
+            "refer it to a joint decision (`govshare agreement coordinate --refer`)",
+        )
+    return _move(session, actor, code, "coordinate", reason=_required(reason, "how the coordination was settled"))
+
+
+def refer(session: Session, actor: Actor, code: str, reason: str) -> m.Agreement:
+    return _move(session, actor, code, "refer", reason=_required(reason, "why a joint decision is needed"))
+
+
+def decide(session: Session, actor: Actor, code: str, approve: bool, reason: str, legal_basis: str) -> m.Agreement:
+    """One department's vote in a joint decision. When the competent, staffing and secrecy
+    departments have all voted, the request is approved if all approve, else rejected."""
+    agreement = _check(session, actor, code, "decide")
+    _required(reason, "the reasons for the vote")
+    if approve and not legal_basis.strip():
+        raise RequestRefused("an approval must cite a legal basis", "add --legal-basis naming the law or regulation")
+    role = next(r for r in JOINT_DEPARTMENTS if r in roles(session, actor, agreement))
+    if session.scalars(
+        select(m.JointVote).where(m.JointVote.agreement_code == code, m.JointVote.role == role.value)
+    ).first():
+        raise RequestRefused(f"the {role.value} has already voted on {code}", "a vote cannot be changed")
+    session.add(
+        m.JointVote(
+            agreement_code=code,
+            department_code=actor.name,
+            role=role.value,
+            approve=approve,
+            reason=reason,
+            legal_basis=legal_basis,
+        )
+    )
+    session.flush()
+    audit.append(
+        session,
+        str(actor),
+        "agreement.vote",
+        f"agreement:{code}",
+        {"role": role.value, "approve": approve, "reason": reason, "legal_basis": legal_basis},
+    )
+    cast = {v.role: v.approve for v in votes(session, code)}
+    if len(cast) < len(JOINT_DEPARTMENTS):
+        return agreement
+    outcome = Status.APPROVED if all(cast.values()) else Status.REJECTED
+    summary = "; ".join(f"{v.role} {'approves' if v.approve else 'rejects'}: {v.reason}" for v in votes(session, code))
+    return _move(session, Actor.system(), code, "decide", reason=f"joint decision: {summary}", target=outcome)
+
+
+def file(session: Session, actor: Actor, code: str, number: str | None = None) -> m.Agreement:
+    """The competent department files (备案) an agreed or approved agreement, with a number."""
+    agreement = _check(session, actor, code, "file")
+    if number is None:
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('govshare.filing_number'))"))
+        year = session.scalar(select(func.extract("year", func.now())))
+        count = session.scalar(select(func.count()).where(m.Agreement.filing_number.like(f"冀共享备〔{int(year)}〕%")))
+        number = f"冀共享备〔{int(year)}〕{count + 1:04d}号"
+    if session.scalars(select(m.Agreement.code).where(m.Agreement.filing_number == number)).first():
+        raise RequestRefused(f"filing number {number} is already used", "leave --number out to get the next one")
+    agreement.filing_number = number
+    return _move(session, actor, code, "file", reason=f"filed as {number}")
+
+
+def activate(session: Session, actor: Actor, code: str) -> m.Agreement:
+    """The platform authorises the subscriber's access: the agreement's DAG appears."""
+    agreement = _check(session, actor, code, "activate")
+    agreements.check_fits_catalog(session, agreement)
+    agreement.activated_at = session.scalar(select(text("now()")))
+    return _move(session, actor, code, "activate", reason="identity and authorisation confirmed; deliveries start")
+
+
+def suspend(session: Session, actor: Actor, code: str, reason: str) -> m.Agreement:
+    return _move(session, actor, code, "suspend", reason=_required(reason, "why deliveries stop"))
+
+
+def resume(session: Session, actor: Actor, code: str, reason: str = "") -> m.Agreement:
+    agreement = _check(session, actor, code, "resume")
+    agreements.check_fits_catalog(session, agreement)
+    return _move(session, actor, code, "resume", reason=reason or "deliveries resume")
+
+
+def revoke(session: Session, actor: Actor, code: str, reason: str) -> m.Agreement:
+    return _move(session, actor, code, "revoke", reason=_required(reason, "why the agreement ends"))
+
+
+def expire(session: Session, code: str, on: date) -> m.Agreement:
+    return _move(session, Actor.system(), code, "expire", reason=f"end date passed ({on.isoformat()})")
+
+
+# --- the one place where an agreement changes state ---------------------------------------
+
+
+def _get(session: Session, code: str) -> m.Agreement:
+    agreement = session.get(m.Agreement, code, with_for_update=True)
+    if agreement is None:
+        raise NotFound(f"no agreement '{code}'", "list agreements with `govshare agreement list`")
+    return agreement
+
+
+def _check(session: Session, actor: Actor, code: str, action: str) -> m.Agreement:
+    """The agreement, if ``actor`` may take ``action`` on it now; else why not."""
+    agreement = _get(session, code)
+    held = roles(session, actor, agreement)
+    if not held:
+        # Same answer as for a missing agreement: no hint that it exists.
+        raise NotFound(f"no agreement '{code}' visible to {actor}", "list yours with `govshare agreement list`")
+    status = Status(agreement.status)
+    move = find(action, status)
+    if move is None:
+        raise IllegalTransition(
+            f"agreement {code} is {status.value}: '{action}' is not possible from there",
+            f"possible now: {allowed_here(status)}",
+        )
+    if not held & move.roles:
+        who = " or ".join(sorted(r.value for r in move.roles if r != Role.SYSTEM))
+        raise NotAllowed(
+            f"{actor} ({', '.join(sorted(r.value for r in held))}) may not {action} agreement {code}",
+            f"only the {who} may" if who else "only the platform does this, automatically",
+        )
+    return agreement
+
+
+def _move(
+    session: Session, actor: Actor, code: str, action: str, reason: str, target: Status | None = None
+) -> m.Agreement:
+    agreement = _check(session, actor, code, action)
+    before = Status(agreement.status)
+    after = target or find(action, before).target
+    agreement.status = after.value
+    today = deadlines.today()
+    agreement.due_date = {
+        Status.SUBMITTED: deadlines.add_working_days(today, deadlines.review_days()),
+        Status.COORDINATION: deadlines.add_working_days(today, deadlines.coordination_days()),
+    }.get(after)
+    agreement.reminded_on = None
+    session.add(
+        m.Transition(
+            agreement_code=code,
+            action=action,
+            from_status=before.value,
+            to_status=after.value,
+            actor=str(actor),
+            reason=reason,
+        )
+    )
+    session.flush()
+    audit.append(
+        session,
+        str(actor),
+        f"agreement.{action}",
+        f"agreement:{code}",
+        {"from": before.value, "to": after.value, "reason": reason},
+    )
+    _notify(session, agreement, actor, after, reason)
+    return agreement
+
+
+def _notify(session: Session, agreement: m.Agreement, actor: Actor, status: Status, reason: str) -> None:
+    resource = session.get(m.Resource, agreement.resource_code)
+    provider = resource.provider_code if resource else None
+    parties = [agreement.subscriber_code] + ([provider] if provider else [])
+    subscriber = session.get(m.Agency, agreement.subscriber_code)
+    overseers = outbox.competent_departments(session, subscriber.region_code) if subscriber else []
+    extra = {
+        Status.SUBMITTED: [],
+        Status.COORDINATION: overseers,
+        Status.JOINT_DECISION: overseers + _joint_departments(session, subscriber),
+    }.get(status, [])
+    name = resource.name if resource else agreement.resource_code
+    paragraphs = [
+        f"共享协议 {agreement.code}（{name}，{provider} → {agreement.subscriber_code}）现为：{STATUS_NAMES[status]}。",
+        f"Agreement {agreement.code} ({agreement.resource_code}, {provider} → {agreement.subscriber_code}) "
+        f"is now {status.value}, by {actor}: {reason}",
+    ]
+    if agreement.due_date:
+        paragraphs.append(f"办理期限 / answer due by: {agreement.due_date.isoformat()}（工作日 working days）")
+    outbox.enqueue(
+        session,
+        f"agreement.{status.value}",
+        parties + extra,
+        f"[govshare] {agreement.code} {STATUS_NAMES[status]}",
+        paragraphs,
+        agreement.code,
+    )
+
+
+def _joint_departments(session: Session, subscriber: m.Agency | None) -> list[str]:
+    if subscriber is None:
+        return []
+    found = session.scalars(select(m.Agency).where(m.Agency.kind.in_(("staffing_department", "secrecy_department"))))
+    return [a.code for a in found if Actor.of_agency(a).governs(subscriber.region_code)]
+
+
+def _required(value: str, what: str) -> str:
+    if not value or not value.strip():
+        raise RequestRefused(f"this action must state {what}", "add --reason")
+    return value.strip()

@@ -1,0 +1,69 @@
+"""The notification outbox: an email is queued in the same transaction as the event it reports,
+so an event is never lost because mail was down, and never mailed if the event rolled back.
+The ``platform_notifications`` DAG sends what is pending through Airflow's SMTP provider."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govshare.identity import Actor
+from govshare.registry import models as m
+
+
+def recipients(session: Session, agency_codes: Iterable[str]) -> list[str]:
+    """The contact addresses of the agencies, each once, in a stable order."""
+    found: list[str] = []
+    for code in agency_codes:
+        agency = session.get(m.Agency, code)
+        for contact in agency.contacts if agency else []:
+            if contact["email"] not in found:
+                found.append(contact["email"])
+    return found
+
+
+def competent_departments(session: Session, region_code: str) -> list[str]:
+    """Codes of the competent departments overseeing ``region_code`` (by level and region)."""
+    departments = session.scalars(select(m.Agency).where(m.Agency.kind == "competent_department"))
+    return [a.code for a in departments if Actor.of_agency(a).governs(region_code)]
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    agencies: Iterable[str],
+    subject: str,
+    paragraphs: Iterable[str],
+    agreement_code: str | None = None,
+) -> m.Notification | None:
+    to = recipients(session, agencies)
+    if not to:
+        return None
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    notification = m.Notification(
+        kind=kind,
+        agreement_code=agreement_code,
+        recipients=to,
+        subject=subject,
+        body=f'<html><body style="font-family: sans-serif">{body}'
+        '<p style="color:#666">— govshare, 政务信息资源共享平台</p></body></html>',
+        status="pending",
+        attempts=0,
+    )
+    session.add(notification)
+    return notification
+
+
+def pending(session: Session, limit: int = 100) -> list[m.Notification]:
+    """Pending notifications, locked so two senders never mail the same one."""
+    query = (
+        select(m.Notification)
+        .where(m.Notification.status == "pending")
+        .order_by(m.Notification.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(query))
