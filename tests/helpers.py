@@ -54,3 +54,53 @@ def columns_of(url: str, schema: str, table: str) -> list[str]:
 def execute(url: str, statement: str, params=None) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(statement, params)
+
+
+# --- the article-13 workflow, driven as the real agencies would --------------------------
+
+
+def agency(code: str):
+    """The identity an agency's token authenticates as."""
+    from govshare.identity import Actor
+    from govshare.registry import models as m
+    from govshare.registry.db import session
+
+    with session() as s:
+        return Actor.of_agency(s.get(m.Agency, code))
+
+
+def operator():
+    from govshare.identity import Actor
+
+    return Actor.operator("tester")
+
+
+def request(**overrides):
+    from govshare.registry import agreements
+
+    fields = dict(
+        subscriber="hb_mzt",
+        resource="gat_population_register",
+        items=["person_id", "citizen_id", "name"],
+        purpose="最低生活保障申请人身份核验",
+        legal_basis="《社会救助暂行办法》",
+        target_conn_id="sub_hb_mzt",
+        target_table="population_basic",
+    )
+    return agreements.AgreementRequest(**{**fields, **overrides})
+
+
+def active_agreement(wanted) -> str:
+    """Take a request from submission to active: provider agrees, hb_sjj files, operator activates."""
+    from govshare.lifecycle import service
+    from govshare.registry import models as m
+    from govshare.registry.db import session
+
+    with session() as s:
+        code = service.request(s, agency(wanted.subscriber), wanted, and_submit=True).code
+        provider = s.get(m.Resource, wanted.resource).provider_code
+        if s.get(m.Agreement, code).status == "submitted":
+            service.review(s, agency(provider), code, True, "仅用于申请所述职责")
+        service.file(s, agency("hb_sjj"), code)
+        service.activate(s, operator(), code)
+    return code

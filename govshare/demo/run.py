@@ -24,9 +24,9 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from govshare import settings
+from govshare.airflow import mail
 from govshare.catalog import load_catalog
 from govshare.catalog.model import Catalog
-from govshare.airflow import mail
 from govshare.demo import front_db, sample_data, workflow
 from govshare.demo.mailbox import Mailbox
 from govshare.demo.workflow import DemoAgreement
@@ -235,7 +235,10 @@ def _send_notifications() -> None:
             s.query(Connection).filter(Connection.conn_id == mail.SMTP_CONN_ID).delete()
             s.add(
                 Connection(
-                    conn_id=mail.SMTP_CONN_ID, conn_type="smtp", host="127.0.0.1", port=box.port,
+                    conn_id=mail.SMTP_CONN_ID,
+                    conn_type="smtp",
+                    host="127.0.0.1",
+                    port=box.port,
                     extra=json.dumps({"disable_tls": True, "disable_ssl": True}),
                     description="govshare demo: a local mailbox in .govshare/mail",
                 )

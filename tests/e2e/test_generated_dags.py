@@ -11,11 +11,21 @@ import psycopg
 import pytest
 
 from govshare.demo import front_db, sample_data
+from govshare.lifecycle import service
 from govshare.registry import agreements, deliveries
 from govshare.registry.catalog_store import apply_catalog
 from govshare.registry.db import session
 from tests.conftest import ROOT
-from tests.helpers import checksum, columns_of, execute, population_front_db, shipped_catalog
+from tests.helpers import (
+    active_agreement,
+    checksum,
+    columns_of,
+    execute,
+    operator,
+    population_front_db,
+    request,
+    shipped_catalog,
+)
 
 pytestmark = pytest.mark.airflow
 
@@ -43,27 +53,18 @@ def world(airflow_db, registry, make_database, monkeypatch):
         monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", url)
     with session() as s:
         apply_catalog(s, shipped_catalog(), source="test", applied_by="test")
-        specs = [
-            ("gat_population_register", POPULATION_ITEMS, "population_basic", True),
-            ("rst_social_insurance", INSURANCE_ITEMS, "social_insurance", True),
-            ("scjg_enterprise_register", ["uscc", "name"], "enterprise_basic", False),
-        ]
-        for resource, items, table, active in specs:
-            created = agreements.create(
-                s,
-                agreements.AgreementRequest(
-                    subscriber="hb_mzt",
-                    resource=resource,
-                    items=items,
-                    purpose="社会救助家庭经济状况核对",
-                    legal_basis="《社会救助暂行办法》",
-                    target_conn_id="sub_hb_mzt",
-                    target_table=table,
-                ),
-                created_by="test",
-            )
-            if active:
-                agreements.activate(s, created.code)
+    specs = [
+        ("gat_population_register", POPULATION_ITEMS, "population_basic", True),
+        ("rst_social_insurance", INSURANCE_ITEMS, "social_insurance", True),
+        ("scjg_enterprise_register", ["uscc", "name"], "enterprise_basic", False),
+    ]
+    for resource, items, table, active in specs:
+        wanted = request(resource=resource, items=items, target_table=table, purpose="社会救助家庭经济状况核对")
+        if active:
+            active_agreement(wanted)
+        else:
+            with session() as s:
+                agreements.create(s, wanted, created_by="test")
     return {"front_gat": front_gat, "front_rst": front_rst, "subscriber": subscriber}
 
 
@@ -78,7 +79,7 @@ def test_one_dag_per_active_agreement_and_none_for_inactive(world):
     assert bag.import_errors == {}
     assert sorted(bag.dag_ids) == ["AGR-0001", "AGR-0002"]  # AGR-0003 is a draft
     with session() as s:
-        agreements.deactivate(s, "AGR-0002")
+        service.suspend(s, operator(), "AGR-0002", "test")
     assert sorted(dagbag().dag_ids) == ["AGR-0001"]
 
 

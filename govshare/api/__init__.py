@@ -1,0 +1,1 @@
+"""The agencies' REST API (FastAPI), mounted in Airflow's api-server by the govshare plugin."""
