@@ -73,7 +73,7 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     return JSONResponse({"error": str(exc.detail), "fix": fix}, status_code=exc.status_code, headers=headers)
 
 
-def current_actor(credentials: HTTPAuthorizationCredentials | None = Security(_bearer)) -> Actor:
+def current_actor(credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]) -> Actor:
     with session() as s:
         return authenticate(s, credentials.credentials if credentials else None)
 
