@@ -33,7 +33,12 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
 
 
+_templates: dict[str, str] = {}
+
+
 def pytest_sessionfinish(session, exitstatus):
+    for dbname in _templates.values():
+        _drop(dbname)
     if _started_here:
         devserver.stop_project_server()
 
@@ -48,15 +53,47 @@ def _drop(dbname: str) -> None:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
 
 
+def _create(dbname: str, template: str | None = None) -> None:
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname))
+        if template:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        conn.execute(statement)
+
+
+def _registry_template(with_catalog: bool) -> str:
+    """A migrated registry (with the shipped catalogue filed, or empty) built once per session;
+    each test copies it with CREATE DATABASE … TEMPLATE, which is far cheaper than migrating."""
+    key = "catalog" if with_catalog else "empty"
+    if key not in _templates:
+        from govshare.registry.db import engine_for, session
+        from govshare.registry.migrate import upgrade
+
+        dbname = f"gst_template_{key}_{os.getpid()}"
+        _drop(dbname)
+        _create(dbname)
+        url = admin_url(dbname).replace("postgresql://", "postgresql+psycopg://", 1)
+        upgrade(url)
+        if with_catalog:
+            from govshare.catalog import load_catalog
+            from govshare.registry.catalog_store import apply_catalog
+
+            with session(url) as s:
+                apply_catalog(s, load_catalog(ROOT / "include" / "catalog"), source="test", applied_by="test")
+        engine_for(url).dispose()
+        _templates[key] = dbname
+    return _templates[key]
+
+
 @pytest.fixture
 def make_database():
-    """Factory: a fresh, empty database with a unique name; returns its psycopg URL."""
+    """Factory: a fresh database with a unique name (empty, or a copy of ``template``); returns
+    its psycopg URL."""
     created: list[str] = []
 
-    def make(label: str) -> str:
+    def make(label: str, template: str | None = None) -> str:
         dbname = f"gst_{label}_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(admin_url(), autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        _create(dbname, template)
         created.append(dbname)
         return admin_url(dbname)
 
@@ -65,18 +102,27 @@ def make_database():
         _drop(dbname)
 
 
-@pytest.fixture
-def registry(make_database, monkeypatch) -> str:
-    """A migrated, empty registry; GOVSHARE_REGISTRY_URL points at it for the test."""
-    from govshare.registry.migrate import upgrade
-
-    url = make_database("registry").replace("postgresql://", "postgresql+psycopg://", 1)
-    upgrade(url)
-    monkeypatch.setenv("GOVSHARE_REGISTRY_URL", url)
-    yield url
+def _registry(make_database, monkeypatch, with_catalog: bool):
     from govshare.registry.db import engine_for
 
+    url = make_database("registry", _registry_template(with_catalog)).replace(
+        "postgresql://", "postgresql+psycopg://", 1
+    )
+    monkeypatch.setenv("GOVSHARE_REGISTRY_URL", url)
+    yield url
     engine_for(url).dispose()  # let DROP DATABASE go through without forcing our own sessions
+
+
+@pytest.fixture
+def registry(make_database, monkeypatch):
+    """A migrated, empty registry; GOVSHARE_REGISTRY_URL points at it for the test."""
+    yield from _registry(make_database, monkeypatch, with_catalog=False)
+
+
+@pytest.fixture
+def applied(make_database, monkeypatch):
+    """A registry with the shipped catalogue filed as version 1."""
+    yield from _registry(make_database, monkeypatch, with_catalog=True)
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ front and subscriber databases."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import psycopg
 import pytest
@@ -15,7 +13,7 @@ from govshare.lifecycle import service
 from govshare.registry import agreements, deliveries
 from govshare.registry.catalog_store import apply_catalog
 from govshare.registry.db import session
-from tests.conftest import ROOT
+from tests.e2e.conftest import dagbag
 from tests.helpers import (
     active_agreement,
     checksum,
@@ -31,12 +29,6 @@ pytestmark = pytest.mark.airflow
 
 POPULATION_ITEMS = ["person_id", "citizen_id", "name", "gender", "birth_date", "region_code", "updated_at"]
 INSURANCE_ITEMS = ["record_id", "citizen_id", "insurance_type", "monthly_base", "status", "updated_at"]
-
-
-@pytest.fixture(scope="session")
-def airflow_db():
-    done = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
 
 @pytest.fixture
@@ -68,19 +60,16 @@ def world(airflow_db, registry, make_database, monkeypatch):
     return {"front_gat": front_gat, "front_rst": front_rst, "subscriber": subscriber}
 
 
-def dagbag():
-    from airflow.dag_processing.dagbag import DagBag
-
-    return DagBag(dag_folder=str(ROOT / "dags"))
+PLATFORM = ["platform_audit_anchor", "platform_lifecycle", "platform_notifications"]
 
 
 def test_one_dag_per_active_agreement_and_none_for_inactive(world):
     bag = dagbag()
     assert bag.import_errors == {}
-    assert sorted(bag.dag_ids) == ["AGR-0001", "AGR-0002"]  # AGR-0003 is a draft
+    assert sorted(bag.dag_ids) == ["AGR-0001", "AGR-0002", *PLATFORM]  # AGR-0003 is a draft
     with session() as s:
         service.suspend(s, operator(), "AGR-0002", "test")
-    assert sorted(dagbag().dag_ids) == ["AGR-0001"]
+    assert sorted(dagbag().dag_ids) == ["AGR-0001", *PLATFORM]
 
 
 def test_dag_shows_the_agreement(world):
@@ -160,6 +149,18 @@ def test_failing_suite_leaves_the_target_and_records_a_failed_delivery(world):
 def test_unreachable_registry_is_a_clear_import_error(airflow_db, monkeypatch):
     monkeypatch.setenv("GOVSHARE_REGISTRY_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     errors = list(dagbag().import_errors.values())
-    assert len(errors) == 1
+    assert len(errors) == 1  # the platform's DAGs do not read the registry while being parsed
     assert "cannot read active agreements from the registry" in errors[0]
     assert "govshare registry upgrade" in errors[0]
+
+
+def test_a_queued_run_of_a_suspended_agreement_delivers_nothing(world):
+    dag = dagbag().dags["AGR-0001"]  # parsed while active: a run of it is already on its way
+    with session() as s:
+        service.suspend(s, operator(), "AGR-0001", "front DB maintenance")
+    run = dag.test()
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["preflight"] == "skipped" and states["stage"] == "skipped"
+    assert columns_of(world["subscriber"], "public", "population_basic") == []  # nothing was delivered
+    with session() as s:
+        assert deliveries.find(s, "AGR-0001", run.run_id) is None

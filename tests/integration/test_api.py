@@ -13,8 +13,6 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 from govshare import identity
 from govshare.api.app import app
-from govshare.catalog import load_catalog
-from govshare.registry.catalog_store import apply_catalog
 from govshare.registry.db import session
 from tests.conftest import ROOT
 from tests.helpers import active_agreement, operator, request
@@ -23,10 +21,8 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
 @pytest.fixture
-def tokens(registry) -> dict[str, str]:
+def tokens(applied) -> dict[str, str]:
     """A filed catalogue, one active agreement (AGR-0001: hb_gat → hb_mzt), and tokens."""
-    with session() as s:
-        apply_catalog(s, load_catalog(ROOT / "include" / "catalog"), source="test", applied_by="test")
     active_agreement(request())
     with session() as s:
         return {a: identity.create_token(s, a, operator()) for a in ("hb_mzt", "hb_gat", "hb_scjg", "hb_sjj")}

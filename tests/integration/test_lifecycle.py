@@ -8,24 +8,14 @@ from datetime import date, timedelta
 import psycopg
 import pytest
 
-from govshare.catalog import load_catalog
 from govshare.errors import AgreementNotActive, IllegalTransition, NotAllowed, NotFound, RequestRefused
 from govshare.lifecycle import daily, service
 from govshare.lifecycle.machine import MOVES, Status, allowed_here, find
 from govshare.registry import agreements
 from govshare.registry import models as m
-from govshare.registry.catalog_store import apply_catalog
 from govshare.registry.db import session
-from tests.conftest import ROOT
 from tests.helpers import agency, operator, request
 from tests.integration.test_registry import audit_tail, snapshot
-
-
-@pytest.fixture
-def applied(registry):
-    with session() as s:
-        apply_catalog(s, load_catalog(ROOT / "include" / "catalog"), source="test", applied_by="test")
-    return registry
 
 
 def submitted(resource="gat_population_register", items=("person_id", "citizen_id"), table=None) -> str:

@@ -47,13 +47,6 @@ def audit_tail(registry_url: str, n: int = 1) -> list[tuple]:
         ).fetchall()
 
 
-@pytest.fixture
-def applied(registry):
-    with session() as s:
-        apply_catalog(s, load_catalog(ROOT / "include" / "catalog"), source="test", applied_by="test")
-    return registry
-
-
 def test_apply_files_a_version_and_an_unchanged_catalogue_files_nothing(registry):
     catalog = load_catalog(ROOT / "include" / "catalog")
     with session() as s:

@@ -7,7 +7,7 @@ import sys
 
 from tests.conftest import ROOT
 
-PATHS = ["govshare", "tests", "dags", "scripts"]
+PATHS = ["govshare", "tests", "dags", "plugins", "scripts"]
 
 
 def test_lint_is_clean():

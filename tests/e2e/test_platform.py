@@ -1,0 +1,125 @@
+"""The platform DAGs and the api-server plugin, run by Airflow: the daily escalation with its
+emails received by a real SMTP server, a catalogue change that takes an agreement's DAG
+away, and the REST API served inside Airflow's api-server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+
+import httpx
+import pytest
+
+from govshare import identity
+from govshare.demo.mailbox import Mailbox
+from govshare.registry import models as m
+from govshare.registry.db import session
+from tests.conftest import ROOT, run_cli
+from tests.e2e.conftest import dagbag
+from tests.helpers import active_agreement, operator, request
+
+pytestmark = pytest.mark.airflow
+
+
+@pytest.fixture
+def mailbox(tmp_path, monkeypatch):
+    with Mailbox(tmp_path / "mail") as box:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_GOVSHARE_SMTP",
+            json.dumps(
+                {
+                    "conn_type": "smtp",
+                    "host": "127.0.0.1",
+                    "port": box.port,
+                    "extra": {"disable_tls": True, "disable_ssl": True},
+                }
+            ),
+        )
+        yield box
+
+
+def test_overdue_review_is_escalated_and_everyone_is_emailed(airflow_db, applied, mailbox):
+    with session() as s:
+        from govshare.lifecycle import service
+        from tests.helpers import agency
+
+        code = service.request(s, agency("hb_mzt"), request(), and_submit=True).code
+        s.get(m.Agreement, code).due_date = date.today() - timedelta(days=1)  # ten working days went by
+        s.query(m.Notification).update({"status": "sent"})  # only the escalation's emails matter here
+    run = dagbag().dags["platform_lifecycle"].test()
+    assert run.state == "success"
+    with session() as s:
+        agreement = s.get(m.Agreement, code)
+        last = s.query(m.Transition).filter_by(agreement_code=code).order_by(m.Transition.id.desc()).first()
+    assert agreement.status == "coordination" and agreement.due_date > date.today()
+    assert (last.action, last.actor) == ("escalate", "system:platform") and "did not answer by" in last.reason
+    [message] = mailbox.received
+    to = {a.strip() for a in message["To"].split(",")}
+    assert to == {"shjz@mzt.hebei.gov.cn", "xxzx@mzt.hebei.gov.cn", "data@gat.hebei.gov.cn", "sjzyc@sjj.hebei.gov.cn"}
+    assert f"{code} 协调中 in coordination" in message["Subject"]
+    body = message.get_body(("html",)).get_content()
+    assert "did not answer by" in body and "working days" in body
+
+
+def test_a_catalogue_change_suspends_the_agreement_and_its_dag_goes(airflow_db, applied, catalog_copy, mailbox):
+    code = active_agreement(request(items=["person_id", "citizen_id", "phone"]))
+    assert code in dagbag().dag_ids
+    population = catalog_copy / "catalog" / "hb_gat.yaml"
+    population.write_text(
+        population.read_text().replace(
+            "      - {name: phone, title: 联系电话, type: varchar(20), personal: phone}\n", ""
+        )
+    )
+    done = run_cli("catalog", "apply", str(catalog_copy / "catalog"))
+    assert done.returncode == 0, done.stderr
+    assert code not in dagbag().dag_ids
+    with session() as s:
+        assert s.get(m.Agreement, code).status == "suspended"
+        [note] = s.query(m.Notification).filter_by(agreement_code=code, kind="agreement.suspended").all()
+    assert set(note.recipients) >= {"shjz@mzt.hebei.gov.cn", "data@gat.hebei.gov.cn"}  # both parties
+    assert "agreed item phone was removed" in note.body
+    assert dagbag().dags["platform_notifications"].test().state == "success"
+    assert any("已暂停 suspended" in str(message["Subject"]) for message in mailbox.received)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_rest_api_is_served_by_airflows_api_server(airflow_db, applied, tmp_path):
+    active_agreement(request())
+    with session() as s:
+        token = identity.create_token(s, "hb_mzt", operator())
+    port = _free_port()
+    env = {**os.environ, "AIRFLOW__API__PORT": str(port)}
+    log = (tmp_path / "api-server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "airflow", "api-server", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/govshare"
+        for _ in range(120):
+            try:
+                if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the api-server did not come up: " + (tmp_path / "api-server.log").read_text()[-3000:])
+        assert httpx.get(f"{base}/agreements").status_code == 401  # Airflow adds no auth; ours does
+        mine = httpx.get(f"{base}/agreements", headers={"Authorization": f"Bearer {token}"})
+        assert mine.status_code == 200 and [a["code"] for a in mine.json()] == ["AGR-0001"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
