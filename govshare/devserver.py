@@ -79,88 +79,76 @@ def _pg_bin(name: str) -> str:
     return str(_pgserver()._commands.POSTGRES_BIN_PATH / name)
 
 
-def _as_service_user() -> dict:
-    """subprocess arguments running the server as an unprivileged user when we are root."""
-    if os.geteuid() != 0:
-        return {}
-    utils, binaries = _pgserver().utils, _pgserver()._commands.POSTGRES_BIN_PATH
-    utils.ensure_user_exists(SERVICE_USER)
-    PGDATA.mkdir(parents=True, exist_ok=True)
-    utils.ensure_prefix_permissions(PGDATA)
-    utils.ensure_prefix_permissions(binaries)
-    utils.ensure_folder_permissions(binaries, 0o555)
-    utils.ensure_folder_permissions(binaries.parent / "lib", 0o444)
-    shutil.chown(PGDATA, SERVICE_USER)
-    return {"user": SERVICE_USER}
+@dataclass(frozen=True)
+class LocalServer:
+    """A PostgreSQL cluster of the wheel's binaries in ``pgdata``, listening on 127.0.0.1:``port``
+    (the project's own one, or a throwaway one in a test)."""
 
+    pgdata: Path
+    port: int
 
-def project_server_running() -> bool:
-    return _answers(f"postgresql://postgres@127.0.0.1:{_port()}/postgres") is None
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
+    def running(self) -> bool:
+        return _answers(self.url) is None
 
-def start_project_server() -> Server:
-    url = f"postgresql://postgres@127.0.0.1:{_port()}/postgres"
-    if project_server_running():
-        return Server(url, "project")
-    run_as = _as_service_user()
-    if not (PGDATA / "PG_VERSION").exists():
-        print(f"govshare: creating a PostgreSQL cluster in {PGDATA}", file=sys.stderr)
-        PGDATA.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
+    def start(self) -> Server:
+        if self.running():
+            return Server(self.url, "project")
+        run_as = self._as_service_user()
+        if not (self.pgdata / "PG_VERSION").exists():
+            print(f"govshare: creating a PostgreSQL cluster in {self.pgdata}", file=sys.stderr)
+            initdb = [
                 _pg_bin("initdb"),
                 "-D",
-                str(PGDATA),
+                str(self.pgdata),
                 "-U",
                 "postgres",
                 "--auth=trust",
                 "--encoding=UTF8",
                 "--locale=C.UTF-8",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            **run_as,
-        )
-    log = PGDATA.parent / f"{PGDATA.name}.log"
-    if run_as:
-        log.touch()
-        shutil.chown(log, SERVICE_USER)
-    subprocess.run(
-        [
-            _pg_bin("pg_ctl"),
-            "-D",
-            str(PGDATA),
-            "-l",
-            str(log),
-            "-w",
-            "-t",
-            "60",
-            "start",
-            "-o",
-            f"-h 127.0.0.1 -p {_port()} -k {PGDATA}",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        **run_as,
-    )
-    for _ in range(50):
-        if project_server_running():
-            break
-        time.sleep(0.2)
-    print(f"govshare: started the project's PostgreSQL on 127.0.0.1:{_port()} (log: {log})", file=sys.stderr)
-    return Server(url, "project", started_here=True)
+            ]
+            subprocess.run(initdb, check=True, stdout=subprocess.DEVNULL, **run_as)
+        log = self.pgdata.parent / f"{self.pgdata.name}.log"
+        if run_as:
+            log.touch()
+            shutil.chown(log, SERVICE_USER)
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.pgdata}"
+        start = [_pg_bin("pg_ctl"), "-D", str(self.pgdata), "-l", str(log), "-w", "-t", "60", "start", "-o", options]
+        subprocess.run(start, check=True, stdout=subprocess.DEVNULL, **run_as)
+        for _ in range(50):
+            if self.running():
+                break
+            time.sleep(0.2)
+        print(f"govshare: started the project's PostgreSQL on 127.0.0.1:{self.port} (log: {log})", file=sys.stderr)
+        return Server(self.url, "project", started_here=True)
+
+    def stop(self) -> None:
+        if not (self.pgdata / "postmaster.pid").exists():
+            return
+        stop = [_pg_bin("pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"]
+        subprocess.run(stop, check=False, stdout=subprocess.DEVNULL, **self._as_service_user())
+        print("govshare: stopped the project's PostgreSQL", file=sys.stderr)
+
+    def _as_service_user(self) -> dict:
+        """subprocess arguments running the server as an unprivileged user when we are root."""
+        if os.geteuid() != 0:
+            return {}
+        utils, binaries = _pgserver().utils, _pgserver()._commands.POSTGRES_BIN_PATH
+        utils.ensure_user_exists(SERVICE_USER)
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        utils.ensure_prefix_permissions(self.pgdata)
+        utils.ensure_prefix_permissions(binaries)
+        utils.ensure_folder_permissions(binaries, 0o555)
+        utils.ensure_folder_permissions(binaries.parent / "lib", 0o444)
+        shutil.chown(self.pgdata, SERVICE_USER)
+        return {"user": SERVICE_USER}
 
 
-def stop_project_server() -> None:
-    if not (PGDATA / "postmaster.pid").exists():
-        return
-    subprocess.run(
-        [_pg_bin("pg_ctl"), "-D", str(PGDATA), "-m", "fast", "-w", "stop"],
-        check=False,
-        stdout=subprocess.DEVNULL,
-        **_as_service_user(),
-    )
-    print("govshare: stopped the project's PostgreSQL", file=sys.stderr)
+def project_server() -> LocalServer:
+    return LocalServer(PGDATA, _port())
 
 
 def find_or_start() -> Server:
@@ -173,7 +161,7 @@ def find_or_start() -> Server:
     local = f"postgresql://{getpass.getuser()}@127.0.0.1:5432/postgres"
     if os.environ.get("GOVSHARE_PG_OWN") != "1" and _answers(local) is None:
         return Server(local, "local")
-    return start_project_server()
+    return project_server().start()
 
 
 def ensure_database(server: Server, dbname: str) -> bool:
@@ -225,17 +213,17 @@ def run(command: list[str]) -> int:
             return 130
     finally:
         if server.started_here:
-            stop_project_server()
+            project_server().stop()
 
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["run"] and "--" in argv:
         return run(argv[argv.index("--") + 1 :])
     if argv[:1] == ["stop"]:
-        stop_project_server()
+        project_server().stop()
         return 0
     if argv[:1] == ["start"]:
-        server = start_project_server()
+        server = project_server().start()
         print(server.url)
         return 0
     print("usage: python -m govshare.devserver run -- COMMAND... | start | stop", file=sys.stderr)

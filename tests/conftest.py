@@ -40,7 +40,7 @@ def pytest_sessionfinish(session, exitstatus):
     for dbname in _templates.values():
         _drop(dbname)
     if _started_here:
-        devserver.stop_project_server()
+        devserver.project_server().stop()
 
 
 def admin_url(dbname: str = "postgres") -> str:
@@ -141,3 +141,23 @@ def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
         text=True,
         env={**os.environ, **(env or {})},
     )
+
+
+@pytest.fixture
+def mysql_database():
+    """A fresh MySQL/MariaDB database (the server is GOVSHARE_MYSQL_URL or 127.0.0.1:3306)."""
+    from tests.helpers import mysql_connect, mysql_url
+
+    try:
+        admin = mysql_connect()
+    except Exception as exc:  # not a skip: the MySQL source is a required feature
+        pytest.fail(
+            f"no MySQL/MariaDB server at {mysql_url()} ({exc}); start one or set GOVSHARE_MYSQL_URL", pytrace=False
+        )
+    name = f"gst_my_{uuid.uuid4().hex[:8]}"
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    yield name
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    admin.close()

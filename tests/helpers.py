@@ -104,3 +104,44 @@ def active_agreement(wanted) -> str:
         service.file(s, agency("hb_sjj"), code)
         service.activate(s, operator(), code)
     return code
+
+
+# --- MySQL / MariaDB front DBs ------------------------------------------------------------
+
+
+def mysql_url() -> str:
+    """The MySQL/MariaDB server for tests: GOVSHARE_MYSQL_URL, else root on 127.0.0.1:3306."""
+    import os
+
+    return os.environ.get("GOVSHARE_MYSQL_URL", "mysql://root@127.0.0.1:3306/")
+
+
+def mysql_connect(database: str | None = None):
+    import pymysql
+    from sqlalchemy.engine import make_url
+
+    url = make_url(mysql_url())
+    return pymysql.connect(
+        host=url.host,
+        port=url.port or 3306,
+        user=url.username,
+        password=url.password or "",
+        database=database,
+        charset="utf8mb4",
+        autocommit=True,
+    )
+
+
+def mysql_front_table(database: str, resource, rows) -> None:
+    """The resource's table in MySQL, typed as the catalogue says, filled with ``rows``."""
+    from govshare.catalog.types import CatalogType
+
+    columns = ", ".join(
+        f"`{i.name}` {CatalogType.parse(i.type).mysql()}{'' if i.nullable else ' NOT NULL'}" for i in resource.items
+    )
+    key = ", ".join(f"`{k}`" for k in resource.primary_key)
+    with mysql_connect(database) as conn, conn.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS `{resource.front_db.table}`")
+        cur.execute(f"CREATE TABLE `{resource.front_db.table}` ({columns}, PRIMARY KEY ({key})) CHARSET utf8mb4")
+        marks = ", ".join(["%s"] * len(resource.items))
+        cur.executemany(f"INSERT INTO `{resource.front_db.table}` VALUES ({marks})", list(rows))

@@ -15,12 +15,21 @@ from contextlib import contextmanager
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from govshare import audit, settings
-from govshare.airflow.connections import address
-from govshare.errors import AgreementBroken, AgreementNotActive, ChecksFailed, GovshareError, SchemaDrift
+from govshare.airflow.connections import address, pseudonym_key
+from govshare.errors import (
+    AgreementBroken,
+    AgreementNotActive,
+    ChecksFailed,
+    ConfigurationError,
+    GovshareError,
+    SchemaDrift,
+)
 from govshare.exchange import staging
 from govshare.exchange.connect import connect
+from govshare.exchange.failures import ExchangeFailed, sanitise
 from govshare.exchange.plan import DeliveryPlan, staging_table_name
 from govshare.exchange.preflight import preflight as check_databases
+from govshare.exchange.publish import EmptySource
 from govshare.exchange.publish import publish as swap_in
 from govshare.exchange.stage import stage as stream
 from govshare.registry import agreements, deliveries
@@ -29,7 +38,7 @@ from govshare.registry.db import session
 log = logging.getLogger("govshare.delivery")
 
 # Failures that a retry would only repeat.
-PERMANENT = (AgreementBroken, AgreementNotActive, ChecksFailed, SchemaDrift)
+PERMANENT = (AgreementBroken, AgreementNotActive, ChecksFailed, ConfigurationError, EmptySource, SchemaDrift)
 
 
 def preflight(code: str, run_id: str) -> None:
@@ -48,15 +57,31 @@ def preflight(code: str, run_id: str) -> None:
 def stage(code: str, run_id: str) -> None:
     with _step(code, run_id, "stage"):
         plan = _plan(code, run_id)
-        result = stream(plan, address(plan.source_conn_id), address(plan.target_conn_id), run_id)
-    _record(code, run_id, status="staged", rows=result.rows, bytes=result.bytes, error=None)
+        key = pseudonym_key() if plan.pseudonymised else None
+        result = stream(plan, address(plan.source_conn_id), address(plan.target_conn_id), run_id, key)
+    _record(
+        code,
+        run_id,
+        status="staged",
+        rows=result.rows,
+        bytes=result.bytes,
+        error=None,
+        watermark_from=result.watermark_from,
+        watermark_to=result.watermark_to,
+    )
+    masked = [f"{c.name} ({c.mask})" for c in plan.columns if c.mask.kind != "none"]
     log.info(
-        "staged %d rows (%d bytes) of %d authorised columns into %s in %.1fs",
+        "staged %d rows (%d bytes) of %d authorised columns into %s in %.1fs; %s; masked: %s; filter: %s",
         result.rows,
         result.bytes,
         len(plan.columns),
         result.table,
         result.seconds,
+        f"incremental from {result.watermark_from or 'the start'} to {result.watermark_to}"
+        if plan.mode == "incremental"
+        else "snapshot",
+        ", ".join(masked) or "nothing",
+        "; ".join(map(str, plan.row_filter)) or "none",
     )
 
 
@@ -97,11 +122,17 @@ def publish(code: str, run_id: str) -> None:
     with _step(code, run_id, "publish"):
         plan = _plan(code, run_id)
         result = swap_in(plan, address(plan.target_conn_id), run_id)
-    _record(code, run_id, status="published", error=None)
     if result.already_published:
         log.info("run %s was already published to %s; nothing to do", run_id, plan.target)
-    else:
-        log.info("published %d rows to %s", result.rows, plan.target)
+        return
+    _record(code, run_id, status="published", error=None, rows_merged=result.merged, rows_deleted=result.deleted)
+    log.info(
+        "published %d rows to %s (%d inserted or changed, %d deleted)",
+        result.rows,
+        plan.target,
+        result.merged,
+        result.deleted,
+    )
 
 
 def record(code: str, run_id: str) -> None:
@@ -164,12 +195,13 @@ def _step(code: str, run_id: str, step: str) -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        message = str(exc) if isinstance(exc, GovshareError) else f"{type(exc).__name__}: {exc}"
+        # Only our own messages are known to be free of row values; anything else is sanitised.
+        message = str(exc) if isinstance(exc, GovshareError) else f"{type(exc).__name__}: {sanitise(str(exc))}"
         try:
             with session() as s:
                 deliveries.fail(s, code, run_id, step, message)
         except Exception as registry_error:  # the original failure matters more
             log.error("could not record the failure in the registry: %s", registry_error)
-        if isinstance(exc, PERMANENT):
-            raise AirflowFailException(message) from exc
-        raise
+        if isinstance(exc, PERMANENT) or (isinstance(exc, ExchangeFailed) and not exc.retryable):
+            raise AirflowFailException(message) from None
+        raise  # retryable: Airflow tries again

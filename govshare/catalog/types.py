@@ -1,8 +1,9 @@
-"""The column types a catalogue may use, and how each looks in PostgreSQL.
+"""The column types a catalogue may use, and how each looks in PostgreSQL and MySQL.
 
 A small closed set keeps the catalogue portable across front-DB dialects and makes schema
-drift detectable: every catalogue type has exactly one PostgreSQL spelling, the one
-``format_type()`` reports, so the preflight can compare strings.
+drift detectable: every catalogue type has exactly one spelling per dialect — the one
+PostgreSQL's ``format_type()`` or MySQL's ``information_schema.COLUMNS.COLUMN_TYPE`` reports
+(after ``normalise_mysql``) — so the preflight can compare strings.
 """
 
 from __future__ import annotations
@@ -23,6 +24,17 @@ _SIMPLE = {
     "timestamptz": "timestamp with time zone",
 }
 _SIZED = {"varchar": "character varying", "char": "character"}
+_MYSQL = {
+    "text": "text",
+    "smallint": "smallint",
+    "integer": "int",
+    "bigint": "bigint",
+    "double": "double",
+    "boolean": "tinyint(1)",
+    "date": "date",
+    "timestamp": "datetime",
+    "timestamptz": "timestamp",
+}
 
 _PATTERN = re.compile(r"^\s*([a-z]+)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
 
@@ -74,3 +86,22 @@ class CatalogType:
         if self.name == "numeric":
             return f"numeric({self.size},{self.scale or 0})"
         return f"{base}({self.size})"
+
+    def mysql(self) -> str:
+        """The type as MySQL/MariaDB's COLUMN_TYPE spells it, after ``normalise_mysql``."""
+        if self.name in _MYSQL:
+            return _MYSQL[self.name]
+        if self.name == "numeric":
+            return f"decimal({self.size or 10},{self.scale or 0})"
+        return f"{self.name}({self.size})"
+
+    def spelled(self, dialect: str) -> str:
+        return self.mysql() if dialect == "mysql" else self.postgres()
+
+
+def normalise_mysql(column_type: str) -> str:
+    """MySQL before 8.0.19 and MariaDB print integer display widths (``bigint(20)``), which
+    mean nothing for the values; ``tinyint(1)`` is MySQL's boolean and keeps its width."""
+    spelled = column_type.lower().strip()
+    spelled = re.sub(r"^(smallint|mediumint|int|bigint)\(\d+\)", r"\1", spelled)
+    return re.sub(r"^(tiny|medium|long)text$", "text", spelled)

@@ -32,12 +32,14 @@ class DatabaseAddress:
 
     @classmethod
     def from_url(cls, url: str) -> DatabaseAddress:
-        """From a ``postgresql://user:pw@host:port/db`` URL (tests and the CLI use these)."""
+        """From a ``postgresql://user:pw@host:port/db`` or ``mysql://…`` URL (tests, benchmarks)."""
         parsed = make_url(url)
+        mysql = parsed.get_backend_name() in ("mysql", "mariadb")
         return cls(
             host=parsed.host or "localhost",
-            port=parsed.port or 5432,
+            port=parsed.port or (3306 if mysql else 5432),
             dbname=parsed.database or "",
             user=parsed.username or "",
             password=parsed.password,
+            dialect="mysql" if mysql else "postgresql",
         )

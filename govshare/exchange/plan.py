@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 from govshare.catalog.types import CatalogType
+from govshare.exchange.filters import Condition
+from govshare.exchange.masking import Mask
 
 STAGING_SCHEMA = "govshare_staging"
 
@@ -23,21 +25,41 @@ def staging_table_name(agreement_code: str, run_id: str) -> str:
     return f"stage_{slug}_{digest}"
 
 
+MODES = ("snapshot", "incremental")
+DELETIONS = ("none", "key_diff")
+WATERMARK_TYPES = ("timestamp", "timestamptz", "date", "smallint", "integer", "bigint")
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
     type: CatalogType
     nullable: bool
     personal: str = "none"
+    mask: Mask = Mask("none")
+
+    @property
+    def delivered_type(self) -> CatalogType:
+        """The type in the subscriber's tables (a pseudonym is text whatever it replaced)."""
+        return self.mask.output_type(self.type)
 
 
 @dataclass(frozen=True)
 class DeliveryPlan:
     """An agreement turned into a delivery.
 
-    columns: the authorised items, in catalogue order — the only columns ever selected.
+    columns: the authorised items, in catalogue order, with their masks — the only columns
+        ever selected.
     catalogued: every item of the resource, to detect drift in the provider's table.
     key: the resource's primary key (always among ``columns``).
+    mode: ``snapshot`` (the target is replaced by a fresh copy) or ``incremental`` (rows
+        changed since the last published watermark are merged by key).
+    watermark: for incremental, the item whose value only grows when a row changes.
+    overlap: how far before the last watermark the next extract starts, so rows committed
+        late are not missed (seconds for timestamps, days for dates, units for integers).
+    deletions: ``key_diff`` also removes target rows whose key the provider no longer has.
+    empty_source_ok: an empty extract may empty the target (otherwise it fails the run).
+    row_filter: the rows the agreement grants (all conditions must hold).
     """
 
     agreement_code: str
@@ -54,9 +76,24 @@ class DeliveryPlan:
     target_schema: str
     target_table: str
     mode: str = "snapshot"
+    watermark: str | None = None
+    overlap: int = 0
+    deletions: str = "none"
+    empty_source_ok: bool = False
+    row_filter: tuple[Condition, ...] = ()
 
     def staging_table(self, run_id: str) -> str:
         return staging_table_name(self.agreement_code, run_id)
+
+    def keys_table(self, run_id: str) -> str:
+        return f"{self.staging_table(run_id)}_keys"
+
+    @property
+    def pseudonymised(self) -> bool:
+        return any(c.mask.kind == "hmac" for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.catalogued if c.name == name)
 
     @property
     def source(self) -> str:

@@ -1,97 +1,173 @@
-"""Publishing checked data: one transaction swaps the staging table in as the target.
+"""Publishing checked data into the subscriber's table, in ONE transaction.
 
-Readers of the target see either the old delivery or the new one, never a mix, and a
-failure anywhere before COMMIT leaves the old one in place. The swap is recorded in the
-``publication`` ledger inside the same transaction, which makes a retried publish a no-op.
-Grants on the old table are carried over, so the subscriber's readers keep their access.
+- ``snapshot``: the staging table is swapped in as the target (key built first, grants carried
+  over). Readers see the old delivery or the new one, never a mix.
+- ``incremental``: the staged rows are merged by key (inserted, or updated where they differ);
+  with key-diff deletions, target rows whose key the provider no longer has are deleted; the
+  new watermark is saved. The first delivery of an incremental agreement swaps like a snapshot.
+
+Either way the run is written to the ``publication`` ledger inside the same transaction, so a
+retried publish finds itself there and does nothing, and a publish killed halfway leaves the
+target exactly as it was (PostgreSQL rolls the transaction back). A transaction-level advisory
+lock on the target keeps two publishes of one table from interleaving.
+
+An empty extract never empties a target unless the agreement says an empty source is
+legitimate: a provider whose export broke looks exactly like one with no data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import psycopg
 from psycopg import sql
 
 from govshare.errors import GovshareError
 from govshare.exchange import staging
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.connect import connect
+from govshare.exchange.failures import reported
 from govshare.exchange.plan import STAGING_SCHEMA, DeliveryPlan
 
 _PRIVILEGES = {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"}
 
 
+class EmptySource(GovshareError):
+    """The provider returned nothing where the agreement expects data; the target was kept."""
+
+
 @dataclass(frozen=True)
 class PublishResult:
-    rows: int
-    already_published: bool
+    rows: int  # rows this delivery brought
+    merged: int = 0  # incremental: rows inserted or changed
+    deleted: int = 0  # key-diff: rows deleted
+    already_published: bool = False
 
 
 def publish(plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str) -> PublishResult:
     stage_name = plan.staging_table(run_id)
-    stage_table = staging.table(stage_name)
     target = sql.Identifier(plan.target_schema, plan.target_table)
-    with connect(subscriber, "subscriber", plan.target_conn_id) as conn:
-        # Two runs publishing into one table must not interleave; the lock ends with the transaction.
+    with reported("publish"), connect(subscriber, "subscriber", plan.target_conn_id) as conn:
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"govshare.publish:{plan.target}",))
-        if staging.published(conn, plan.agreement_code, run_id):
-            return PublishResult(_count(conn, target), already_published=True)
-        if not staging.exists(conn, stage_name):
+        if (done := staging.published(conn, plan.agreement_code, run_id)) is not None:
+            return PublishResult(done, already_published=True)
+        meta = staging.staged(conn, stage_name) if staging.exists(conn, stage_name) else None
+        if meta is None:
             raise GovshareError(
                 f"staging table {STAGING_SCHEMA}.{stage_name} is gone, so there is nothing to publish",
                 "clear the run from the stage task on so the data is staged and checked again",
             )
-        grants = conn.execute(
-            """SELECT grantee, privilege_type FROM information_schema.role_table_grants
-               WHERE table_schema = %s AND table_name = %s AND grantee <> current_user""",
-            (plan.target_schema, plan.target_table),
-        ).fetchall()
-        key_name = f"{plan.target_table[:50]}_pkey"
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(plan.target_schema)))
-        # Build the key index while only the staging table is locked; readers of the target wait
-        # just for the renames below.
-        conn.execute(
-            sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})").format(
-                stage_table,
-                sql.Identifier(f"{stage_name}_pkey"),
-                sql.SQL(", ").join(sql.Identifier(k) for k in plan.key),
+        rows, mark, keys = meta
+        target_exists = _exists(conn, target)
+        if plan.mode == "snapshot" or not target_exists:
+            _refuse_empty(plan, rows, what="the extract")
+            _swap(conn, plan, stage_name, target)
+            merged, deleted = rows, 0
+        else:
+            merged = _merge(conn, plan, stage_name, target)
+            deleted = _delete_missing(conn, plan, stage_name, target, keys) if plan.deletions == "key_diff" else 0
+        if plan.mode == "incremental" and mark is not None:
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (agreement_code, value, run_id) VALUES (%s, %s, %s) ON CONFLICT (agreement_code) "
+                    "DO UPDATE SET value = EXCLUDED.value, run_id = EXCLUDED.run_id, updated_at = now()"
+                ).format(staging.table("watermark")),
+                (plan.agreement_code, mark, run_id),
             )
-        )
-        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target))
-        conn.execute(sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(stage_table, sql.Identifier(plan.target_schema)))
-        conn.execute(
-            sql.SQL("ALTER TABLE {} RENAME TO {}").format(
-                sql.Identifier(plan.target_schema, stage_name), sql.Identifier(plan.target_table)
-            )
-        )
-        conn.execute(
-            sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
-                target, sql.Identifier(f"{stage_name}_pkey"), sql.Identifier(key_name)
-            )
-        )
-        for grantee, privilege in grants:
-            if privilege in _PRIVILEGES:  # the privilege name is SQL syntax: only known words pass
-                role = sql.SQL("PUBLIC") if grantee == "PUBLIC" else sql.Identifier(grantee)
-                conn.execute(sql.SQL("GRANT {} ON {} TO {}").format(sql.SQL(privilege), target, role))
-        conn.execute(
-            sql.SQL("COMMENT ON TABLE {} IS {}").format(
-                target,
-                sql.Literal(
-                    f"govshare: resource {plan.resource_code} from {plan.provider_code}, "
-                    f"agreement {plan.agreement_code}, run {run_id}"
-                ),
-            )
-        )
-        rows = _count(conn, target)
         conn.execute(
             sql.SQL("INSERT INTO {} (agreement_code, run_id, target, rows) VALUES (%s, %s, %s, %s)").format(
-                sql.Identifier(STAGING_SCHEMA, staging.LEDGER)
+                staging.table(staging.LEDGER)
             ),
             (plan.agreement_code, run_id, plan.target, rows),
         )
+        for leftover in (stage_name, f"{stage_name}_keys"):
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staging.table(leftover)))
+        conn.execute(sql.SQL("DELETE FROM {} WHERE staging_table = %s").format(staging.table("staged")), (stage_name,))
         conn.commit()
-    return PublishResult(rows, already_published=False)
+    return PublishResult(rows, merged, deleted)
 
 
-def _count(conn, table: sql.Identifier) -> int:
-    return conn.execute(sql.SQL("SELECT count(*) FROM {}").format(table)).fetchone()[0]
+def _refuse_empty(plan: DeliveryPlan, rows: int | None, what: str) -> None:
+    if not rows and not plan.empty_source_ok:
+        raise EmptySource(
+            f"{what} from {plan.source} returned no rows; the subscriber's table was kept as it was",
+            "if the provider's table is really empty, the agreement must allow an empty source",
+        )
+
+
+def _swap(conn: psycopg.Connection, plan: DeliveryPlan, stage_name: str, target: sql.Identifier) -> None:
+    stage_table = staging.table(stage_name)
+    grants = conn.execute(
+        """SELECT grantee, privilege_type FROM information_schema.role_table_grants
+           WHERE table_schema = %s AND table_name = %s AND grantee <> current_user""",
+        (plan.target_schema, plan.target_table),
+    ).fetchall()
+    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(plan.target_schema)))
+    # Build the key index while only the staging table is locked; readers of the target wait
+    # just for the renames below.
+    conn.execute(
+        sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})").format(
+            stage_table, sql.Identifier(f"{stage_name}_pkey"), sql.SQL(", ").join(sql.Identifier(k) for k in plan.key)
+        )
+    )
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target))
+    conn.execute(sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(stage_table, sql.Identifier(plan.target_schema)))
+    conn.execute(
+        sql.SQL("ALTER TABLE {} RENAME TO {}").format(
+            sql.Identifier(plan.target_schema, stage_name), sql.Identifier(plan.target_table)
+        )
+    )
+    conn.execute(
+        sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
+            target, sql.Identifier(f"{stage_name}_pkey"), sql.Identifier(f"{plan.target_table[:50]}_pkey")
+        )
+    )
+    for grantee, privilege in grants:
+        if privilege in _PRIVILEGES:  # the privilege name is SQL syntax: only known words pass
+            role = sql.SQL("PUBLIC") if grantee == "PUBLIC" else sql.Identifier(grantee)
+            conn.execute(sql.SQL("GRANT {} ON {} TO {}").format(sql.SQL(privilege), target, role))
+    conn.execute(
+        sql.SQL("COMMENT ON TABLE {} IS {}").format(
+            target,
+            sql.Literal(
+                f"govshare: resource {plan.resource_code} from {plan.provider_code}, agreement {plan.agreement_code}"
+            ),
+        )
+    )
+
+
+def _merge(conn: psycopg.Connection, plan: DeliveryPlan, stage_name: str, target: sql.Identifier) -> int:
+    names = [c.name for c in plan.columns]
+    values = [n for n in names if n not in plan.key]
+    columns = sql.SQL(", ").join(map(sql.Identifier, names))
+    key = sql.SQL(", ").join(map(sql.Identifier, plan.key))
+    if values:
+        update = sql.SQL("DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})").format(
+            sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(n)) for n in values),
+            sql.SQL(", ").join(sql.SQL("{}.{}").format(target, sql.Identifier(n)) for n in values),
+            sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(n)) for n in values),
+        )
+    else:
+        update = sql.SQL("DO NOTHING")
+    cur = conn.execute(
+        sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) {}").format(
+            target, columns, columns, staging.table(stage_name), key, update
+        )
+    )
+    return cur.rowcount
+
+
+def _delete_missing(conn, plan: DeliveryPlan, stage_name: str, target: sql.Identifier, keys: int | None) -> int:
+    if not keys:
+        _refuse_empty(plan, keys, what="the key list")
+    match = sql.SQL(" AND ").join(sql.SQL("k.{0} = t.{0}").format(sql.Identifier(k)) for k in plan.key)
+    cur = conn.execute(
+        sql.SQL("DELETE FROM {} t WHERE NOT EXISTS (SELECT 1 FROM {} k WHERE {})").format(
+            target, staging.table(f"{stage_name}_keys"), match
+        )
+    )
+    return cur.rowcount
+
+
+def _exists(conn: psycopg.Connection, table: sql.Identifier) -> bool:
+    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table.as_string(conn),)).fetchone()[0]

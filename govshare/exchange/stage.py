@@ -1,63 +1,233 @@
-"""Streaming the authorised columns from the provider's front DB into a staging table.
+"""Streaming the authorised rows and columns from the provider's front DB into a staging table.
 
-PostgreSQL to PostgreSQL uses binary COPY end to end: blocks go from one socket to the other
-without being decoded, so memory stays flat whatever the table size. The catalogue types
-define both sides (the preflight proved the provider's columns have exactly those types),
-which is what makes the binary format safe to pass through.
+What is read: the agreement's items only, masked in the provider's own query where the mask
+allows (``masking``), the rows its filter grants (``filters``), and for an incremental
+agreement only those at or after the last published watermark minus the overlap. All of it in
+one read-only snapshot of the provider, so the rows, the new watermark and (for key-diff
+deletions) the provider's list of keys agree with each other.
+
+How it moves: PostgreSQL to PostgreSQL, binary COPY end to end — blocks go from one socket to
+the other without being decoded. When the platform itself must touch values (pseudonyms) or
+the provider is MySQL, rows stream one by one through Python into a binary COPY. Memory stays
+flat either way.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from psycopg import IsolationLevel, sql
+from psycopg import sql
 
-from govshare.exchange import staging
+from govshare.catalog.types import CatalogType
+from govshare.errors import ConfigurationError
+from govshare.exchange import filters, masking, staging
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.connect import connect
+from govshare.exchange.failures import reported
 from govshare.exchange.plan import DeliveryPlan
+from govshare.exchange.sources import PostgresSource, open_source
+
+_PG_TYPE = {
+    "text": "text",
+    "varchar": "varchar",
+    "char": "bpchar",
+    "smallint": "int2",
+    "integer": "int4",
+    "bigint": "int8",
+    "double": "float8",
+    "boolean": "bool",
+    "date": "date",
+    "timestamp": "timestamp",
+    "timestamptz": "timestamptz",
+    "numeric": "numeric",
+}
 
 
 @dataclass(frozen=True)
 class StageResult:
     table: str
     rows: int
-    bytes: int
+    bytes: int  # size of the staged rows in the subscriber's database
     seconds: float
+    watermark_from: str | None = None  # incremental: the extract started here (overlap included)
+    watermark_to: str | None = None  # and reached this
+    keys: int | None = None  # key-diff: how many keys the provider has
 
 
-def stage(plan: DeliveryPlan, source: DatabaseAddress, subscriber: DatabaseAddress, run_id: str) -> StageResult:
+def stage(
+    plan: DeliveryPlan,
+    source: DatabaseAddress,
+    subscriber: DatabaseAddress,
+    run_id: str,
+    pseudonym_key: bytes | None = None,
+) -> StageResult:
     started = time.monotonic()
-    target = staging.table(plan.staging_table(run_id))
-    names = [c.name for c in plan.columns]
-    columns = sql.SQL(", ").join(sql.Identifier(n) for n in names)
-    definition = sql.SQL(", ").join(
-        # c.type.postgres() comes from the closed catalogue type grammar, never from free text.
-        sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.type.postgres()))
-        for c in plan.columns
-    )
-    extract = sql.SQL("COPY (SELECT {} FROM {}) TO STDOUT (FORMAT BINARY)").format(
-        columns, sql.Identifier(plan.source_schema, plan.source_table)
-    )
-    load = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(target, columns)
-
+    if plan.pseudonymised and not pseudonym_key:
+        raise ConfigurationError(
+            f"agreement {plan.agreement_code} pseudonymises items but no pseudonym key is configured",
+            "define the Airflow connection 'govshare_pseudonym_key' with the key as its password",
+        )
+    name = plan.staging_table(run_id)
+    target = staging.table(name)
     with (
-        connect(source, "provider", plan.source_conn_id) as src,
+        reported("stage"),
         connect(subscriber, "subscriber", plan.target_conn_id) as dst,
+        open_source(source, plan.source_conn_id) as src,
     ):
-        # One consistent snapshot of the provider's table, and no way to write to it.
-        src.isolation_level = IsolationLevel.REPEATABLE_READ
-        src.read_only = True
-        dst.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target))  # a retry starts clean
-        dst.execute(sql.SQL("CREATE TABLE {} ({})").format(target, definition))
-        streamed = 0
-        with src.cursor() as out_cur, dst.cursor() as in_cur:
-            with out_cur.copy(extract) as out, in_cur.copy(load) as inp:
-                for block in out:
-                    inp.write(block)
-                    streamed += len(block)
-            rows = in_cur.rowcount
+        staging.prepare(dst)
+        last = staging.watermark(dst, plan.agreement_code) if plan.mode == "incremental" else None
+        start = _lower_bound(plan, last)
+        granted, granted_params = filters.where(plan.row_filter)
+        delta, delta_params = list(granted), list(granted_params)
+        if start is not None:
+            delta.append(sql.SQL("{} >= %s").format(sql.Identifier(plan.watermark)))
+            delta_params.append(start)
+        reached = _max_watermark(src, plan, delta, delta_params) if plan.mode == "incremental" else None
+
+        for old in (name, f"{name}_keys"):  # a retry starts clean
+            dst.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staging.table(old)))
+        dst.execute(sql.SQL("CREATE TABLE {} ({})").format(target, _definition(plan)))
+        rows = _load(plan, src, dst, target, delta, delta_params, pseudonym_key)
+        keys = _load_keys(plan, src, dst, name, granted, granted_params) if plan.deletions == "key_diff" else None
+
+        mark = _text(reached) if reached is not None else last
+        staging.record_staged(dst, name, plan.agreement_code, run_id, rows, mark, keys)
         dst.execute(sql.SQL("ANALYZE {}").format(target))
+        size = dst.execute("SELECT pg_table_size(%s::regclass)", (target.as_string(dst),)).fetchone()[0]
         dst.commit()
-    return StageResult(plan.staging_table(run_id), rows, streamed, time.monotonic() - started)
+    return StageResult(
+        name,
+        rows,
+        size,
+        time.monotonic() - started,
+        watermark_from=_text(start) if start is not None else None,
+        watermark_to=mark,
+        keys=keys,
+    )
+
+
+def _definition(plan: DeliveryPlan) -> sql.Composable:
+    # delivered_type comes from the closed catalogue type grammar, never from free text.
+    return sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.delivered_type.postgres())) for c in plan.columns
+    )
+
+
+def _select(plan: DeliveryPlan, dialect: str, where: list) -> sql.Composable:
+    exprs = []
+    for column in plan.columns:
+        ident = sql.Identifier(column.name)
+        if column.mask.in_sql:
+            # Cast back to the catalogue type so the binary COPY can pass the value straight through.
+            masked = masking.sql_expression(ident, column.mask, dialect)
+            exprs.append(
+                masked
+                if dialect == "mysql"
+                else sql.SQL("CAST({} AS {})").format(masked, sql.SQL(column.type.postgres()))
+            )
+        else:
+            exprs.append(ident)
+    query = sql.SQL("SELECT {} FROM {}").format(
+        sql.SQL(", ").join(exprs), sql.Identifier(plan.source_schema, plan.source_table)
+    )
+    return query + sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where) if where else query
+
+
+def _load(plan, src, dst, target, where, params, pseudonym_key) -> int:
+    names = sql.SQL(", ").join(sql.Identifier(c.name) for c in plan.columns)
+    load = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(target, names)
+    query = _select(plan, src.dialect, where)
+    with dst.cursor() as cur:
+        with cur.copy(load) as into:
+            if isinstance(src, PostgresSource) and not plan.pseudonymised:
+                with src.binary_copy(query, params) as out:
+                    for block in out:
+                        into.write(block)
+            else:
+                into.set_types([_pg_type(c.delivered_type, writing=True) for c in plan.columns])
+                transform = _pseudonymiser(plan, pseudonym_key)
+                for row in src.rows(query, params, [_pg_type(c.type) for c in plan.columns]):
+                    into.write_row(transform(row) if transform else row)
+        return cur.rowcount
+
+
+def _load_keys(plan, src, dst, name: str, where, params) -> int:
+    """Every key the provider holds under the agreement's filter, for key-diff deletions."""
+    keys = [plan.column(k) for k in plan.key]
+    target = staging.table(f"{name}_keys")
+    dst.execute(
+        sql.SQL("CREATE TABLE {} ({})").format(
+            target,
+            sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(k.name), sql.SQL(k.type.postgres())) for k in keys
+            ),
+        )
+    )
+    query = sql.SQL("SELECT {} FROM {}").format(
+        sql.SQL(", ").join(sql.Identifier(k.name) for k in keys), sql.Identifier(plan.source_schema, plan.source_table)
+    )
+    if where:
+        query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
+    names = sql.SQL(", ").join(sql.Identifier(k.name) for k in keys)
+    with dst.cursor() as cur:
+        with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(target, names)) as into:
+            if isinstance(src, PostgresSource):
+                with src.binary_copy(query, params) as out:
+                    for block in out:
+                        into.write(block)
+            else:
+                into.set_types([_pg_type(k.type, writing=True) for k in keys])
+                for row in src.rows(query, params, [_pg_type(k.type) for k in keys]):
+                    into.write_row(row)
+        count = cur.rowcount
+    dst.execute(sql.SQL("CREATE INDEX ON {} ({})").format(target, names))
+    return count
+
+
+def _pseudonymiser(plan: DeliveryPlan, master_key: bytes | None):
+    positions = [i for i, c in enumerate(plan.columns) if c.mask.kind == "hmac"]
+    if not positions:
+        return None
+    key = masking.subscriber_key(master_key, plan.subscriber_code)
+
+    def transform(row: tuple) -> tuple:
+        values = list(row)
+        for i in positions:
+            values[i] = masking.pseudonym(key, values[i])
+        return tuple(values)
+
+    return transform
+
+
+def _max_watermark(src, plan: DeliveryPlan, where: list, params: list):
+    query = sql.SQL("SELECT MAX({}) FROM {}").format(
+        sql.Identifier(plan.watermark), sql.Identifier(plan.source_schema, plan.source_table)
+    )
+    if where:
+        query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
+    return src.scalar(query, params)
+
+
+def _lower_bound(plan: DeliveryPlan, last: str | None):
+    """Where an incremental extract starts: the last published watermark minus the overlap."""
+    if plan.mode != "incremental" or last is None:
+        return None
+    kind = plan.column(plan.watermark).type.name
+    if kind in ("timestamp", "timestamptz"):
+        return datetime.fromisoformat(last) - timedelta(seconds=plan.overlap)
+    if kind == "date":
+        return date.fromisoformat(last) - timedelta(days=plan.overlap)
+    return int(last) - plan.overlap
+
+
+def _text(value) -> str:
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+
+
+def _pg_type(type_: CatalogType, writing: bool = False) -> str:
+    # psycopg has no binary dumpers for char/varchar; their binary form is text's, so send text.
+    if writing and type_.name in ("char", "varchar"):
+        return "text"
+    return _PG_TYPE[type_.name]

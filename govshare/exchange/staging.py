@@ -1,8 +1,15 @@
 """The subscriber-side staging area: where deliveries wait for their checks.
 
 Each subscriber DB gets a schema ``govshare_staging`` holding one table per run being
-delivered and the ``publication`` ledger, which records every publish in the same
-transaction as the swap, so a retried publish can tell that it already happened.
+delivered (and, for key-diff deletions, one of the provider's keys), and three small tables:
+
+- ``staged``: what each staging table holds (rows, the watermark reached, the key count);
+- ``watermark``: per incremental agreement, the watermark of the last *published* delivery;
+- ``publication``: every publish, written in the same transaction as the data, so a retried
+  publish can tell that it already happened.
+
+The watermark lives beside the data it describes and moves in the same transaction as it:
+it can never run ahead of what the subscriber actually has.
 """
 
 from __future__ import annotations
@@ -13,23 +20,24 @@ from psycopg import sql
 from govshare.exchange.plan import STAGING_SCHEMA
 
 LEDGER = "publication"
+_TABLES = {
+    LEDGER: """agreement_code text NOT NULL, run_id text NOT NULL, target text NOT NULL, rows bigint NOT NULL,
+               published_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (agreement_code, run_id)""",
+    "staged": """staging_table text PRIMARY KEY, agreement_code text NOT NULL, run_id text NOT NULL,
+                 rows bigint NOT NULL, watermark text, keys bigint, staged_at timestamptz NOT NULL DEFAULT now()""",
+    "watermark": """agreement_code text PRIMARY KEY, value text NOT NULL, run_id text NOT NULL,
+                    updated_at timestamptz NOT NULL DEFAULT now()""",
+}
 
 
 def prepare(conn: psycopg.Connection) -> None:
     # Concurrent first deliveries to one subscriber DB would race on CREATE ... IF NOT EXISTS.
     conn.execute("SELECT pg_advisory_xact_lock(hashtext('govshare.staging.prepare'))")
     conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(STAGING_SCHEMA)))
-    conn.execute(
-        sql.SQL(
-            """CREATE TABLE IF NOT EXISTS {} (
-                agreement_code text NOT NULL,
-                run_id text NOT NULL,
-                target text NOT NULL,
-                rows bigint NOT NULL,
-                published_at timestamptz NOT NULL DEFAULT now(),
-                PRIMARY KEY (agreement_code, run_id))"""
-        ).format(sql.Identifier(STAGING_SCHEMA, LEDGER))
-    )
+    for name, columns in _TABLES.items():
+        conn.execute(
+            sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(sql.Identifier(STAGING_SCHEMA, name), sql.SQL(columns))
+        )
 
 
 def table(name: str) -> sql.Identifier:
@@ -42,13 +50,42 @@ def exists(conn: psycopg.Connection, name: str) -> bool:
     return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (quoted,)).fetchone()[0]
 
 
-def published(conn: psycopg.Connection, agreement_code: str, run_id: str) -> bool:
-    query = sql.SQL("SELECT 1 FROM {} WHERE agreement_code = %s AND run_id = %s").format(
-        sql.Identifier(STAGING_SCHEMA, LEDGER)
+def published(conn: psycopg.Connection, agreement_code: str, run_id: str) -> int | None:
+    """How many rows the run published, or None if it has not published."""
+    query = sql.SQL("SELECT rows FROM {} WHERE agreement_code = %s AND run_id = %s").format(table(LEDGER))
+    found = conn.execute(query, (agreement_code, run_id)).fetchone()
+    return found[0] if found else None
+
+
+def watermark(conn: psycopg.Connection, agreement_code: str) -> str | None:
+    """The watermark of the agreement's last published delivery, if any."""
+    query = sql.SQL("SELECT value FROM {} WHERE agreement_code = %s").format(table("watermark"))
+    found = conn.execute(query, (agreement_code,)).fetchone()
+    return found[0] if found else None
+
+
+def record_staged(conn, name: str, agreement_code: str, run_id: str, rows: int, mark: str | None, keys) -> None:
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO {} (staging_table, agreement_code, run_id, rows, watermark, keys) VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (staging_table) DO UPDATE SET rows = EXCLUDED.rows, watermark = EXCLUDED.watermark, "
+            "keys = EXCLUDED.keys, staged_at = now()"
+        ).format(table("staged")),
+        (name, agreement_code, run_id, rows, mark, keys),
     )
-    return conn.execute(query, (agreement_code, run_id)).fetchone() is not None
+
+
+def staged(conn: psycopg.Connection, name: str) -> tuple[int, str | None, int | None] | None:
+    """(rows, watermark reached, provider key count) of a staging table, or None if not staged."""
+    query = sql.SQL("SELECT rows, watermark, keys FROM {} WHERE staging_table = %s").format(table("staged"))
+    return conn.execute(query, (name,)).fetchone()
 
 
 def discard(conn: psycopg.Connection, name: str) -> None:
+    """Drop a run's staging tables and their record (commits)."""
+    if not exists(conn, "staged"):  # the staging area was never prepared: nothing to clear
+        return
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table(name)))
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table(f"{name}_keys")))
+    conn.execute(sql.SQL("DELETE FROM {} WHERE staging_table = %s").format(table("staged")), (name,))
     conn.commit()

@@ -93,7 +93,8 @@ def suite_file(quality_dir: Path, resource_code: str) -> Path:
 
 
 def for_plan(plan: DeliveryPlan, quality_dir: Path) -> tuple[list[Rule], list[Rule]]:
-    """(rules to run, suite rules skipped because a column they need is not delivered)."""
+    """(rules to run, suite rules skipped): a suite rule is skipped when a column it checks is
+    not delivered, or is delivered masked — its rule speaks of the raw values."""
     path = suite_file(quality_dir, plan.resource_code)
     suite: list[Rule] = []
     if path.exists():
@@ -104,7 +105,7 @@ def for_plan(plan: DeliveryPlan, quality_dir: Path) -> tuple[list[Rule], list[Ru
         if problems:
             # `govshare catalog validate` catches these before they reach a run.
             raise ValueError("; ".join(str(p) for p in problems))
-    delivered = {c.name for c in plan.columns}
+    delivered = {c.name for c in plan.columns if c.mask.kind == "none"}
     applicable = [r for r in suite if set(r.columns) <= delivered]
     skipped = [r for r in suite if not set(r.columns) <= delivered]
     return derived(plan) + applicable, skipped

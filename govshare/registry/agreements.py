@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 from govshare.catalog.model import CONN_ID, NAME_RULE, SAFE_NAME
 from govshare.catalog.types import CatalogType
 from govshare.errors import AgreementBroken, AgreementNotActive, NotFound, RequestRefused
-from govshare.exchange.plan import Column, DeliveryPlan
+from govshare.exchange import filters, masking
+from govshare.exchange.plan import DELETIONS, MODES, WATERMARK_TYPES, Column, DeliveryPlan
 from govshare.lifecycle.machine import FINAL
 from govshare.registry import models as m
 from govshare.registry.catalog_store import current_version
 
-DELIVERY_MODES = ("snapshot",)
 SCHEDULE_PRESETS = ("@hourly", "@daily", "@weekly", "@monthly", "@yearly")
 SUBSCRIBER_KINDS = ("department",)
 
@@ -48,6 +48,15 @@ class AgreementRequest(BaseModel):
     delivery_mode: str = "snapshot"
     start_date: date | None = None
     end_date: date | None = None
+    watermark: str | None = None
+    overlap: int | None = None  # default: 600 s for timestamps, 1 day for dates, 0 for integers
+    deletions: str = "none"
+    empty_source_ok: bool = False
+    row_filter: list[dict] = Field(default_factory=list)
+    masking: dict[str, str] = Field(default_factory=dict)
+
+
+DEFAULT_OVERLAP = {"timestamp": 600, "timestamptz": 600, "date": 1}
 
 
 def create(session: Session, request: AgreementRequest, created_by: str) -> m.Agreement:
@@ -65,6 +74,14 @@ def create(session: Session, request: AgreementRequest, created_by: str) -> m.Ag
         start_date=request.start_date or session.scalar(select(text("current_date"))),
         end_date=request.end_date,
         delivery_mode=request.delivery_mode,
+        watermark_column=request.watermark,
+        watermark_overlap=request.overlap
+        if request.overlap is not None
+        else DEFAULT_OVERLAP.get(resource.item(request.watermark).type if request.watermark else "", 0),
+        deletions=request.deletions,
+        empty_source_ok=request.empty_source_ok,
+        row_filter=[c.as_json() for c in filters.parse_all(request.row_filter)],
+        masking=dict(request.masking),
         target_conn_id=request.target_conn_id,
         target_schema=request.target_schema,
         target_table=request.target_table,
@@ -139,18 +156,28 @@ def plan_for(session: Session, code: str) -> DeliveryPlan:
         source_conn_id=resource.conn_id,
         source_schema=resource.schema_name,
         source_table=resource.table_name,
-        columns=tuple(_column(i) for i in resource.items if i.name in agreement.items),
+        columns=tuple(
+            _column(i, agreement.masking.get(i.name), i.name in resource.primary_key)
+            for i in resource.items
+            if i.name in agreement.items
+        ),
         catalogued=tuple(_column(i) for i in resource.items),
         key=tuple(resource.primary_key),
         target_conn_id=agreement.target_conn_id,
         target_schema=agreement.target_schema,
         target_table=agreement.target_table,
         mode=agreement.delivery_mode,
+        watermark=agreement.watermark_column,
+        overlap=agreement.watermark_overlap,
+        deletions=agreement.deletions,
+        empty_source_ok=agreement.empty_source_ok,
+        row_filter=filters.parse_all(agreement.row_filter),
     )
 
 
-def _column(item: m.ResourceItem) -> Column:
-    return Column(item.name, CatalogType.parse(item.type), item.nullable, item.personal)
+def _column(item: m.ResourceItem, declared_mask: str | None = None, is_key: bool = False) -> Column:
+    mask = masking.effective(item.personal, declared_mask, is_key)
+    return Column(item.name, CatalogType.parse(item.type), item.nullable, item.personal, mask)
 
 
 def _as_request(agreement: m.Agreement) -> AgreementRequest:
@@ -167,6 +194,12 @@ def _as_request(agreement: m.Agreement) -> AgreementRequest:
         delivery_mode=agreement.delivery_mode,
         start_date=agreement.start_date,
         end_date=agreement.end_date,
+        watermark=agreement.watermark_column,
+        overlap=agreement.watermark_overlap,
+        deletions=agreement.deletions,
+        empty_source_ok=agreement.empty_source_ok,
+        row_filter=list(agreement.row_filter),
+        masking=dict(agreement.masking),
     )
 
 
@@ -231,10 +264,7 @@ def _check_request(
         )
     if request.end_date and request.end_date < (request.start_date or request.end_date):
         raise RequestRefused("the end date is before the start date", "correct --start-date or --end-date")
-    if request.delivery_mode not in DELIVERY_MODES:
-        raise RequestRefused(
-            f"delivery mode {request.delivery_mode!r} is not available", f"use one of {', '.join(DELIVERY_MODES)}"
-        )
+    _check_delivery(resource, request)
     if not CONN_ID.match(request.target_conn_id):
         raise RequestRefused(
             f"{request.target_conn_id!r} is not a valid Airflow connection id", "use letters, digits, _ . -"
@@ -327,3 +357,58 @@ def cards(session: Session, status: str | None = "active", code: str | None = No
             )
         )
     return result
+
+
+def _check_delivery(resource: m.Resource, request: AgreementRequest) -> None:
+    """Delivery mode, watermark, deletions, row filter and masks: RequestRefused if any is wrong."""
+    if request.delivery_mode not in MODES:
+        raise RequestRefused(
+            f"delivery mode {request.delivery_mode!r} is not available", f"use one of {', '.join(MODES)}"
+        )
+    if request.delivery_mode == "incremental":
+        item = resource.item(request.watermark or "")
+        if item is None:
+            raise RequestRefused(
+                "an incremental delivery needs a watermark: an item whose value grows whenever a row changes",
+                f"name one of {', '.join(i.name for i in resource.items if i.type.split('(')[0] in WATERMARK_TYPES)}",
+            )
+        if CatalogType.parse(item.type).name not in WATERMARK_TYPES or item.nullable:
+            raise RequestRefused(
+                f"item {item.name} ({item.type}{', nullable' if item.nullable else ''}) cannot be a watermark",
+                "use a non-nullable timestamp, date or integer item (a row without one would never be delivered)",
+            )
+    elif request.watermark or request.deletions != "none":
+        raise RequestRefused(
+            "a watermark and deletions apply to incremental deliveries only",
+            "a snapshot replaces the whole table, deleted rows included; leave them out or choose incremental",
+        )
+    if request.deletions not in DELETIONS:
+        raise RequestRefused(f"unknown deletions setting {request.deletions!r}", f"use one of {', '.join(DELETIONS)}")
+    if request.overlap is not None and request.overlap < 0:
+        raise RequestRefused("the watermark overlap cannot be negative", "give the overlap in seconds, days or units")
+    try:
+        conditions = filters.parse_all(request.row_filter)
+    except filters.FilterError as exc:
+        raise RequestRefused(f"row filter: {exc}", filters.__doc__.split("\n\n")[1].strip()) from None
+    for condition in conditions:
+        if resource.item(condition.item) is None:
+            raise RequestRefused(
+                f"row filter names {condition.item!r}, which resource {resource.code} does not have",
+                f"filter on one of its items: {', '.join(i.name for i in resource.items)}",
+            )
+    for name, spec in request.masking.items():
+        item = resource.item(name)
+        if item is None or name not in request.items:
+            raise RequestRefused(
+                f"a mask is given for {name!r}, which is not a requested item", "mask requested items only"
+            )
+        try:
+            mask = masking.Mask.parse(spec)
+            mask.check_type(CatalogType.parse(item.type))
+        except masking.MaskError as exc:
+            raise RequestRefused(f"mask for {name}: {exc}", "see the masks in the README") from None
+        if name in resource.primary_key and mask.kind not in ("none", "hmac"):
+            raise RequestRefused(
+                f"key item {name} cannot be masked with {mask}: masked keys would collide",
+                "deliver the key raw, or pseudonymise it with hmac",
+            )

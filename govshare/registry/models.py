@@ -133,7 +133,13 @@ class Agreement(Base):
     legal_basis: Mapped[str] = mapped_column(Text)
     schedule: Mapped[str] = mapped_column(Text)
     start_date: Mapped[date] = mapped_column(Date)
-    delivery_mode: Mapped[str] = mapped_column(Text)
+    delivery_mode: Mapped[str] = mapped_column(Text)  # snapshot | incremental
+    watermark_column: Mapped[str | None] = mapped_column(Text)
+    watermark_overlap: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    deletions: Mapped[str] = mapped_column(Text, default="none", server_default="none")  # none | key_diff
+    empty_source_ok: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    row_filter: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
+    masking: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")  # item -> mask
     target_conn_id: Mapped[str] = mapped_column(Text)
     target_schema: Mapped[str] = mapped_column(Text)
     target_table: Mapped[str] = mapped_column(Text)
@@ -245,6 +251,10 @@ class Delivery(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rows: Mapped[int | None] = mapped_column(BigInteger)
     bytes: Mapped[int | None] = mapped_column(BigInteger)
+    rows_merged: Mapped[int | None] = mapped_column(BigInteger)  # incremental: inserted or changed
+    rows_deleted: Mapped[int | None] = mapped_column(BigInteger)  # key-diff deletions
+    watermark_from: Mapped[str | None] = mapped_column(Text)
+    watermark_to: Mapped[str | None] = mapped_column(Text)
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     checks_passed: Mapped[int | None] = mapped_column(Integer)
     checks_failed: Mapped[int | None] = mapped_column(Integer)  # blocking checks that failed

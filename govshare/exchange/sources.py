@@ -1,0 +1,157 @@
+"""Providers' front-end databases: PostgreSQL and MySQL/MariaDB, read in one consistent,
+read-only snapshot, with timeouts so that a locked or runaway query fails the run instead of
+hanging it.
+
+The SQL is composed once with psycopg's ``sql`` module for both dialects: MySQL sessions run
+with ``ANSI_QUOTES`` so double-quoted identifiers mean the same there, and both drivers take
+``%s`` placeholders with the values bound by the driver.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import psycopg
+from psycopg import IsolationLevel, sql
+
+from govshare.catalog.types import normalise_mysql
+from govshare.errors import DatabaseUnreachable
+from govshare.exchange.address import DatabaseAddress
+from govshare.exchange.connect import connect
+
+
+def statement_timeout() -> int:
+    """Seconds any one provider query may run (GOVSHARE_PROVIDER_STATEMENT_TIMEOUT, default 3600)."""
+    return int(os.environ.get("GOVSHARE_PROVIDER_STATEMENT_TIMEOUT", "3600"))
+
+
+def lock_timeout() -> int:
+    """Seconds to wait for a lock on the provider's table (GOVSHARE_PROVIDER_LOCK_TIMEOUT, default 60)."""
+    return int(os.environ.get("GOVSHARE_PROVIDER_LOCK_TIMEOUT", "60"))
+
+
+class PostgresSource:
+    dialect = "postgresql"
+
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+
+    def columns(self, schema: str, table: str) -> dict[str, str] | None:
+        rows = self.conn.execute(
+            """
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+            FROM pg_attribute a
+            JOIN pg_class c ON c.oid = a.attrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+              AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+            """,
+            (schema, table),
+        ).fetchall()
+        return {name: type_ for name, type_ in rows} if rows else None
+
+    def scalar(self, query: sql.Composable, params: list):
+        return self.conn.execute(query, params).fetchone()[0]
+
+    @contextmanager
+    def binary_copy(self, query: sql.Composable, params: list) -> Iterator[psycopg.Copy]:
+        """COPY of ``query`` in PostgreSQL's binary format. (COPY takes no server-side
+        parameters: psycopg merges them into the statement client-side, quoted as literals.)"""
+        statement = sql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(query)
+        with self.conn.cursor() as cur, cur.copy(statement, params) as copy:
+            yield copy
+
+    def rows(self, query: sql.Composable, params: list, pg_types: list[str]) -> Iterator[tuple]:
+        with self.binary_copy(query, params) as copy:
+            copy.set_types(pg_types)
+            yield from copy.rows()
+
+
+class MySQLSource:
+    dialect = "mysql"
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def columns(self, schema: str, table: str) -> dict[str, str] | None:
+        with self.conn.cursor() as cur:
+            cur.execute(
+                "SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS "
+                "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION",
+                (schema, table),
+            )
+            rows = cur.fetchall()
+        return {name: normalise_mysql(type_) for name, type_ in rows} if rows else None
+
+    def scalar(self, query: sql.Composable, params: list):
+        with self.conn.cursor() as cur:
+            cur.execute(query.as_string(), params)
+            return cur.fetchone()[0]
+
+    def rows(self, query: sql.Composable, params: list, pg_types: list[str]) -> Iterator[tuple]:
+        import pymysql.cursors
+
+        adapt = [_MYSQL_TO_PG.get(t) for t in pg_types]
+        with self.conn.cursor(pymysql.cursors.SSCursor) as cur:  # unbuffered: rows stream, memory stays flat
+            cur.execute(query.as_string(), params)
+            while batch := cur.fetchmany(10_000):
+                for row in batch:
+                    yield tuple(f(v) if f and v is not None else v for f, v in zip(adapt, row, strict=True))
+
+
+# MySQL hands booleans back as 0/1 and TIMESTAMP values as naive UTC (the session's zone).
+_MYSQL_TO_PG = {"bool": bool, "timestamptz": lambda v: v.replace(tzinfo=UTC) if isinstance(v, datetime) else v}
+
+
+@contextmanager
+def open_source(address: DatabaseAddress, conn_id: str) -> Iterator[PostgresSource | MySQLSource]:
+    """The provider's database in a consistent, read-only snapshot for the whole extract."""
+    if address.dialect == "mysql":
+        conn = _mysql(address, conn_id)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+            yield MySQLSource(conn)
+        finally:
+            conn.close()
+        return
+    options = f"-c statement_timeout={statement_timeout() * 1000} -c lock_timeout={lock_timeout() * 1000}"
+    with connect(address, "provider", conn_id, options=options) as conn:
+        conn.isolation_level = IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        yield PostgresSource(conn)
+
+
+def _mysql(address: DatabaseAddress, conn_id: str):
+    import pymysql
+
+    flavour_timeouts = (
+        # MariaDB and MySQL name the statement time limit differently; setting the other's fails.
+        f"SET SESSION lock_wait_timeout = {lock_timeout()}, innodb_lock_wait_timeout = {lock_timeout()}"
+    )
+    try:
+        conn = pymysql.connect(
+            host=address.host,
+            port=address.port,
+            user=address.user,
+            password=address.password or "",
+            database=address.dbname or None,
+            charset="utf8mb4",
+            connect_timeout=10,
+            init_command="SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'), time_zone = '+00:00'",
+        )
+    except pymysql.err.OperationalError as exc:
+        raise DatabaseUnreachable("provider", conn_id, str(exc.args[-1]) if exc.args else type(exc).__name__) from None
+    with conn.cursor() as cur:
+        cur.execute(flavour_timeouts)
+        cur.execute("SELECT VERSION()")
+        mariadb = "mariadb" in cur.fetchone()[0].lower()
+        if mariadb:
+            cur.execute(f"SET SESSION max_statement_time = {statement_timeout()}")
+        else:
+            cur.execute(f"SET SESSION max_execution_time = {statement_timeout() * 1000}")
+    return conn
