@@ -9,7 +9,8 @@ SHARE_TYPES = {"unconditional": "无条件共享", "conditional": "有条件共�
 
 def doc_md(card: AgreementCard) -> str:
     items = "\n".join(
-        f"| `{name}` | {title} | {'' if personal == 'none' else personal} |" for name, title, personal in card.items
+        f"| `{name}` | {title} | {'' if personal == 'none' else personal} | {'' if mask == 'none' else mask} |"
+        for name, title, personal, mask in card.items
     )
     condition = f" — {card.share_condition}" if card.share_condition else ""
     return f"""\
@@ -24,12 +25,13 @@ to **{card.subscriber_name}** (`{card.subscriber_code}`).
 | Legal basis (依据) | {card.legal_basis} |
 | Share type | {card.share_type} ({SHARE_TYPES.get(card.share_type, "")}){condition} |
 | Schedule | `{card.schedule}` (Asia/Shanghai), from {card.start_date.isoformat()} |
-| Delivery | {card.delivery_mode} into `{card.target}` on connection `{card.target_conn_id}` |
+| Delivery | {card.delivery or card.delivery_mode} into `{card.target}` on connection `{card.target_conn_id}` |
+| Rows granted | {card.row_filter or "all"} |
 | Catalogue version | {card.catalog_version} |
 
 #### Authorised items ({len(card.items)})
-| column | title | personal data |
-|---|---|---|
+| column | title | personal data | mask |
+|---|---|---|---|
 {items}
 
 Tasks: **preflight** (both databases answer; the provider's table matches the catalogue) →

@@ -10,7 +10,7 @@ govshare.lifecycle, exactly as for the CLI: deny by default, refusals audited. T
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Path, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
@@ -88,6 +88,7 @@ def _no_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_no_nul), Field(min_length=1, max_length=2000)]
+Scalar = Annotated[str, AfterValidator(_no_nul), Field(max_length=200)] | Annotated[int, Field(ge=-(2**62), le=2**62)]
 Name = Annotated[str, Field(pattern=SAFE_NAME.pattern)]
 ConnId = Annotated[str, Field(pattern=CONN_ID.pattern)]
 Code = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -140,6 +141,15 @@ class Vote(BaseModel):
     legal_basis: str
 
 
+class FilterIn(BaseModel):
+    """One condition of a row filter (see govshare.exchange.filters)."""
+
+    model_config = ConfigDict(extra="forbid")
+    item: Name
+    op: Literal["eq", "ne", "in", "prefix", "gte", "lte", "between"]
+    value: Scalar | list[Scalar]
+
+
 class AgreementOut(BaseModel):
     code: str
     status: Status
@@ -155,6 +165,13 @@ class AgreementOut(BaseModel):
     target_conn_id: str
     target_schema: str
     target_table: str
+    delivery_mode: str
+    watermark: str | None
+    overlap: int
+    deletions: str
+    empty_source_ok: bool
+    row_filter: list[dict]
+    masking: dict[str, str]
     due_date: date | None
     filing_number: str | None
     condition_statement: str | None
@@ -177,6 +194,15 @@ class AgreementIn(BaseModel):
     target_table: Name
     start_date: date | None = None
     end_date: date | None = None
+    delivery_mode: Literal["snapshot", "incremental"] = "snapshot"
+    watermark: Name | None = None
+    overlap: Annotated[int, Field(ge=0, le=10**9)] | None = None
+    deletions: Literal["none", "key_diff"] = "none"
+    empty_source_ok: bool = False
+    row_filter: list[FilterIn] = Field(default_factory=list, max_length=20)
+    masking: dict[Name, Annotated[str, Field(pattern=r"^(none|name|hmac|keep:\d{1,3},\d{1,3}|truncate:\d{1,4})$")]] = (
+        Field(default_factory=dict)
+    )
     submit: bool = True
 
 
@@ -223,6 +249,13 @@ def _out(s, agreement: m.Agreement) -> AgreementOut:
         target_conn_id=agreement.target_conn_id,
         target_schema=agreement.target_schema,
         target_table=agreement.target_table,
+        delivery_mode=agreement.delivery_mode,
+        watermark=agreement.watermark_column,
+        overlap=agreement.watermark_overlap,
+        deletions=agreement.deletions,
+        empty_source_ok=agreement.empty_source_ok,
+        row_filter=list(agreement.row_filter),
+        masking=dict(agreement.masking),
         due_date=agreement.due_date,
         filing_number=agreement.filing_number,
         condition_statement=agreement.condition_statement,

@@ -38,6 +38,27 @@ def _request_options(command):
         click.option(
             "--end-date", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (default open-ended)."
         ),
+        click.option("--mode", type=click.Choice(["snapshot", "incremental"]), default="snapshot", show_default=True),
+        click.option("--watermark", default=None, help="Incremental: the item that grows when a row changes."),
+        click.option(
+            "--overlap", type=int, default=None, help="Incremental: re-read this far back (s / days / units)."
+        ),
+        click.option("--deletions", type=click.Choice(["none", "key_diff"]), default="none", show_default=True),
+        click.option("--empty-source-ok", is_flag=True, help="An empty provider table may empty the target."),
+        click.option(
+            "--filter",
+            "filters_",
+            multiple=True,
+            metavar="'ITEM OP VALUE'",
+            help="Rows granted, e.g. 'region_code prefix 1301' or 'status in 存续,在业' (repeatable).",
+        ),
+        click.option(
+            "--mask",
+            "masks",
+            multiple=True,
+            metavar="ITEM=MASK",
+            help="e.g. citizen_id=keep:6,4, name=none, phone=hmac (repeatable; personal items default masked).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -64,7 +85,31 @@ def _request(actor: Actor, **given) -> agreements.AgreementRequest:
         target_table=given["target_table"],
         start_date=given["start_date"].date() if given["start_date"] else None,
         end_date=given["end_date"].date() if given["end_date"] else None,
+        delivery_mode=given["mode"],
+        watermark=given["watermark"],
+        overlap=given["overlap"],
+        deletions=given["deletions"],
+        empty_source_ok=given["empty_source_ok"],
+        row_filter=[_condition(text) for text in given["filters_"]],
+        masking=dict(_mask(text) for text in given["masks"]),
     )
+
+
+def _condition(text: str) -> dict:
+    parts = text.split(maxsplit=2)
+    if len(parts) != 3:
+        raise click.BadParameter(
+            f"{text!r}: write ITEM OP VALUE, e.g. 'region_code prefix 1301'", param_hint="--filter"
+        )
+    item, op, value = parts
+    return {"item": item, "op": op, "value": value.split(",") if op in ("in", "between") else value}
+
+
+def _mask(text: str) -> tuple[str, str]:
+    item, sep, spec = text.partition("=")
+    if not sep:
+        raise click.BadParameter(f"{text!r}: write ITEM=MASK, e.g. citizen_id=keep:6,4", param_hint="--mask")
+    return item.strip(), spec.strip()
 
 
 def _done(agreement, what: str) -> None:
@@ -95,7 +140,7 @@ def submit(code, token, **given) -> None:
     else:
         wanted = _request(actor, **given)
         result = service.act(
-            actor, "submit", f"agency:{actor.name}", lambda s: service.request(s, actor, wanted, submit=True)
+            actor, "submit", f"agency:{actor.name}", lambda s: service.request(s, actor, wanted, and_submit=True)
         )
     _done(result, "submitted")
 

@@ -6,6 +6,8 @@ import getpass
 import sys
 
 import click
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from govshare.errors import GovshareError
 from govshare.identity import Actor, authenticate
@@ -25,10 +27,22 @@ class GovshareGroup(click.Group):
         except GovshareError as exc:
             for problem in getattr(exc, "problems", []):
                 errors.print(str(problem), highlight=False, markup=False)
-            errors.print(f"[bold red]error:[/] {exc.message}", highlight=False)
-            if exc.hint:
-                errors.print(f"  [bold]fix:[/] {exc.hint}", highlight=False)
-            sys.exit(1)
+            _fail(exc.message, exc.hint)
+        except ValidationError as exc:
+            wrong = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            _fail(f"invalid request: {wrong}", "see the command's --help")
+        except OperationalError as exc:
+            _fail(
+                f"cannot reach the registry database ({str(exc.orig).strip().splitlines()[0]})",
+                "check GOVSHARE_REGISTRY_URL and that the database is up (locally: run inside `make shell`)",
+            )
+
+
+def _fail(message: str, hint: str) -> None:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    if hint:
+        errors.print(f"  [bold]fix:[/] {hint}", highlight=False)
+    sys.exit(1)
 
 
 token_option = click.option(

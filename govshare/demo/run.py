@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import time
 from datetime import date
@@ -25,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from govshare import settings
 from govshare.airflow import mail
+from govshare.airflow.connections import PSEUDONYM_KEY
 from govshare.catalog import load_catalog
 from govshare.catalog.model import Catalog
 from govshare.demo import front_db, sample_data, workflow
@@ -43,7 +45,7 @@ FRONT_DBS = {
     "front_hb_scjg": "demo_front_hb_scjg",
     "front_hb_rst": "demo_front_hb_rst",
 }
-SUBSCRIBER_DBS = {"sub_hb_mzt": "demo_sub_hb_mzt", "sub_hb_rst": "demo_sub_hb_rst"}
+SUBSCRIBER_DBS = {"sub_hb_mzt": "demo_sub_hb_mzt", "sub_hb_rst": "demo_sub_hb_rst", "sub_sjz_mzj": "demo_sub_sjz_mzj"}
 START = date(2026, 11, 1)
 
 
@@ -58,6 +60,8 @@ AGREEMENTS = (
         target_table="population_basic",
         condition_met="仅用于低保、特困审核确认；不含住址和电话；不向第三方提供",
         expect="succeeded",
+        # identity checks need the real number and name: the agreement says so explicitly
+        options={"masking": {"citizen_id": "none", "name": "none"}},
     ),
     DemoAgreement(
         subscriber="hb_mzt",
@@ -69,6 +73,9 @@ AGREEMENTS = (
         target_table="enterprise_basic",
         condition_met="",  # unconditional: agreed without review
         expect="succeeded",
+        # changes only, merged by key; deregistered enterprises deleted; the legal representative's
+        # ID number arrives masked (its category's default, keep:6,4)
+        options={"delivery_mode": "incremental", "watermark": "updated_at", "deletions": "key_diff"},
     ),
     DemoAgreement(
         subscriber="hb_mzt",
@@ -80,6 +87,7 @@ AGREEMENTS = (
         target_table="social_insurance",
         condition_met="仅用于家庭经济状况核对，核对结果不用于其他用途",
         expect="failed",  # the export has duplicated records and a negative contribution base
+        options={"masking": {"citizen_id": "none"}},
     ),
     DemoAgreement(
         subscriber="hb_rst",
@@ -91,6 +99,21 @@ AGREEMENTS = (
         target_table="population_for_insurance",
         condition_met="仅用于参保登记身份核验",
         expect="succeeded",
+        # pseudonyms: HRSS can join the records, but never sees the numbers
+        options={"masking": {"citizen_id": "hmac"}},
+    ),
+    DemoAgreement(
+        subscriber="sjz_mzj",
+        resource="gat_population_register",
+        items=("person_id", "citizen_id", "name", "gender", "birth_date", "region_code", "updated_at"),
+        purpose="石家庄市最低生活保障申请人身份核验",
+        legal_basis="《社会救助暂行办法》（国务院令第649号）关于最低生活保障审核确认的规定",
+        target_conn="sub_sjz_mzj",
+        target_table="population_basic",
+        condition_met="仅限本市户籍人员",
+        expect="succeeded",
+        # a city bureau gets its own city's people only, ID numbers and names masked by default
+        options={"row_filter": [{"item": "region_code", "op": "prefix", "value": "1301"}]},
     ),
 )
 
@@ -134,6 +157,18 @@ def run_demo(scale: float = 1.0) -> int:
 
     _step(6, "running each agreement's DAG through Airflow")
     outcomes = [_run_dag(code, i + 1, len(codes)) for i, code in enumerate(codes)]
+    incremental = codes[1]
+    changed, removed = _change_enterprises(server)
+    console.print(
+        f"    meanwhile {changed} enterprises changed and {removed} were deregistered; {incremental} runs again:"
+    )
+    again = _run_dag(incremental, len(codes) + 1, len(codes) + 1)
+    if again is not None:
+        console.print(
+            f"    {incremental}: {again.rows} changed rows read, {again.rows_merged} merged, {again.rows_deleted} deleted "
+            f"(watermark {again.watermark_from} → {again.watermark_to})",
+            highlight=False,
+        )
 
     _step(7, "notifications, sent by the platform_notifications DAG through Airflow's SMTP provider")
     _send_notifications()
@@ -221,7 +256,32 @@ def _airflow_setup(server: str) -> None:
                     description="govshare demo",
                 )
             )
-    console.print(f"    connections: {', '.join(sorted({**FRONT_DBS, **SUBSCRIBER_DBS}))}")
+        # The pseudonym key: made once and kept, so pseudonyms stay the same from run to run.
+        if not s.query(Connection).filter(Connection.conn_id == PSEUDONYM_KEY).first():
+            s.add(
+                Connection(
+                    conn_id=PSEUDONYM_KEY,
+                    conn_type="generic",
+                    password=secrets.token_urlsafe(48),
+                    description="govshare: master key for pseudonyms (HMAC)",
+                )
+            )
+    console.print(f"    connections: {', '.join(sorted({**FRONT_DBS, **SUBSCRIBER_DBS}))}, {PSEUDONYM_KEY}")
+
+
+def _change_enterprises(server: str) -> tuple[int, int]:
+    """What a day at the market regulation bureau looks like: 1% of enterprises change, a few close."""
+    with psycopg.connect(_url(server, FRONT_DBS["front_hb_scjg"])) as conn:
+        changed = conn.execute(
+            "UPDATE exchange.enterprise_register SET registered_capital = registered_capital + 100, "
+            "updated_at = localtimestamp WHERE uscc IN (SELECT uscc FROM exchange.enterprise_register "
+            "ORDER BY uscc LIMIT (SELECT count(*) / 100 FROM exchange.enterprise_register))"
+        ).rowcount
+        removed = conn.execute(
+            "DELETE FROM exchange.enterprise_register WHERE uscc IN "
+            "(SELECT uscc FROM exchange.enterprise_register ORDER BY uscc DESC LIMIT 3)"
+        ).rowcount
+    return changed, removed
 
 
 def _send_notifications() -> None:

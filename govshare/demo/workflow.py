@@ -4,7 +4,7 @@ platform operator activates. And one request that ends in a joint decision."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -32,6 +32,7 @@ class DemoAgreement:
     target_table: str
     condition_met: str  # what the provider states when agreeing to a conditional share
     expect: str  # the delivery outcome the sample data is built to produce
+    options: dict = field(default_factory=dict)  # delivery mode, masks, row filter, …
 
 
 class Desk:
@@ -60,6 +61,7 @@ def negotiate(desk: Desk, spec: DemoAgreement, start: date) -> tuple[str, list[s
             schedule="@daily",
             target_conn_id=spec.target_conn,
             target_table=spec.target_table,
+            **spec.options,
             start_date=start,
         )
         code = service.act(subscriber, "submit", "demo", lambda s: service.request(s, subscriber, wanted, True)).code

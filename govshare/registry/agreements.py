@@ -304,7 +304,7 @@ class AgreementCard:
     resource_name: str
     share_type: str
     share_condition: str
-    items: tuple[tuple[str, str, str], ...]  # (name, title, personal category)
+    items: tuple[tuple[str, str, str, str], ...]  # (name, title, personal category, mask applied)
     purpose: str
     legal_basis: str
     schedule: str
@@ -313,6 +313,8 @@ class AgreementCard:
     target_conn_id: str
     target: str
     catalog_version: int
+    delivery: str = ""  # mode, watermark, deletions and empty-source rule, in words
+    row_filter: str = ""  # the rows granted, in words ("" for all)
 
 
 def cards(session: Session, status: str | None = "active", code: str | None = None) -> list[AgreementCard]:
@@ -328,9 +330,14 @@ def cards(session: Session, status: str | None = "active", code: str | None = No
         resource = session.get(m.Resource, agreement.resource_code)
         provider = resource.provider_code if resource else "?"
         items = tuple(
-            (name, item.title, item.personal)
+            (
+                name,
+                item.title,
+                item.personal,
+                str(masking.effective(item.personal, agreement.masking.get(name), name in resource.primary_key)),
+            )
             if (item := resource.item(name) if resource else None)
-            else (name, "?", "?")
+            else (name, "?", "?", "?")
             for name in agreement.items
         )
         result.append(
@@ -354,6 +361,8 @@ def cards(session: Session, status: str | None = "active", code: str | None = No
                 target_conn_id=agreement.target_conn_id,
                 target=f"{agreement.target_schema}.{agreement.target_table}",
                 catalog_version=agreement.catalog_version,
+                delivery=_delivery_words(agreement),
+                row_filter="; ".join(str(c) for c in filters.parse_all(agreement.row_filter)),
             )
         )
     return result
@@ -412,3 +421,12 @@ def _check_delivery(resource: m.Resource, request: AgreementRequest) -> None:
                 f"key item {name} cannot be masked with {mask}: masked keys would collide",
                 "deliver the key raw, or pseudonymise it with hmac",
             )
+
+
+def _delivery_words(agreement: m.Agreement) -> str:
+    words = agreement.delivery_mode
+    if agreement.delivery_mode == "incremental":
+        words += f" by {agreement.watermark_column} (overlap {agreement.watermark_overlap})"
+        if agreement.deletions == "key_diff":
+            words += ", deletions by key diff"
+    return words + (", an empty source may empty the target" if agreement.empty_source_ok else "")

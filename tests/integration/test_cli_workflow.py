@@ -1,0 +1,133 @@
+"""The `govshare` command driving the whole workflow, as operators and agencies would: tokens,
+a request with delivery options, review, filing, activation, suspension, revocation, audit."""
+
+from __future__ import annotations
+
+from tests.conftest import run_cli
+
+
+def token_for(agency: str) -> str:
+    done = run_cli("token", "create", agency)
+    assert done.returncode == 0, done.stderr
+    assert "store it now" in done.stderr
+    return done.stdout.strip()
+
+
+def as_agency(token: str, *args: str):
+    return run_cli(*args, env={"GOVSHARE_TOKEN": token})
+
+
+def test_the_workflow_from_the_command_line(applied):
+    mzt, gat, sjj = token_for("hb_mzt"), token_for("hb_gat"), token_for("hb_sjj")
+    submitted = as_agency(
+        mzt,
+        "agreement",
+        "submit",
+        "--resource",
+        "gat_population_register",
+        "--items",
+        "person_id,citizen_id,name,region_code,updated_at",
+        "--purpose",
+        "低保审核",
+        "--legal-basis",
+        "《社会救助暂行办法》",
+        "--target-conn",
+        "sub_hb_mzt",
+        "--target-table",
+        "population_basic",
+        "--mode",
+        "incremental",
+        "--watermark",
+        "updated_at",
+        "--deletions",
+        "key_diff",
+        "--filter",
+        "region_code prefix 1301",
+        "--mask",
+        "citizen_id=hmac",
+        "--mask",
+        "name=none",
+    )
+    assert submitted.returncode == 0, submitted.stderr
+    assert "AGR-0001: submitted — now submitted; answer due by" in submitted.stdout
+
+    own = as_agency(mzt, "agreement", "review", "AGR-0001", "--agree", "--statement", "自己批准")
+    assert (
+        own.returncode == 1 and "may not agree agreement AGR-0001" in own.stderr and "only the provider" in own.stderr
+    )
+
+    assert as_agency(gat, "agreement", "review", "AGR-0001", "--agree", "--statement", "仅限低保审核").returncode == 0
+    filed = as_agency(sjj, "agreement", "file", "AGR-0001")
+    assert "filed as 冀共享备〔" in filed.stdout
+    assert run_cli("agreement", "activate", "AGR-0001").returncode == 0  # an operator, no token
+
+    shown = as_agency(gat, "agreement", "show", "AGR-0001")
+    assert "status: active" in shown.stdout
+    assert "incremental by updated_at (overlap 600), deletions by key diff" in shown.stdout
+    assert "region_code prefix '1301'" in shown.stdout
+    assert "| `citizen_id` | 公民身份号码 | id_number | hmac |" in shown.stdout
+    assert "| `name` | 姓名 | name |  |" in shown.stdout  # raw, as the agreement says
+    assert "submitted → agreed" in shown.stdout or "submit" in shown.stdout
+
+    hidden = as_agency(token_for("hb_scjg"), "agreement", "show", "AGR-0001")
+    assert hidden.returncode == 1 and "no agreement 'AGR-0001' visible to agency:hb_scjg" in hidden.stderr
+
+    assert as_agency(sjj, "agreement", "suspend", "AGR-0001", "--reason", "核查").returncode == 0
+    wrong = as_agency(mzt, "agreement", "resume", "AGR-0001")
+    assert wrong.returncode == 1 and "only the competent_department or operator may" in wrong.stderr
+    assert as_agency(mzt, "agreement", "revoke", "AGR-0001", "--reason", "职责调整").returncode == 0
+    listed = run_cli("agreement", "list")
+    assert "revoked" in listed.stdout
+
+    verified = run_cli("audit", "verify")
+    assert verified.returncode == 0 and "audit log intact" in verified.stdout
+    shown_audit = run_cli("audit", "show", "--subject", "agreement:AGR-0001")
+    assert "denied" in shown_audit.stdout and "agreement.revoke" in shown_audit.stdout
+
+
+def test_bad_options_are_explained(applied):
+    mzt = token_for("hb_mzt")
+    base = [
+        "agreement",
+        "submit",
+        "--resource",
+        "gat_population_register",
+        "--items",
+        "person_id,citizen_id",
+        "--purpose",
+        "p",
+        "--legal-basis",
+        "b",
+        "--target-conn",
+        "sub_hb_mzt",
+        "--target-table",
+        "t",
+    ]
+    cases = [
+        (["--filter", "region_code"], "write ITEM OP VALUE"),
+        (["--filter", "salary gte 100"], "row filter names 'salary'"),
+        (["--filter", "region_code like 13%"], "unknown filter operator 'like'"),
+        (["--mask", "citizen_id=blur"], "unknown mask 'blur'"),
+        (["--mask", "person_id=keep:1,1"], "works on text items"),
+        (["--mode", "incremental"], "needs a watermark"),
+        (["--mode", "incremental", "--watermark", "name"], "cannot be a watermark"),
+        (["--deletions", "key_diff"], "incremental deliveries only"),
+    ]
+    for extra, message in cases:
+        done = as_agency(mzt, *base, *extra)
+        assert done.returncode != 0, extra
+        assert message in done.stderr, (extra, done.stderr)
+    listed = run_cli("agreement", "list")
+    assert "AGR-" not in listed.stdout  # nothing was created
+
+
+def test_tokens_rotate_and_revoke(applied):
+    old = token_for("hb_mzt")
+    rotated = run_cli("token", "rotate", "hb_mzt")
+    new = rotated.stdout.strip()
+    assert as_agency(old, "agreement", "list").returncode == 1
+    assert as_agency(new, "agreement", "list").returncode == 0
+    assert "revoked 1 token(s) of hb_mzt" in run_cli("token", "revoke", "hb_mzt").stdout
+    assert as_agency(new, "agreement", "list").returncode == 1
+    listed = run_cli("token", "list", "hb_mzt").stdout
+    assert old[:10] in listed and new not in listed  # only the first characters are ever shown
