@@ -405,7 +405,7 @@ def run_child(spec: dict, wrap: list[str] | None = None) -> dict:
     spec = {**spec, "out": out}
     cmd = [*(wrap or []), sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)]
     started = time.monotonic()
-    proc = subprocess.Popen(cmd)
+    proc = subprocess.Popen(cmd, stdout=sys.stderr if wrap else None)  # py-spy talks on stdout
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
