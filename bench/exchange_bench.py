@@ -281,6 +281,18 @@ def make_plan(spec: dict):
     )
 
 
+def check_context(staged) -> tuple:
+    """check()'s context argument where the engine's check takes one (the staged row count;
+    no timeliness cycle, no reference tables: only the catalogue-derived rules run)."""
+    import inspect
+
+    from govshare.quality import check as check_module
+
+    if "context" not in inspect.signature(check_module.check).parameters:
+        return ()
+    return (check_module.CheckContext(rows=staged.rows),)
+
+
 def child_engine(spec: dict) -> dict:
     trace = SqlTrace()
     trace.install()
@@ -309,7 +321,7 @@ def child_engine(spec: dict) -> dict:
         staged = step("stage", lambda: stage(plan, source, subscriber, run_id))
         # GX is imported lazily by check(); its import is a fixed cost per process, timed apart.
         step("gx_import", lambda: __import__("govshare.quality.gx"))
-        report = step("check", lambda: check(plan, subscriber, run_id, Path(quality_dir)))
+        report = step("check", lambda: check(plan, subscriber, run_id, Path(quality_dir), *check_context(staged)))
         report.raise_if_blocked(staged.rows)
         published = step("publish", lambda: publish(plan, subscriber, run_id))
     work = sum(v for k, v in steps.items() if k != "gx_import")

@@ -48,3 +48,10 @@ def catalog_dir() -> Path:
 
 def quality_dir() -> Path:
     return Path(os.environ.get("GOVSHARE_QUALITY_DIR") or home() / "include" / "quality")
+
+
+def report_link(delivery_id: int) -> str | None:
+    """Where a delivery's quality report is read online: ``GOVSHARE_PUBLIC_URL`` (the Airflow
+    api-server's address as agencies reach it) + ``/govshare/reports/<id>``; None if unset."""
+    base = os.environ.get("GOVSHARE_PUBLIC_URL", "").rstrip("/")
+    return f"{base}/govshare/reports/{delivery_id}" if base else None

@@ -82,5 +82,11 @@ def build_dag(card: AgreementCard) -> DAG:
         def record(run_id: str | None = None) -> None:
             tasks.record(code, run_id)
 
-        preflight() >> stage() >> check() >> publish() >> record()
+        # Beside record, not after it: record fails a failed delivery's run, and a leaf that
+        # succeeds after it would turn the run green.
+        @task(task_id="notify", trigger_rule=TriggerRule.ALL_DONE, retries=0)
+        def notify() -> None:
+            tasks.notify(code)
+
+        preflight() >> stage() >> check() >> publish() >> [record(), notify()]
     return dag

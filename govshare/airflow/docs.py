@@ -36,5 +36,6 @@ to **{card.subscriber_name}** (`{card.subscriber_code}`).
 
 Tasks: **preflight** (both databases answer; the provider's table matches the catalogue) →
 **stage** (stream the authorised columns into a staging table) → **check** (quality rules) →
-**publish** (atomic swap into the target) → **record** (the delivery in the registry).
+**publish** (atomic swap or merge into the target) → **record** (the delivery in the registry) and
+**notify** (quality alerts and other emails about this agreement).
 """

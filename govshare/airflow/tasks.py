@@ -32,7 +32,9 @@ from govshare.exchange.preflight import preflight as check_databases
 from govshare.exchange.publish import EmptySource
 from govshare.exchange.publish import publish as swap_in
 from govshare.exchange.stage import stage as stream
-from govshare.registry import agreements, deliveries
+from govshare.notify import outbox
+from govshare.registry import agreements, deliveries, quality
+from govshare.registry import models as m
 from govshare.registry.db import session
 
 log = logging.getLogger("govshare.delivery")
@@ -86,11 +88,19 @@ def stage(code: str, run_id: str) -> None:
 
 
 def check(code: str, run_id: str) -> None:
+    from govshare.quality.check import CheckContext
     from govshare.quality.check import check as run_checks  # keeps Great Expectations out of DAG parsing
 
     with _step(code, run_id, "check"):
         plan = _plan(code, run_id)
-        report = run_checks(plan, address(plan.target_conn_id), run_id, settings.quality_dir())
+        with session() as s:
+            rows = deliveries.find(s, code, run_id).rows or 0
+            context = CheckContext(
+                rows=rows,
+                update_cycle=s.get(m.Resource, plan.resource_code).update_cycle,
+                references=quality.unmasked_copies(s, plan.subscriber_code, plan.target_conn_id),
+            )
+        report = run_checks(plan, address(plan.target_conn_id), run_id, settings.quality_dir(), context)
         with session() as s:
             delivery = deliveries.update(
                 s,
@@ -103,7 +113,7 @@ def check(code: str, run_id: str) -> None:
                 check_results=[r.as_dict() for r in report.results],
                 error=None,
             )
-            rows = delivery.rows or 0
+            _file_report(s, code, delivery, report)
         for result in report.results:
             log.info(
                 "check %-40s %-5s %s (%s of %s rows unexpected)",
@@ -113,9 +123,44 @@ def check(code: str, run_id: str) -> None:
                 result.unexpected_count,
                 result.element_count,
             )
-        for name in report.skipped:
-            log.info("check %s skipped: a column it needs is not in this agreement", name)
+        for name, why in report.skipped:
+            log.info("check %s skipped: %s", name, why)
+        log.info(
+            "quality report of delivery %s filed in the registry (govshare report quality %s)", delivery.id, delivery.id
+        )
         report.raise_if_blocked(rows)
+
+
+def _file_report(s, code: str, delivery, report) -> None:
+    """Store the delivery's quality report, and alert the parties at once if a rule failed."""
+    from govshare.quality.report import render, scores, summary_lines
+
+    card = agreements.cards(s, status=None, code=code)[0]
+    link = settings.report_link(delivery.id)
+    quality.save(
+        s, delivery.id, code, scores(report.results), render(card, delivery, report, quality.trend(s, code), link)
+    )
+    broken = report.failed + report.warned
+    if not broken:
+        return
+    wanting = [
+        a
+        for a in (card.provider_code, card.subscriber_code)
+        if (agency := s.get(m.Agency, a)) and agency.quality_alerts
+    ]
+    verdict = "未发布 not published" if report.failed else "已发布，有警告 published with warnings"
+    outbox.enqueue(
+        s,
+        "quality.alert",
+        wanting,
+        f"[govshare] {code} 数据质量问题 quality problem: {len(broken)} rule(s) broken — {verdict}",
+        [
+            *summary_lines(card, delivery, report),
+            "完整报告见附件 The full report is attached." + (f" Online: {link}" if link else ""),
+        ],
+        agreement_code=code,
+        attach_report=delivery.id,
+    )
 
 
 def publish(code: str, run_id: str) -> None:
@@ -176,6 +221,19 @@ def record(code: str, run_id: str) -> None:
     if delivery.status == "failed":
         # Without this the run would show green: the record task is the DAG's only leaf.
         raise AirflowFailException(f"delivery failed — {delivery.error}")
+
+
+def notify(code: str) -> None:
+    """Send the agreement's queued emails now (quality alerts above all); if mail is down they
+    stay queued for the platform_notifications DAG — a delivery never fails over an email."""
+    from govshare.airflow.mail import send_pending
+
+    try:
+        result = send_pending(agreement_code=code)
+    except Exception as exc:
+        log.warning("emails not sent now (%s); they stay queued for platform_notifications", sanitise(str(exc)))
+        return
+    log.info("emails: %d sent, %d to retry, %d failed", result.sent, result.pending, result.failed)
 
 
 def _plan(code: str, run_id: str) -> DeliveryPlan:

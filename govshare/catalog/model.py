@@ -83,6 +83,10 @@ class Agency(_Strict):
     region_code: GB/T 2260 six-digit division code of the region it serves.
     parent: code of the agency one level up, for city and county bodies.
     contacts: at least one named contact with an email address.
+    quality_alerts: email the contacts at once when a delivery they take part in breaks a
+        quality rule (default true).
+    quality_digest: ``weekly`` (default) or ``off``: a weekly summary of their deliveries'
+        quality, open corrections and overdue ones.
     """
 
     code: SafeName
@@ -92,6 +96,8 @@ class Agency(_Strict):
     region_code: Annotated[str, Field(pattern=r"^\d{6}$")]
     parent: SafeName | None = None
     contacts: Annotated[list[Contact], Field(min_length=1)]
+    quality_alerts: bool = True
+    quality_digest: Literal["weekly", "off"] = "weekly"
 
 
 class Element(_Strict):

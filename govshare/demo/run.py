@@ -73,9 +73,14 @@ AGREEMENTS = (
         target_table="enterprise_basic",
         condition_met="",  # unconditional: agreed without review
         expect="succeeded",
-        # changes only, merged by key; deregistered enterprises deleted; the legal representative's
-        # ID number arrives masked (its category's default, keep:6,4)
-        options={"delivery_mode": "incremental", "watermark": "updated_at", "deletions": "key_diff"},
+        # changes only, merged by key; deregistered enterprises deleted
+        options={
+            "delivery_mode": "incremental",
+            "watermark": "updated_at",
+            "deletions": "key_diff",
+            # raw, so the quality rule can check the representatives against the population register
+            "masking": {"legal_rep_citizen_id": "none"},
+        },
     ),
     DemoAgreement(
         subscriber="hb_mzt",

@@ -6,6 +6,8 @@ rows are wrong on purpose, the way real exports go wrong:
 
 - population register: three people still carry 15-digit first-generation ID numbers
   (a `warn` rule flags them; the delivery goes through and reports them);
+- enterprise register: four legal representatives whose ID numbers the population register
+  does not know (a `warn` reference rule reports them);
 - social insurance: two records exported twice (duplicate key) and one negative
   contribution base (`block`: the delivery stops and the subscriber's table is untouched).
 """
@@ -99,6 +101,8 @@ def enterprises(count: int, people: list[tuple]) -> Iterator[tuple]:
             continue
         seen.add(code)
         person = rng.choice(people)
+        if len(seen) in (17, 170, 1700, 2999 % count + 1):  # a representative nobody registered
+            person = (None, citizen_id(region, date(1970, 1, 1) + timedelta(days=len(seen)), 999), person[2])
         city = HEBEI_DISTRICTS[region][0].removesuffix("市")
         name = f"{city}{fake.company_prefix()}{rng.choice(('科技', '商贸', '建材', '食品', '物流'))}有限公司"
         capital = Decimal(rng.choice((10, 50, 100, 200, 500, 1000, 5000))) + Decimal(rng.randrange(100)) / 100

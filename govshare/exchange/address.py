@@ -23,9 +23,10 @@ class DatabaseAddress:
             host=self.host, port=self.port, dbname=self.dbname, user=self.user, password=self.password, **options
         )
 
-    def sqlalchemy_url(self) -> URL:
+    def sqlalchemy_url(self, options: str | None = None) -> URL:
         # A URL object, not a string: its str() hides the password.
-        return URL.create("postgresql+psycopg", self.user, self.password, self.host, self.port, self.dbname)
+        query = {"options": options} if options else {}
+        return URL.create("postgresql+psycopg", self.user, self.password, self.host, self.port, self.dbname, query)
 
     def __str__(self) -> str:
         return f"{self.dialect}://{self.user}@{self.host}:{self.port}/{self.dbname}"

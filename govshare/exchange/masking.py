@@ -129,3 +129,17 @@ def pseudonym(key: bytes, value) -> str | None:
         return None
     text = value.rstrip() if isinstance(value, str) else str(value)  # char(n) pads with spaces
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def apply(mask: Mask, value) -> str:
+    """The mask in Python, for showing values in reports (the same result as the SQL masks;
+    an already-pseudonymised value is shortened, it means nothing to a reader anyway)."""
+    text = value.rstrip() if isinstance(value, str) else str(value)
+    if mask.kind == "truncate":
+        return text[: mask.first]
+    if mask.kind == "hmac":
+        return text[:8] + "…" if len(text) == 64 else "(pseudonym)"
+    first, last = (1, 0) if mask.kind == "name" else (mask.first, mask.last)
+    if len(text) <= first + last:
+        return "*" * len(text)
+    return text[:first] + "*" * (len(text) - first - last) + (text[-last:] if last else "")

@@ -31,6 +31,9 @@ def competent_departments(session: Session, region_code: str) -> list[str]:
     return [a.code for a in departments if Actor.of_agency(a).governs(region_code)]
 
 
+SIGNATURE = "— govshare, 政务信息资源共享平台"
+
+
 def enqueue(
     session: Session,
     kind: str,
@@ -38,18 +41,23 @@ def enqueue(
     subject: str,
     paragraphs: Iterable[str],
     agreement_code: str | None = None,
+    attach_report: int | None = None,
 ) -> m.Notification | None:
+    """Queue an email to the agencies' contacts: the paragraphs as HTML and as plain text,
+    optionally with a delivery's quality report attached."""
     to = recipients(session, agencies)
     if not to:
         return None
+    paragraphs = list(paragraphs)
     body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     notification = m.Notification(
         kind=kind,
         agreement_code=agreement_code,
         recipients=to,
         subject=subject,
-        body=f'<html><body style="font-family: sans-serif">{body}'
-        '<p style="color:#666">— govshare, 政务信息资源共享平台</p></body></html>',
+        body=f'<html><body style="font-family: sans-serif">{body}<p style="color:#666">{SIGNATURE}</p></body></html>',
+        text_body="\n\n".join([*paragraphs, SIGNATURE]) + "\n",
+        attach_report=attach_report,
         status="pending",
         attempts=0,
     )
@@ -57,11 +65,12 @@ def enqueue(
     return notification
 
 
-def pending(session: Session, limit: int = 100) -> list[m.Notification]:
+def pending(session: Session, limit: int = 100, agreement_code: str | None = None) -> list[m.Notification]:
     """Pending notifications, locked so two senders never mail the same one."""
     query = (
         select(m.Notification)
         .where(m.Notification.status == "pending")
+        .where(m.Notification.agreement_code == agreement_code if agreement_code else True)
         .order_by(m.Notification.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

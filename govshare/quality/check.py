@@ -1,20 +1,47 @@
-"""The check step of a delivery: run every applicable rule on the staged table."""
+"""The check step of a delivery: every applicable rule on the staged table, inside the
+subscriber's database, and a few of the rows that break each failed rule (personal items
+masked) for the quality report."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from psycopg import sql
+
 from govshare.errors import ChecksFailed
+from govshare.exchange import masking, staging
 from govshare.exchange.address import DatabaseAddress
+from govshare.exchange.connect import connect
+from govshare.exchange.failures import reported
 from govshare.exchange.plan import STAGING_SCHEMA, DeliveryPlan
+from govshare.quality import domain
 from govshare.quality import rules as quality_rules
+from govshare.quality.rules import Runnable
+
+SAMPLES_PER_RULE = 5
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What the rules need to know beyond the staged table.
+
+    rows: how many rows were staged.
+    update_cycle: the resource's declared update cycle (for timeliness).
+    references: (resource, item) -> "schema.table" of the subscriber's own unmasked copy of
+        that item, for reference rules.
+    """
+
+    rows: int
+    update_cycle: str | None = None
+    references: dict = field(default_factory=dict)
 
 
 @dataclass
 class CheckReport:
     results: list = field(default_factory=list)  # gx.CheckResult
-    skipped: list[str] = field(default_factory=list)  # suite rules whose columns are not delivered
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (rule, why it did not run)
+    samples: dict[str, list[dict]] = field(default_factory=dict)  # rule -> rows breaking it, masked
 
     @property
     def passed(self) -> int:
@@ -33,12 +60,66 @@ class CheckReport:
             raise ChecksFailed([_describe(r) for r in self.failed], rows)
 
 
-def check(plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str, quality_dir: Path) -> CheckReport:
+def check(
+    plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str, quality_dir: Path, context: CheckContext
+) -> CheckReport:
     from govshare.quality import gx  # heavy: loaded by the check task only, never at DAG parse time
 
     rules, skipped = quality_rules.for_plan(plan, quality_dir)
-    results = gx.run(rules, subscriber, STAGING_SCHEMA, plan.staging_table(run_id))
-    return CheckReport(results, [r.name for r in skipped])
+    skipped_why = [(rule.name, why) for rule, why in skipped]
+    table = staging.table(plan.staging_table(run_id))
+    checks: list[Runnable] = []
+    for rule in rules:
+        if rule.domain is None:
+            checks.append(Runnable(rule, rule.expectation, rule.kwargs, quality_rules.breaking_rows(rule, table)))
+            continue
+        args = {k: v for k, v in rule.kwargs.items() if k != "column"}
+        reference = context.references.get((args.get("resource"), args.get("item")))
+        if rule.domain == "reference" and reference is None:
+            skipped_why.append((rule.name, f"the subscriber has no unmasked copy of {args['resource']}.{args['item']}"))
+            continue
+        compiled = domain.compile_rule(rule.domain, rule.kwargs["column"], args, context.update_cycle, reference)
+        breaking = (
+            compiled.where
+            if compiled.where is not None
+            else quality_rules.breaking_rows(
+                quality_rules.Rule(rule.name, compiled.expectation, compiled.kwargs), table
+            )
+        )
+        checks.append(Runnable(rule, compiled.expectation, compiled.kwargs, breaking))
+    with reported("check"):
+        with connect(subscriber, "subscriber", plan.target_conn_id) as conn:
+            domain.install(conn)
+        results = gx.run(checks, subscriber, STAGING_SCHEMA, plan.staging_table(run_id), context.rows)
+        failed = {r.rule for r in results if not r.success}
+        with connect(subscriber, "subscriber", plan.target_conn_id) as conn:
+            samples = {
+                c.rule.name: _samples(conn, plan, table, c)
+                for c in checks
+                if c.rule.name in failed and c.breaking is not None
+            }
+    return CheckReport(results, skipped_why, samples)
+
+
+def _samples(conn, plan: DeliveryPlan, table: sql.Composable, check: Runnable) -> list[dict]:
+    """A few breaking rows: the key and the checked columns, personal items always masked
+    (with their category's default even where the agreement delivers them raw)."""
+    names = list(dict.fromkeys([*plan.key, *[c for c in check.rule.columns if c in {x.name for x in plan.columns}]]))
+    query = sql.SQL("SELECT {} FROM {} WHERE {} LIMIT {}").format(
+        sql.SQL(", ").join(map(sql.Identifier, names)), table, check.breaking, sql.Literal(SAMPLES_PER_RULE)
+    )
+    columns = {c.name: c for c in plan.columns}
+    shown = []
+    for row in conn.execute(query).fetchall():
+        shown.append({name: _safe(columns[name], value) for name, value in zip(names, row, strict=True)})
+    return shown
+
+
+def _safe(column, value):
+    if value is None:
+        return None
+    mask = column.mask if column.mask.kind != "none" else masking.effective(column.personal, None)
+    return masking.apply(mask, value) if mask.kind != "none" else str(value)
 
 
 def _describe(result) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from dataclasses import asdict, dataclass
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no phoning home from a government network
@@ -26,7 +25,8 @@ from great_expectations.data_context.types.base import (  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
 from govshare.exchange.address import DatabaseAddress  # noqa: E402
-from govshare.quality.rules import Rule  # noqa: E402
+from govshare.exchange.failures import sanitise  # noqa: E402
+from govshare.quality.rules import Runnable  # noqa: E402
 
 EXPECT_HINT = (
     "use a Great Expectations 1.x expectation name without 'expect_' (e.g. column_values_to_be_between) "
@@ -73,7 +73,8 @@ def check_expectation(expectation: str, kwargs: dict) -> str | None:
     return None
 
 
-def run(rules: list[Rule], address: DatabaseAddress, schema: str, table: str) -> list[CheckResult]:
+def run(checks: list[Runnable], address: DatabaseAddress, schema: str, table: str, rows: int) -> list[CheckResult]:
+    """Validate the staged table against every check; counts only, no values."""
     context = gx.get_context(
         mode="ephemeral",
         project_config=DataContextConfig(
@@ -82,19 +83,21 @@ def run(rules: list[Rule], address: DatabaseAddress, schema: str, table: str) ->
             progress_bars=ProgressBarsConfig(globally=False),
         ),
     )
-    url = address.sqlalchemy_url().render_as_string(hide_password=False)
+    # Naive timestamps in government data are Beijing time: the session says so for timeliness.
+    url = address.sqlalchemy_url(options="-c timezone=Asia/Shanghai").render_as_string(hide_password=False)
     source = context.data_sources.add_postgres("subscriber", connection_string=url)
     asset = source.add_table_asset("staged", table_name=table, schema_name=schema)
     batch = asset.add_batch_definition_whole_table("all").get_batch()
     suite = gx.ExpectationSuite(name="delivery")
-    for rule in rules:
-        suite.add_expectation(expectation_class(rule.expectation)(**rule.kwargs, meta={"rule": rule.name}))
+    for check in checks:
+        suite.add_expectation(expectation_class(check.expectation)(**check.kwargs, meta={"rule": check.rule.name}))
     outcome = batch.validate(suite, result_format=_RESULT_FORMAT)
-    by_name = {r.name: r for r in rules}
+    by_name = {c.rule.name: c.rule for c in checks}
     results = []
     for item in outcome.results:
         rule = by_name[item.expectation_config.meta["rule"]]
         raised = item.exception_info.get("raised_exception") if item.exception_info else False
+        whole_rows = "observed_value" in item.result  # unexpected-rows checks count rows themselves
         results.append(
             CheckResult(
                 rule=rule.name,
@@ -105,12 +108,12 @@ def run(rules: list[Rule], address: DatabaseAddress, schema: str, table: str) ->
                 description=rule.description,
                 origin=rule.origin,
                 success=bool(item.success),
-                element_count=item.result.get("element_count"),
-                unexpected_count=item.result.get("unexpected_count"),
+                element_count=rows if whole_rows else item.result.get("element_count"),
+                unexpected_count=item.result.get("observed_value")
+                if whole_rows
+                else item.result.get("unexpected_count"),
                 # GX's own message can quote values; keep only its first line, minus anything quoted.
-                error=re.sub(r"'[^']*'", "'…'", item.exception_info["exception_message"].splitlines()[0])
-                if raised
-                else None,
+                error=sanitise(item.exception_info["exception_message"]) if raised else None,
             )
         )
     return results

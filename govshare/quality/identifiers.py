@@ -2,6 +2,7 @@
 
 - Citizen ID number (GB 11643-1999): 6-digit division code, 8-digit birth date, 3-digit
   sequence (odd for men, even for women), ISO 7064 MOD 11-2 check character.
+- Administrative division code (GB/T 2260): six digits, the first two a province.
 - Unified social credit code (GB 32100-2015): registration authority, organisation type,
   6-digit division code, 9-character organisation code (GB 11714, with its own check
   character), and a MOD 31 check character over an alphabet without I, O, Z, S, V.
@@ -12,6 +13,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
+# GB/T 2260 province-level codes: the first two digits of every division code.
+PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -24,14 +29,28 @@ def citizen_id_check(first17: str) -> str:
     return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
-def is_citizen_id(value: str) -> bool:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{17}[\dX]", value):
+def is_citizen_id(value: str, today: date | None = None) -> bool:
+    """18 characters, a real province, a real birth date not in the future (nor before 1900),
+    and the right check character."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{17}[\dX]", value) or value[:2] not in PROVINCES:
         return False
     try:
-        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return False
+    if not date(1800, 1, 1) <= born <= (today or date.today()):
+        return False
     return citizen_id_check(value[:17]) == value[17]
+
+
+def is_division_code(value: str, province: str = "") -> bool:
+    """A GB/T 2260 code's form: six digits under a real province (and ``province``, if given)."""
+    return (
+        isinstance(value, str)
+        and re.fullmatch(r"\d{6}", value) is not None
+        and value[:2] in PROVINCES
+        and (not province or value[:2] == province)
+    )
 
 
 def citizen_id(region: str, born: date, sequence: int) -> str:

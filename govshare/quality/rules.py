@@ -24,15 +24,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from psycopg import sql
+
 from govshare.catalog.loader import Document, load, yaml_files
 from govshare.catalog.model import Catalog
 from govshare.catalog.problems import Problem
 from govshare.exchange.plan import DeliveryPlan
+from govshare.quality import domain
 
 Severity = Literal["block", "warn"]
 DIMENSIONS = ("completeness", "accuracy", "consistency", "timeliness", "uniqueness")
 SEVERITIES = ("block", "warn")
-_OWN_FIELDS = {"name", "expect", "severity", "dimension", "description"}
+_OWN_FIELDS = {"name", "expect", "rule", "severity", "dimension", "description"}
+DOMAIN_PREFIX = "govshare:"
 _COLUMN_ARGS = ("column", "column_A", "column_B", "column_list")
 
 
@@ -47,12 +51,28 @@ class Rule:
     origin: str = "catalogue"
 
     @property
+    def domain(self) -> str | None:
+        """The domain rule's name (see govshare.quality.domain), or None for a GX expectation."""
+        return self.expectation.removeprefix(DOMAIN_PREFIX) if self.expectation.startswith(DOMAIN_PREFIX) else None
+
+    @property
     def columns(self) -> list[str]:
         found: list[str] = []
         for arg in _COLUMN_ARGS:
             value = self.kwargs.get(arg)
             found += value if isinstance(value, list) else ([value] if value else [])
         return found
+
+
+@dataclass(frozen=True)
+class Runnable:
+    """A rule as it runs on one staged table: the GX expectation and its arguments, and the
+    SQL condition that picks the rows breaking it (for the report's samples), if there is one."""
+
+    rule: Rule
+    expectation: str
+    kwargs: dict = field(hash=False)
+    breaking: sql.Composable | None = None
 
 
 def derived(plan: DeliveryPlan) -> list[Rule]:
@@ -92,9 +112,9 @@ def suite_file(quality_dir: Path, resource_code: str) -> Path:
     return quality_dir / f"{resource_code}.yaml"
 
 
-def for_plan(plan: DeliveryPlan, quality_dir: Path) -> tuple[list[Rule], list[Rule]]:
-    """(rules to run, suite rules skipped): a suite rule is skipped when a column it checks is
-    not delivered, or is delivered masked — its rule speaks of the raw values."""
+def for_plan(plan: DeliveryPlan, quality_dir: Path) -> tuple[list[Rule], list[tuple[Rule, str]]]:
+    """(rules to run, suite rules skipped with why): a suite rule is skipped when a column it
+    checks is not delivered, or is delivered masked — its rule speaks of the raw values."""
     path = suite_file(quality_dir, plan.resource_code)
     suite: list[Rule] = []
     if path.exists():
@@ -105,10 +125,46 @@ def for_plan(plan: DeliveryPlan, quality_dir: Path) -> tuple[list[Rule], list[Ru
         if problems:
             # `govshare catalog validate` catches these before they reach a run.
             raise ValueError("; ".join(str(p) for p in problems))
-    delivered = {c.name for c in plan.columns if c.mask.kind == "none"}
-    applicable = [r for r in suite if set(r.columns) <= delivered]
-    skipped = [r for r in suite if not set(r.columns) <= delivered]
+    delivered = {c.name for c in plan.columns}
+    raw = {c.name for c in plan.columns if c.mask.kind == "none"}
+    applicable, skipped = [], []
+    for rule in suite:
+        if not set(rule.columns) <= delivered:
+            skipped.append((rule, "a column it checks is not in this agreement"))
+        elif not set(rule.columns) <= raw:
+            skipped.append((rule, "a column it checks is delivered masked"))
+        else:
+            applicable.append(rule)
     return derived(plan) + applicable, skipped
+
+
+def breaking_rows(rule: Rule, table: sql.Composable) -> sql.Composable | None:
+    """For the common expectations, the SQL condition selecting the rows that break ``rule``."""
+    kwargs = rule.kwargs
+    if rule.expectation == "expect_column_values_to_not_be_null":
+        return sql.SQL("{} IS NULL").format(sql.Identifier(kwargs["column"]))
+    if rule.expectation in ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"):
+        cols = sql.SQL(", ").join(map(sql.Identifier, kwargs.get("column_list") or [kwargs["column"]]))
+        return sql.SQL("({cols}) IN (SELECT {cols} FROM {t} GROUP BY {cols} HAVING count(*) > 1)").format(
+            cols=cols, t=table
+        )
+    column = sql.Identifier(kwargs.get("column", "")) if "column" in kwargs else None
+    if rule.expectation == "expect_column_values_to_be_in_set":
+        values = sql.SQL(", ").join(sql.Literal(v) for v in kwargs["value_set"])
+        return sql.SQL("{c} IS NOT NULL AND {c}::text NOT IN ({v})").format(c=column, v=values)
+    if rule.expectation == "expect_column_values_to_be_between":
+        bounds = [
+            sql.SQL("{} < {}").format(column, sql.Literal(kwargs["min_value"]))
+            if kwargs.get("min_value") is not None
+            else None,
+            sql.SQL("{} > {}").format(column, sql.Literal(kwargs["max_value"]))
+            if kwargs.get("max_value") is not None
+            else None,
+        ]
+        return sql.SQL("(") + sql.SQL(" OR ").join(b for b in bounds if b is not None) + sql.SQL(")")
+    if rule.expectation == "expect_column_values_to_match_regex":
+        return sql.SQL("{c} IS NOT NULL AND {c}::text !~ {r}").format(c=column, r=sql.Literal(kwargs["regex"]))
+    return None
 
 
 def validate_suites(quality_dir: Path, catalog: Catalog | None) -> list[Problem]:
@@ -179,11 +235,28 @@ def _rules(document: Document, problems: list[Problem]) -> tuple[list[tuple[int,
                 )
             )
         kwargs = {k: v for k, v in entry.items() if k not in _OWN_FIELDS}
-        expectation = f"expect_{entry.get('expect', '')}"
-        error = gx.check_expectation(expectation, kwargs)
-        if error:
-            problems.append(document.problem(loc + ("expect",), f"rule '{name}': {error}", gx.EXPECT_HINT))
+        if ("expect" in entry) == ("rule" in entry):
+            problems.append(
+                document.problem(
+                    loc,
+                    f"rule '{name}' needs exactly one of `expect:` and `rule:`",
+                    "use `rule:` for a govshare domain rule, `expect:` for a Great Expectations expectation",
+                )
+            )
             continue
+        if "rule" in entry:
+            try:
+                domain.check(entry["rule"], kwargs.get("column"), {k: v for k, v in kwargs.items() if k != "column"})
+            except domain.DomainRuleError as exc:
+                problems.append(document.problem(loc + ("rule",), f"rule '{name}': {exc}", domain.HINT))
+                continue
+            expectation = f"{DOMAIN_PREFIX}{entry['rule']}"
+        else:
+            expectation = f"expect_{entry['expect']}"
+            error = gx.check_expectation(expectation, kwargs)
+            if error:
+                problems.append(document.problem(loc + ("expect",), f"rule '{name}': {error}", gx.EXPECT_HINT))
+                continue
         rule = Rule(
             name,
             expectation,
@@ -213,6 +286,26 @@ def _against_catalog(document: Document, rules: list[tuple[int, Rule]], catalog:
                         ("rules", index),
                         f"rule '{rule.name}' checks column '{column}', which resource '{code}' does not have",
                         f"use one of its items: {', '.join(i.name for i in resource.items)}",
+                    )
+                )
+        if rule.domain == "reference":
+            target = catalog.resources.get(rule.kwargs["resource"])
+            if target is None or target.item(rule.kwargs["item"]) is None:
+                problems.append(
+                    document.problem(
+                        ("rules", index),
+                        f"rule '{rule.name}' refers to {rule.kwargs['resource']}.{rule.kwargs['item']}, "
+                        "which the catalogue does not have",
+                        "name a catalogued resource and one of its items",
+                    )
+                )
+        if rule.domain == "timeliness" and (item := resource.item(rule.kwargs["column"])) is not None:
+            if item.type.split("(")[0] not in ("timestamp", "timestamptz", "date"):
+                problems.append(
+                    document.problem(
+                        ("rules", index),
+                        f"rule '{rule.name}': timeliness needs a timestamp or date column, not {item.type}",
+                        "name the item that records when a row was last updated",
                     )
                 )
     return problems

@@ -74,6 +74,8 @@ def _agency_row(agency) -> m.Agency:
         region_code=agency.region_code,
         parent_code=agency.parent,
         contacts=[c.model_dump() for c in agency.contacts],
+        quality_alerts=agency.quality_alerts,
+        quality_digest=agency.quality_digest,
     )
 
 

@@ -68,6 +68,8 @@ class Agency(Base):
     region_code: Mapped[str] = mapped_column(String(6))
     parent_code: Mapped[str | None] = mapped_column(Text)
     contacts: Mapped[list] = mapped_column(JSONB)
+    quality_alerts: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    quality_digest: Mapped[str] = mapped_column(Text, default="weekly", server_default="weekly")
 
 
 class DataElement(Base):
@@ -231,6 +233,8 @@ class Notification(Base):
     recipients: Mapped[list[str]] = mapped_column(ARRAY(Text))
     subject: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)  # HTML
+    text_body: Mapped[str | None] = mapped_column(Text)  # the same in plain text (None: derived from the HTML)
+    attach_report: Mapped[int | None] = mapped_column(BigInteger)  # a delivery whose quality report is attached
     status: Mapped[str] = mapped_column(Text, default="pending", index=True)  # pending, sent, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -262,3 +266,15 @@ class Delivery(Base):
     check_results: Mapped[list | None] = mapped_column(JSONB)
     staging_table: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class QualityReport(Base):
+    """The quality report of one delivery (HTML), where the API, the CLI and emails find it."""
+
+    __tablename__ = "quality_report"
+
+    delivery_id: Mapped[int] = mapped_column(ForeignKey(Delivery.id, ondelete="CASCADE"), primary_key=True)
+    agreement_code: Mapped[str] = mapped_column(Text, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    scores: Mapped[dict] = mapped_column(JSONB)  # dimension -> percent conforming
+    html: Mapped[str] = mapped_column(Text)

@@ -83,7 +83,7 @@ def test_dag_shows_the_agreement(world):
     dag = dagbag().dags["AGR-0001"]
     assert set(dag.tags) == {"govshare", "hb_gat", "hb_mzt", "gat_population_register"}
     assert dag.owner == "hb_gat"
-    assert [t.task_id for t in dag.topological_sort()] == ["preflight", "stage", "check", "publish", "record"]
+    assert [t.task_id for t in dag.topological_sort()] == ["preflight", "stage", "check", "publish", "record", "notify"]
     for text in (
         "河北省公安厅",
         "河北省民政厅",
@@ -119,8 +119,9 @@ def test_dag_run_delivers_exactly_the_authorised_data(world):
     with session() as s:
         delivery = deliveries.find(s, "AGR-0001", run.run_id)
     assert (delivery.status, delivery.rows, delivery.checks_failed) == ("succeeded", 600, 0)
-    assert delivery.checks_warned == 1 and delivery.bytes > 0 and delivery.duration_seconds > 0
-    assert delivery.checks_passed == len(delivery.check_results) - 1
+    # the 15-digit ID numbers break two warn rules: the 18-digit form and GB 11643 validity
+    assert delivery.checks_warned == 2 and delivery.bytes > 0 and delivery.duration_seconds > 0
+    assert delivery.checks_passed == len(delivery.check_results) - 2
 
 
 def test_failing_suite_leaves_the_target_and_records_a_failed_delivery(world):
@@ -136,6 +137,7 @@ def test_failing_suite_leaves_the_target_and_records_a_failed_delivery(world):
         "check": "failed",
         "publish": "upstream_failed",
         "record": "failed",
+        "notify": "success",
     }
     assert checksum(world["subscriber"], ("public", "social_insurance"), ["record_id", "note"], ["record_id"]) == before
     with session() as s:

@@ -22,6 +22,7 @@ from govshare.registry.db import session
 from tests.conftest import ROOT, run_cli
 from tests.e2e.conftest import dagbag
 from tests.helpers import active_agreement, operator, request
+from tests.integration.test_registry import without_phone
 
 pytestmark = pytest.mark.airflow
 
@@ -69,12 +70,7 @@ def test_overdue_review_is_escalated_and_everyone_is_emailed(airflow_db, applied
 def test_a_catalogue_change_suspends_the_agreement_and_its_dag_goes(airflow_db, applied, catalog_copy, mailbox):
     code = active_agreement(request(items=["person_id", "citizen_id", "phone"]))
     assert code in dagbag().dag_ids
-    population = catalog_copy / "catalog" / "hb_gat.yaml"
-    population.write_text(
-        population.read_text().replace(
-            "      - {name: phone, title: 联系电话, type: varchar(20), personal: phone}\n", ""
-        )
-    )
+    without_phone(catalog_copy)
     done = run_cli("catalog", "apply", str(catalog_copy / "catalog"))
     assert done.returncode == 0, done.stderr
     assert code not in dagbag().dag_ids
