@@ -44,9 +44,10 @@ def compose(message: m.Notification, report: m.QualityReport | None) -> EmailMes
     mime.add_alternative(message.body, subtype="html", charset="utf-8")
     if report is not None:
         mime.add_attachment(
-            report.html.encode(),
-            maintype="text",
+            report.html,
             subtype="html",
+            charset="utf-8",
+            disposition="attachment",
             filename=f"quality-report-{report.agreement_code}-{report.delivery_id}.html",
         )
     return mime

@@ -1,4 +1,5 @@
-"""The platform's own DAGs: the daily lifecycle round, the notification outbox, the audit anchor."""
+"""The platform's own DAGs: the daily lifecycle round, the notification outbox, the audit
+anchor, the weekly quality digest."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from govshare.airflow.dag_factory import TIMEZONE
 from govshare.identity import Actor
 from govshare.lifecycle import daily
 from govshare.notify import outbox
+from govshare.quality import digest
 from govshare.registry import models as m
 from govshare.registry.db import session
 
@@ -112,5 +114,30 @@ def audit_anchor_dag() -> DAG:
     return dag
 
 
+def quality_digest_dag() -> DAG:
+    with DAG(
+        dag_id="platform_quality_digest",
+        description="Mondays: each agency's weekly quality digest (deliveries, rule failures, corrections)",
+        doc_md=digest.__doc__,
+        schedule="0 8 * * 1",
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        is_paused_upon_creation=False,
+        tags=["govshare", "platform", "quality"],
+        default_args=DEFAULTS,
+    ) as dag:
+
+        @task(task_id="queue_digests")
+        def queue_digests(data_interval_end: datetime | None = None) -> None:
+            with session() as s:
+                queued = digest.queue_all(s, data_interval_end)
+            log.info("weekly digests queued for: %s", ", ".join(queued) or "nobody")
+
+        queue_digests() >> send_notifications()
+    return dag
+
+
 def build() -> dict[str, DAG]:
-    return {dag.dag_id: dag for dag in (lifecycle_dag(), notifications_dag(), audit_anchor_dag())}
+    dags = (lifecycle_dag(), notifications_dag(), audit_anchor_dag(), quality_digest_dag())
+    return {dag.dag_id: dag for dag in dags}

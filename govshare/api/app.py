@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Path, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -22,12 +22,13 @@ from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from govshare import corrections
 from govshare.catalog.model import CONN_ID, SAFE_NAME
 from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotFound, RequestRefused
 from govshare.identity import Actor, NotAuthenticated, authenticate
 from govshare.lifecycle import service
 from govshare.lifecycle.machine import Status
-from govshare.registry import agreements
+from govshare.registry import agreements, quality
 from govshare.registry import models as m
 from govshare.registry.db import session
 
@@ -403,3 +404,146 @@ def resume(code: Code, body: Reason, actor: Caller) -> AgreementOut:
 def revoke(code: Code, body: Reason, actor: Caller) -> AgreementOut:
     """End an agreement for good."""
     return _act(actor, "revoke", code, lambda s: service.revoke(s, actor, code, body.reason))
+
+
+# --- corrections and quality reports ------------------------------------------------------
+
+
+class CorrectionIn(BaseModel):
+    """A doubt about one delivered value, filed by the subscriber."""
+
+    model_config = ConfigDict(extra="forbid")
+    agreement: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+    key: dict[Name, Annotated[str, AfterValidator(_no_nul), Field(max_length=200)]] = Field(min_length=1, max_length=10)
+    item: Name
+    problem: Text
+    evidence: Text
+
+
+class CorrectionStepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, AfterValidator(_no_nul), Field(max_length=2000)] = ""
+
+
+class CorrectionOut(BaseModel):
+    code: str
+    agreement: str
+    resource: str
+    key: dict[str, str]
+    item: str
+    authority: str
+    provider: str
+    subscriber: str
+    problem: str
+    evidence: str
+    status: str
+    due_date: date | None
+    history: list[Step]
+
+
+def _correction_out(s, c) -> CorrectionOut:
+    return CorrectionOut(
+        code=c.code,
+        agreement=c.agreement_code,
+        resource=c.resource_code,
+        key=c.record_key,
+        item=c.item,
+        authority=c.authority_code,
+        provider=c.provider_code,
+        subscriber=c.subscriber_code,
+        problem=c.problem,
+        evidence=c.evidence,
+        status=c.status,
+        due_date=c.due_date,
+        history=[
+            Step(
+                at=t.at.isoformat(),
+                action=t.action,
+                from_status=t.from_status,
+                to_status=t.to_status,
+                actor=t.actor,
+                reason=t.reason,
+            )
+            for t in corrections.steps(s, c.code)
+        ],
+    )
+
+
+@app.get("/corrections", response_model=list[CorrectionOut], responses=REFUSALS, tags=["corrections"])
+def list_corrections(actor: Caller) -> list[CorrectionOut]:
+    """Corrections the agency takes part in: filed by it, routed to it, or about its data."""
+    with session() as s:
+        return [_correction_out(s, c) for c in corrections.visible(s, actor)]
+
+
+@app.get("/corrections/{code}", response_model=CorrectionOut, responses=REFUSALS, tags=["corrections"])
+def get_correction(code: Code, actor: Caller) -> CorrectionOut:
+    return service.act(
+        actor, "correction.read", f"correction:{code}", lambda s: _correction_out(s, corrections.read(s, actor, code))
+    )
+
+
+@app.post("/corrections", response_model=CorrectionOut, status_code=201, responses=REFUSALS, tags=["corrections"])
+def file_correction(body: CorrectionIn, actor: Caller) -> CorrectionOut:
+    """File a correction; it is routed to the authoritative source of the item's data element."""
+    return service.act(
+        actor,
+        "correction.file",
+        f"agreement:{body.agreement}",
+        lambda s: _correction_out(
+            s, corrections.file(s, actor, body.agreement, body.key, body.item, body.problem, body.evidence)
+        ),
+    )
+
+
+@app.post("/corrections/{code}/{action}", response_model=CorrectionOut, responses=REFUSALS, tags=["corrections"])
+def correction_step(
+    code: Code,
+    action: Literal["accept", "reject", "fixed", "confirm", "dispute", "resolve"],
+    body: CorrectionStepIn,
+    actor: Caller,
+) -> CorrectionOut:
+    """accept / reject / fixed (the authoritative source), confirm / dispute (the subscriber),
+    resolve (the competent department)."""
+    return service.act(
+        actor,
+        f"correction.{action}",
+        f"correction:{code}",
+        lambda s: _correction_out(s, corrections.act(s, actor, code, action, body.reason)),
+    )
+
+
+async def reader(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
+) -> Actor:
+    """An agency by its token, or an Airflow user by the Airflow UI's session cookie (an
+    operator: they follow report links from the UI)."""
+    if credentials is not None:
+        return current_actor(credentials)
+    cookie = request.cookies.get("_token")
+    if cookie:
+        try:
+            from airflow.api_fastapi.app import get_auth_manager
+
+            user = await get_auth_manager().get_user_from_token(cookie)
+            return Actor.operator(f"airflow:{user.get_name()}")
+        except Exception:  # no auth manager here, or a bad or expired session
+            pass
+    return current_actor(None)
+
+
+@app.get(
+    "/reports/{delivery_id}",
+    response_class=HTMLResponse,
+    responses={**REFUSALS, 200: {"content": {"text/html": {}}, "description": "The quality report"}},
+    tags=["quality"],
+)
+def quality_report(delivery_id: Annotated[int, Path(ge=1, le=2**62)], actor: Annotated[Actor, Depends(reader)]) -> str:
+    """A delivery's quality report, for the agreement's parties and for operators."""
+
+    def fetch(s):
+        report = quality.get(s, delivery_id)
+        service.read(s, actor, report.agreement_code)
+        return report.html
+
+    return service.act(actor, "report.read", f"delivery:{delivery_id}", fetch)

@@ -44,9 +44,9 @@ def demo(scale: float) -> None:
 
 
 def _register() -> None:
-    from govshare.cli import agreement, audit, catalog, delivery, token
+    from govshare.cli import agreement, audit, catalog, correction, delivery, report, token
 
-    for module in (catalog, agreement, token, audit, delivery):
+    for module in (catalog, agreement, correction, token, audit, delivery, report):
         main.add_command(module.group)
 
 

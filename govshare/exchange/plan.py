@@ -60,6 +60,8 @@ class DeliveryPlan:
     deletions: ``key_diff`` also removes target rows whose key the provider no longer has.
     empty_source_ok: an empty extract may empty the target (otherwise it fails the run).
     row_filter: the rows the agreement grants (all conditions must hold).
+    flags: open corrections of delivered values — (record key, correction code, item,
+        status) — which publish writes beside the target so the subscriber sees them.
     """
 
     agreement_code: str
@@ -81,6 +83,7 @@ class DeliveryPlan:
     deletions: str = "none"
     empty_source_ok: bool = False
     row_filter: tuple[Condition, ...] = ()
+    flags: tuple[tuple[dict, str, str, str], ...] = ()
 
     def staging_table(self, run_id: str) -> str:
         return staging_table_name(self.agreement_code, run_id)
@@ -94,6 +97,10 @@ class DeliveryPlan:
 
     def column(self, name: str) -> Column:
         return next(c for c in self.catalogued if c.name == name)
+
+    @property
+    def flags_table(self) -> str:
+        return f"{self.target_table[:50]}__corrections"
 
     @property
     def source(self) -> str:

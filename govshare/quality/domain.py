@@ -114,9 +114,11 @@ def compile_rule(
         return _unexpected(query, None)
     if rule == "reference":
         schema, table = reference_table.split(".")
-        where = sql.SQL("{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {ref} r WHERE r.{item} = {col})").format(
-            col=col, ref=sql.Identifier(schema, table), item=sql.Identifier(args["item"])
-        )
+        # NOT IN, not NOT EXISTS: the left side stays in the outer query, so the staged column
+        # needs no table alias (GX names the batch itself) and cannot be mistaken for r's.
+        where = sql.SQL(
+            "{col} IS NOT NULL AND {col} NOT IN (SELECT r.{item} FROM {ref} r WHERE r.{item} IS NOT NULL)"
+        ).format(col=col, ref=sql.Identifier(schema, table), item=sql.Identifier(args["item"]))
         return _unexpected(sql.SQL("SELECT * FROM {batch} WHERE ") + where, where)
     function = {"citizen_id": "is_citizen_id", "uscc": "is_uscc", "division_code": "is_division_code"}[rule]
     call = sql.SQL("{}({}::text").format(sql.Identifier(SCHEMA, function), col)

@@ -96,7 +96,7 @@ def run(checks: list[Runnable], address: DatabaseAddress, schema: str, table: st
     results = []
     for item in outcome.results:
         rule = by_name[item.expectation_config.meta["rule"]]
-        raised = item.exception_info.get("raised_exception") if item.exception_info else False
+        failure = _failure(item.exception_info)
         whole_rows = "observed_value" in item.result  # unexpected-rows checks count rows themselves
         results.append(
             CheckResult(
@@ -113,7 +113,18 @@ def run(checks: list[Runnable], address: DatabaseAddress, schema: str, table: st
                 if whole_rows
                 else item.result.get("unexpected_count"),
                 # GX's own message can quote values; keep only its first line, minus anything quoted.
-                error=sanitise(item.exception_info["exception_message"]) if raised else None,
+                error=failure,
             )
         )
     return results
+
+
+def _failure(info: dict | None) -> str | None:
+    """GX's reason a check could not run (its exception info is flat, or keyed by metric)."""
+    if not info:
+        return None
+    found = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    for entry in found:
+        if entry.get("raised_exception"):
+            return sanitise(str(entry.get("exception_message") or "the check raised an error"))
+    return None

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from govshare import corrections
 from govshare.catalog.model import CONN_ID, NAME_RULE, SAFE_NAME
 from govshare.catalog.types import CatalogType
 from govshare.errors import AgreementBroken, AgreementNotActive, NotFound, RequestRefused
@@ -172,6 +173,7 @@ def plan_for(session: Session, code: str) -> DeliveryPlan:
         deletions=agreement.deletions,
         empty_source_ok=agreement.empty_source_ok,
         row_filter=filters.parse_all(agreement.row_filter),
+        flags=corrections.open_flags(session, code),
     )
 
 

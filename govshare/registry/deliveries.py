@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from govshare.errors import NotFound
 from govshare.registry import models as m
 
 FINAL = ("succeeded", "failed")
@@ -46,6 +47,13 @@ def begin(session: Session, agreement_code: str, run_id: str, staging_table: str
 def find(session: Session, agreement_code: str, run_id: str) -> m.Delivery | None:
     query = select(m.Delivery).where(m.Delivery.agreement_code == agreement_code, m.Delivery.run_id == run_id)
     return session.scalars(query.execution_options(populate_existing=True)).first()
+
+
+def by_id(session: Session, delivery_id: int) -> m.Delivery:
+    delivery = session.get(m.Delivery, delivery_id)
+    if delivery is None:
+        raise NotFound(f"no delivery {delivery_id}", "list deliveries with `govshare delivery list`")
+    return delivery
 
 
 def update(session: Session, agreement_code: str, run_id: str, **values) -> m.Delivery | None:

@@ -278,3 +278,41 @@ class QualityReport(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     scores: Mapped[dict] = mapped_column(JSONB)  # dimension -> percent conforming
     html: Mapped[str] = mapped_column(Text)
+
+
+correction_number = Sequence("correction_number_seq", schema=SCHEMA)
+
+
+class Correction(Base):
+    """A subscriber's doubt about a delivered value (article 16, 纠错), routed to the
+    authoritative source of the item's data element (一数一源)."""
+
+    __tablename__ = "correction"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    agreement_code: Mapped[str] = mapped_column(ForeignKey(Agreement.code), index=True)
+    resource_code: Mapped[str] = mapped_column(Text)
+    record_key: Mapped[dict] = mapped_column(JSONB)  # key item -> value, as text
+    item: Mapped[str] = mapped_column(Text)
+    element_code: Mapped[str | None] = mapped_column(Text)
+    authority_code: Mapped[str] = mapped_column(Text, index=True)  # who must answer
+    provider_code: Mapped[str] = mapped_column(Text)  # the agreement's provider, kept informed
+    subscriber_code: Mapped[str] = mapped_column(Text)
+    problem: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)  # see govshare.corrections
+    due_date: Mapped[date | None] = mapped_column(Date)
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CorrectionStep(Base):
+    __tablename__ = "correction_step"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    correction_code: Mapped[str] = mapped_column(ForeignKey(Correction.code), index=True)
+    action: Mapped[str] = mapped_column(Text)
+    from_status: Mapped[str] = mapped_column(Text)
+    to_status: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

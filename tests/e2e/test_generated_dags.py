@@ -67,7 +67,7 @@ def world(airflow_db, registry, make_database, monkeypatch):
     return {"front_gat": front_gat, "front_rst": front_rst, "subscriber": subscriber}
 
 
-PLATFORM = ["platform_audit_anchor", "platform_lifecycle", "platform_notifications"]
+PLATFORM = ["platform_audit_anchor", "platform_lifecycle", "platform_notifications", "platform_quality_digest"]
 
 
 def test_one_dag_per_active_agreement_and_none_for_inactive(world):

@@ -1,0 +1,203 @@
+"""Corrections (纠错, article 16): a subscriber doubts a delivered value, and the agency that is
+the authoritative source of that item's data element (一数一源) — which may not be the
+agreement's provider, who only holds a copy — answers and corrects it.
+
+    filed ──accept──▶ accepted ──fixed──▶ fixed ──confirm──▶ confirmed
+      └───reject───▶ rejected ─────────────────┬─confirm──▶ confirmed
+                                                └─dispute──▶ disputed ──resolve──▶ resolved
+
+The authority answers (and then fixes) within ``GOVSHARE_CORRECTION_WORKING_DAYS`` working days
+(default 5); a dispute goes to the competent department, which decides within the coordination
+deadline. Until a correction is confirmed or resolved, its record is flagged in the
+subscriber's database: every publish writes the open corrections of the agreement into a
+side table ``<target table>__corrections`` next to the delivered table (key, correction,
+item, status), so the subscriber's own queries can see which values are in doubt.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govshare import audit
+from govshare.errors import IllegalTransition, NotAllowed, NotFound, RequestRefused
+from govshare.identity import Actor
+from govshare.lifecycle import deadlines
+from govshare.notify import outbox
+from govshare.registry import models as m
+
+OPEN = ("filed", "accepted", "fixed", "rejected", "disputed")
+MOVES = {
+    # action: (from statuses, to status, who may)
+    "accept": (("filed",), "accepted", "authority"),
+    "reject": (("filed",), "rejected", "authority"),
+    "fixed": (("accepted",), "fixed", "authority"),
+    "confirm": (("fixed", "rejected"), "confirmed", "subscriber"),
+    "dispute": (("fixed", "rejected"), "disputed", "subscriber"),
+    "resolve": (("disputed",), "resolved", "competent_department"),
+}
+
+
+def answer_days() -> int:
+    return int(os.environ.get("GOVSHARE_CORRECTION_WORKING_DAYS", "5"))
+
+
+def file(
+    session: Session, actor: Actor, agreement_code: str, key: dict[str, str], item: str, problem: str, evidence: str
+) -> m.Correction:
+    """The subscriber files a correction against one delivered value."""
+    agreement = session.get(m.Agreement, agreement_code)
+    if agreement is None or actor.name != agreement.subscriber_code:
+        raise NotFound(
+            f"no agreement '{agreement_code}' of yours to correct",
+            "a subscriber files corrections against values it received under its own agreements",
+        )
+    if agreement.status not in ("active", "suspended", "revoked", "expired"):
+        raise RequestRefused(
+            f"agreement {agreement_code} has delivered nothing yet ({agreement.status})", "wait for a delivery"
+        )
+    resource = session.get(m.Resource, agreement.resource_code)
+    if set(key) != set(resource.primary_key):
+        raise RequestRefused(
+            f"the record key must give exactly {', '.join(resource.primary_key)}",
+            f"e.g. --key {resource.primary_key[0]}=…",
+        )
+    if item not in agreement.items:
+        raise RequestRefused(
+            f"item {item!r} is not delivered under {agreement_code}", f"use one of {', '.join(agreement.items)}"
+        )
+    if not problem.strip() or not evidence.strip():
+        raise RequestRefused(
+            "a correction states what is wrong and the evidence for it", "add --problem and --evidence"
+        )
+    element = resource.item(item).element_code
+    authority = session.get(m.DataElement, element).authority_code if element else resource.provider_code
+    number = session.execute(select(m.correction_number.next_value())).scalar_one()
+    correction = m.Correction(
+        code=f"COR-{number:04d}",
+        agreement_code=agreement_code,
+        resource_code=resource.code,
+        record_key={k: str(v) for k, v in key.items()},
+        item=item,
+        element_code=element,
+        authority_code=authority,
+        provider_code=resource.provider_code,
+        subscriber_code=agreement.subscriber_code,
+        problem=problem.strip(),
+        evidence=evidence.strip(),
+        status="filed",
+        due_date=deadlines.add_working_days(deadlines.today(), answer_days()),
+    )
+    session.add(correction)
+    session.flush()
+    _record(session, correction, actor, "file", "", "filed", problem)
+    return correction
+
+
+def act(session: Session, actor: Actor, code: str, action: str, reason: str) -> m.Correction:
+    """Any later step: accept, reject, fixed, confirm, dispute, resolve."""
+    correction = session.get(m.Correction, code, with_for_update=True)
+    if correction is None or not _roles(session, actor, correction):
+        raise NotFound(f"no correction '{code}' visible to {actor}", "list yours with `govshare correction list`")
+    sources, target, who = MOVES[action]
+    if correction.status not in sources:
+        possible = sorted(a for a, (src, _, _) in MOVES.items() if correction.status in src)
+        raise IllegalTransition(
+            f"correction {code} is {correction.status}: '{action}' is not possible from there",
+            f"possible now: {', '.join(possible) or 'none (it is closed)'}",
+        )
+    if who not in _roles(session, actor, correction):
+        raise NotAllowed(f"{actor} may not {action} correction {code}", f"only the {who} may")
+    if action in ("reject", "dispute", "resolve") and not reason.strip():
+        raise RequestRefused(f"to {action} a correction, give the reasons", "add --reason")
+    before = correction.status
+    correction.status = target
+    correction.due_date = {
+        "accepted": deadlines.add_working_days(deadlines.today(), answer_days()),
+        "disputed": deadlines.add_working_days(deadlines.today(), deadlines.coordination_days()),
+    }.get(target)
+    _record(session, correction, actor, action, before, target, reason)
+    return correction
+
+
+def read(session: Session, actor: Actor, code: str) -> m.Correction:
+    correction = session.get(m.Correction, code)
+    if correction is None or not _roles(session, actor, correction):
+        raise NotFound(f"no correction '{code}' visible to {actor}", "list yours with `govshare correction list`")
+    return correction
+
+
+def visible(session: Session, actor: Actor) -> list[m.Correction]:
+    return [c for c in session.scalars(select(m.Correction).order_by(m.Correction.code)) if _roles(session, actor, c)]
+
+
+def steps(session: Session, code: str) -> list[m.CorrectionStep]:
+    query = select(m.CorrectionStep).where(m.CorrectionStep.correction_code == code).order_by(m.CorrectionStep.id)
+    return list(session.scalars(query))
+
+
+def open_flags(session: Session, agreement_code: str) -> tuple[tuple[dict, str, str, str], ...]:
+    """(record key, correction, item, status) of every open correction under the agreement."""
+    query = select(m.Correction).where(m.Correction.agreement_code == agreement_code, m.Correction.status.in_(OPEN))
+    return tuple((c.record_key, c.code, c.item, c.status) for c in session.scalars(query.order_by(m.Correction.code)))
+
+
+def _roles(session: Session, actor: Actor, correction: m.Correction) -> set[str]:
+    if actor.kind == "operator":
+        return {"operator"}
+    held = set()
+    if actor.name == correction.subscriber_code:
+        held.add("subscriber")
+    if actor.name == correction.authority_code:
+        held.add("authority")
+    if actor.name == correction.provider_code:
+        held.add("provider")
+    subscriber = session.get(m.Agency, correction.subscriber_code)
+    if actor.agency_kind == "competent_department" and subscriber and actor.governs(subscriber.region_code):
+        held.add("competent_department")
+    return held
+
+
+def _record(session, correction: m.Correction, actor: Actor, action: str, before: str, after: str, reason: str) -> None:
+    session.add(
+        m.CorrectionStep(
+            correction_code=correction.code,
+            action=action,
+            from_status=before,
+            to_status=after,
+            actor=str(actor),
+            reason=reason,
+        )
+    )
+    session.flush()
+    audit.append(
+        session,
+        str(actor),
+        f"correction.{action}",
+        f"correction:{correction.code}",
+        {"agreement": correction.agreement_code, "from": before, "to": after, "reason": reason},
+    )
+    subscriber = session.get(m.Agency, correction.subscriber_code)
+    overseers = outbox.competent_departments(session, subscriber.region_code) if after == "disputed" else []
+    due = f"；办理期限 due {correction.due_date.isoformat()}" if correction.due_date else ""
+    outbox.enqueue(
+        session,
+        f"correction.{after}",
+        [correction.authority_code, correction.subscriber_code, correction.provider_code, *overseers],
+        f"[govshare] 纠错 {correction.code} {after}: {correction.resource_code}.{correction.item}",
+        [
+            f"纠错 {correction.code}：{correction.resource_code} 的记录 {correction.record_key} 的 {correction.item}，"
+            f"现为 {after}{due}。",
+            f"Correction {correction.code} of {correction.item} in {correction.resource_code}, record "
+            f"{correction.record_key}, is now {after} (by {actor}): {reason}",
+            f"由权威来源 {correction.authority_code} 负责 — routed to the authoritative source {correction.authority_code}"
+            + (
+                f" (the agreement's provider {correction.provider_code} holds a copy)"
+                if correction.provider_code != correction.authority_code
+                else ""
+            ),
+        ],
+        correction.agreement_code,
+    )

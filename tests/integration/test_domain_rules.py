@@ -1,0 +1,146 @@
+"""Domain rules on valid and invalid values: the SQL functions inside PostgreSQL against the
+Python implementations and the standards' published samples, and each rule run as a check on
+a real staged table."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from govshare.exchange.address import DatabaseAddress
+from govshare.exchange.plan import STAGING_SCHEMA
+from govshare.quality import domain
+from govshare.quality.check import CheckContext, check
+from govshare.quality.identifiers import citizen_id, is_citizen_id, is_division_code, is_uscc, uscc
+from tests.integration.test_exchange import make_plan
+
+VALID_IDS = ["11010519491231002X", "440524188001010014", citizen_id("130102", date(1985, 3, 7), 1)]
+INVALID_IDS = [
+    "110105194912310021",  # wrong check character
+    "11010519491331002X",  # month 13
+    "11010520990101002X",  # born in the future (and a wrong check character would not matter)
+    "990105194912310027",  # no such province
+    "1101051949123100",  # too short
+    "11010519491231002x",  # lower-case x
+    "11010519490230002X",  # 30 February
+]
+VALID_USCC = ["9144030071526726XG", "91330100799655058B", "91110108551385082Q"]
+INVALID_USCC = ["9144030071526726XH", "9144030071526726IG", "91440300715267", "9144030071526726xg"]
+
+
+@pytest.fixture
+def sub(make_database):
+    url = make_database("rules")
+    with psycopg.connect(url) as conn:
+        domain.install(conn)
+    return url
+
+
+def sql_says(url: str, function: str, value: str, *args) -> bool:
+    with psycopg.connect(url) as conn:
+        extra = "".join(", %s" for _ in args)
+        return conn.execute(f"SELECT {STAGING_SCHEMA}.{function}(%s{extra})", (value, *args)).fetchone()[0]
+
+
+def test_citizen_id_numbers(sub):
+    for number in VALID_IDS:
+        assert is_citizen_id(number) and sql_says(sub, "is_citizen_id", number), number
+    for number in INVALID_IDS:
+        assert not is_citizen_id(number) and not sql_says(sub, "is_citizen_id", number), number
+
+
+def test_unified_social_credit_codes(sub):
+    for code in VALID_USCC:
+        assert is_uscc(code) and sql_says(sub, "is_uscc", code), code
+    for code in INVALID_USCC:
+        assert not is_uscc(code) and not sql_says(sub, "is_uscc", code), code
+
+
+def test_division_codes(sub):
+    assert sql_says(sub, "is_division_code", "130102", "13") and is_division_code("130102", "13")
+    assert not sql_says(sub, "is_division_code", "110102", "13") and not is_division_code("110102", "13")
+    assert not sql_says(sub, "is_division_code", "990102", "") and not is_division_code("990102")
+    assert not sql_says(sub, "is_division_code", "13010", "") and not is_division_code("13010")
+
+
+def test_sql_and_python_agree_on_a_thousand_generated_values(sub):
+    rng = random.Random(7)
+    values = []
+    for _ in range(500):
+        number = citizen_id(
+            rng.choice(["130102", "110105", "440524"]),
+            date(1930, 1, 1) + timedelta(days=rng.randrange(30000)),
+            rng.randrange(1000),
+        )
+        values.append(number if rng.random() < 0.5 else number[:17] + rng.choice("0123456789X"))
+    codes = [uscc("130102", f"{rng.randrange(10**8):08d}") for _ in range(300)]
+    codes += [c[:17] + rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for c in codes[:200]]
+    with psycopg.connect(sub) as conn:
+        for number in values:
+            assert conn.execute(f"SELECT {STAGING_SCHEMA}.is_citizen_id(%s)", (number,)).fetchone()[0] == is_citizen_id(
+                number
+            )
+        for code in codes:
+            assert conn.execute(f"SELECT {STAGING_SCHEMA}.is_uscc(%s)", (code,)).fetchone()[0] == is_uscc(code)
+
+
+@pytest.mark.parametrize(
+    ("rule", "args", "bad"),
+    [
+        ("citizen_id", {}, 2),
+        ("division_code", {"province": "13"}, 1),
+        ("mobile", {}, 1),
+        ("date_range", {"min": "1900-01-01", "max": "2026-12-31"}, 2),  # 1880 and 2030
+        ("value_set", {"values": ["男", "女"]}, 1),
+        ("timeliness", {"grace_hours": 1}, 1),
+        ("reference", {"resource": "gat_population_register", "item": "citizen_id"}, 1),
+    ],
+)
+def test_each_domain_rule_runs_as_a_check(make_database, tmp_path: Path, rule, args, bad):
+    url = make_database("staged")
+    plan = make_plan(["person_id", "citizen_id", "gender", "birth_date", "region_code", "phone", "updated_at"])
+    table = plan.staging_table("run")
+    now = datetime.now() if rule != "timeliness" else datetime(2020, 1, 1)
+    rows = [
+        (1, "11010519491231002X", "男", date(1949, 12, 31), "130102", "13812345678", now),
+        (2, "440524188001010014", "女", date(1880, 1, 1), "130104", "15912345678", now),
+        (3, "110105194912310021", "未知", date(2030, 1, 1), "110102", "12345", now),  # breaks each rule
+        (4, "BAD", "男", date(1990, 1, 1), "130105", None, now),
+    ]
+    column = {
+        "citizen_id": "citizen_id",
+        "division_code": "region_code",
+        "mobile": "phone",
+        "date_range": "birth_date",
+        "value_set": "gender",
+        "timeliness": "updated_at",
+        "reference": "citizen_id",
+    }[rule]
+    with psycopg.connect(url) as conn:
+        conn.execute(f"CREATE SCHEMA {STAGING_SCHEMA}")
+        conn.execute(
+            f"CREATE TABLE {STAGING_SCHEMA}.{table} (person_id bigint, citizen_id char(18), gender varchar(2), "
+            "birth_date date, region_code char(6), phone varchar(20), updated_at timestamp)"
+        )
+        conn.cursor().executemany(f"INSERT INTO {STAGING_SCHEMA}.{table} VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
+        conn.execute("CREATE TABLE public.people (citizen_id char(18))")
+        conn.cursor().executemany("INSERT INTO public.people VALUES (%s)", [(rows[0][1],), (rows[1][1],), ("BAD",)])
+    flow = ", ".join(f"{k}: {v!r}" if not isinstance(v, list) else f"{k}: [{', '.join(v)}]" for k, v in args.items())
+    (tmp_path / "gat_population_register.yaml").write_text(
+        "resource: gat_population_register\nrules:\n"
+        f"  - {{name: the_rule, rule: {rule}, column: {column}{', ' + flow if flow else ''}}}\n"
+    )
+    context = CheckContext(
+        rows=4, update_cycle="daily", references={("gat_population_register", "citizen_id"): "public.people"}
+    )
+    report = check(plan, DatabaseAddress.from_url(url), "run", tmp_path, context)
+    [result] = [r for r in report.results if r.rule == "the_rule"]
+    assert (result.success, result.unexpected_count) == (False, bad), result
+    if rule != "timeliness":
+        samples = report.samples["the_rule"]
+        assert len(samples) == bad and 3 in [int(s["person_id"]) for s in samples]
+        assert all(s.get("citizen_id") in (None, "BAD") or "*" in s["citizen_id"] for s in samples)  # masked
