@@ -238,3 +238,18 @@ def test_a_disputed_correction_goes_to_the_competent_department(world):
         corrections.act(s, agency("hb_mzt"), filed.code, "resolve", "我说了算")
     with session() as s:
         assert corrections.act(s, agency("hb_sjj"), filed.code, "resolve", "经协调以执照为准").status == "resolved"
+
+
+def test_the_report_from_the_command_line(world, tmp_path):
+    from tests.conftest import run_cli
+
+    code = active_agreement(request(items=["person_id", "updated_at"]))
+    run = dagbag().dags[code].test()
+    with session() as s:
+        delivery = s.query(m.Delivery).filter_by(agreement_code=code, run_id=run.run_id).one()
+        token = identity.create_token(s, "hb_mzt", operator())
+    out = tmp_path / "report.html"
+    done = run_cli("report", "quality", str(delivery.id), "--out", str(out), env={"GOVSHARE_TOKEN": token})
+    assert done.returncode == 0, done.stderr
+    assert "数据质量报告" in out.read_text(encoding="utf-8")
+    assert f"delivery {delivery.id} of {code}: succeeded" in done.stdout and "completeness 100.00%" in done.stdout

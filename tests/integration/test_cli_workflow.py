@@ -131,3 +131,58 @@ def test_tokens_rotate_and_revoke(applied):
     assert as_agency(new, "agreement", "list").returncode == 1
     listed = run_cli("token", "list", "hb_mzt").stdout
     assert old[:10] in listed and new not in listed  # only the first characters are ever shown
+
+
+def test_corrections_from_the_command_line(applied):
+    from tests.helpers import active_agreement, request
+
+    code = active_agreement(
+        request(
+            resource="scjg_enterprise_register",
+            target_table="ent",
+            items=["uscc", "legal_rep_citizen_id"],
+            masking={"legal_rep_citizen_id": "none"},
+        )
+    )
+    mzt, gat = token_for("hb_mzt"), token_for("hb_gat")
+    filed = as_agency(
+        mzt,
+        "correction",
+        "file",
+        "--agreement",
+        code,
+        "--key",
+        "uscc=91130102MA0000000X",
+        "--item",
+        "legal_rep_citizen_id",
+        "--problem",
+        "已变更",
+        "--evidence",
+        "档案",
+    )
+    assert filed.returncode == 0, filed.stderr
+    assert "COR-0001: filed — now filed (authority hb_gat)" in filed.stdout
+    bad_key = as_agency(
+        mzt,
+        "correction",
+        "file",
+        "--agreement",
+        code,
+        "--key",
+        "name=x",
+        "--item",
+        "uscc",
+        "--problem",
+        "p",
+        "--evidence",
+        "e",
+    )
+    assert bad_key.returncode == 1 and "the record key must give exactly uscc" in bad_key.stderr
+    wrong = as_agency(mzt, "correction", "accept", "COR-0001")
+    assert wrong.returncode == 1 and "only the authority may" in wrong.stderr
+    assert as_agency(gat, "correction", "reject", "COR-0001").returncode == 1  # reasons are required
+    assert as_agency(gat, "correction", "accept", "COR-0001").returncode == 0
+    shown = as_agency(gat, "correction", "show", "COR-0001")
+    assert "authoritative source: hb_gat; provider: hb_scjg" in shown.stdout and "accepted" in shown.stdout
+    listed = run_cli("correction", "list")
+    assert "COR-0001" in listed.stdout and "uscc=91130102MA0000000X" in listed.stdout
