@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Path, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -547,3 +548,21 @@ def quality_report(delivery_id: Annotated[int, Path(ge=1, le=2**62)], actor: Ann
         return report.html
 
     return service.act(actor, "report.read", f"delivery:{delivery_id}", fetch)
+
+
+def _openapi() -> dict:
+    """FastAPI documents an HTML endpoint's refusals as HTML; they are JSON like all others."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, description=app.description, routes=app.routes
+        )
+        for operation in (op for path in schema["paths"].values() for op in path.values()):
+            for status, answer in operation.get("responses", {}).items():
+                content = answer.get("content", {})
+                if status >= "400" and "text/html" in content:
+                    content["application/json"] = content.pop("text/html")
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+app.openapi = _openapi
