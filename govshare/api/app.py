@@ -10,6 +10,7 @@ govshare.lifecycle, exactly as for the CLI: deny by default, refusals audited. T
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Path, Query, Request, Security
@@ -531,6 +532,39 @@ async def reader(
         except Exception:  # no auth manager here, or a bad or expired session
             pass
     return current_actor(None)
+
+
+@app.get(
+    "/reports",
+    response_class=HTMLResponse,
+    responses={**REFUSALS, 200: {"content": {"text/html": {}}, "description": "Links to quality reports"}},
+    tags=["quality"],
+)
+def quality_reports(actor: Annotated[Actor, Depends(reader)]) -> str:
+    """The latest quality reports of the deliveries the caller may read (the Airflow UI's
+    "Quality reports" menu entry opens this page)."""
+    with session() as s:
+        codes = {a.code for a in service.visible(s, actor)}
+        found = s.scalars(
+            select(m.QualityReport)
+            .where(m.QualityReport.agreement_code.in_(codes))
+            .order_by(m.QualityReport.delivery_id.desc())
+            .limit(200)
+        ).all()
+        rows = "".join(
+            f"<tr><td><a href='reports/{r.delivery_id}'>{r.delivery_id}</a></td><td>{escape(r.agreement_code)}</td>"
+            f"<td>{r.created_at:%Y-%m-%d %H:%M}</td><td>"
+            + ", ".join(f"{escape(k)} {v:.1f}%" for k, v in r.scores.items() if v is not None)
+            + "</td></tr>"
+            for r in found
+        )
+    return (
+        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>数据质量报告 Quality reports</title>"
+        "<style>body{font-family:sans-serif;margin:2em} td,th{border:1px solid #ccc;padding:4px 8px}"
+        "table{border-collapse:collapse}</style></head><body><h1>数据质量报告 Quality reports</h1>"
+        f"<p>{escape(str(actor))}</p><table><tr><th>delivery</th><th>agreement</th><th>filed</th><th>scores</th></tr>"
+        f"{rows}</table></body></html>"
+    )
 
 
 @app.get(

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -116,6 +117,21 @@ def test_the_rest_api_is_served_by_airflows_api_server(airflow_db, applied, tmp_
         assert httpx.get(f"{base}/agreements").status_code == 401  # Airflow adds no auth; ours does
         mine = httpx.get(f"{base}/agreements", headers={"Authorization": f"Bearer {token}"})
         assert mine.status_code == 200 and [a["code"] for a in mine.json()] == ["AGR-0001"]
+        # an operator signed in to the Airflow UI reads the quality reports with that session
+        passwords = json.loads(
+            (Path(os.environ["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated").read_text()
+        )
+        user, password = next(iter(passwords.items()))
+        login = httpx.post(f"http://127.0.0.1:{port}/auth/token", json={"username": user, "password": password})
+        session_token = login.json()["access_token"]
+        page = httpx.get(f"{base}/reports", cookies={"_token": session_token})
+        assert page.status_code == 200 and "Quality reports" in page.text and f"operator:airflow:{user}" in page.text
+        assert httpx.get(f"{base}/reports", cookies={"_token": "forged"}).status_code == 401
+        plugins = httpx.get(
+            f"http://127.0.0.1:{port}/api/v2/plugins", headers={"Authorization": f"Bearer {session_token}"}
+        )
+        views = [v["name"] for p in plugins.json()["plugins"] for v in p.get("external_views", [])]
+        assert "Quality reports" in views
     finally:
         server.terminate()
         server.wait(timeout=30)
