@@ -31,7 +31,7 @@ def mail_from() -> str:
     return os.environ.get("GOVSHARE_MAIL_FROM", "govshare@localhost")
 
 
-def compose(message: m.Notification, report: m.QualityReport | None) -> EmailMessage:
+def compose(message: m.Notification, report: m.QualityReport | None, files=()) -> EmailMessage:
     """Plain text and HTML alternatives (UTF-8: Chinese renders in any client), and the quality
     report attached as an HTML file when there is one."""
     mime = EmailMessage()
@@ -50,6 +50,9 @@ def compose(message: m.Notification, report: m.QualityReport | None) -> EmailMes
             disposition="attachment",
             filename=f"quality-report-{report.agreement_code}-{report.delivery_id}.html",
         )
+    for file in files:
+        maintype, _, subtype = file.content_type.partition("/")
+        mime.add_attachment(file.content, maintype=maintype, subtype=subtype, filename=file.filename)
     return mime
 
 
@@ -72,7 +75,10 @@ def send_pending(conn_id: str = SMTP_CONN_ID, batch: int = 100, agreement_code: 
                 message.attempts += 1
                 try:
                     report = s.get(m.QualityReport, message.attach_report) if message.attach_report else None
-                    mime = compose(message, report)
+                    files = s.scalars(
+                        select(m.NotificationAttachment).where(m.NotificationAttachment.notification_id == message.id)
+                    ).all()
+                    mime = compose(message, report, files)
                     # The hook opened and authenticated the connection; it has no public way to send a
                     # message with both text and HTML parts and an in-memory attachment, so its client does.
                     smtp._smtp_client.sendmail(mail_from(), list(message.recipients), mime.as_string())

@@ -10,10 +10,12 @@ from airflow.sdk import DAG, task
 from sqlalchemy import select
 
 from govshare import audit
-from govshare.airflow import mail
+from govshare.airflow import connections, mail, metrics
 from govshare.airflow.dag_factory import TIMEZONE
 from govshare.identity import Actor
 from govshare.lifecycle import daily
+from govshare.monitoring import anomalies, health
+from govshare.monitoring.figures import Period
 from govshare.notify import outbox
 from govshare.quality import digest
 from govshare.registry import models as m
@@ -138,6 +140,98 @@ def quality_digest_dag() -> DAG:
     return dag
 
 
+def front_db_health_dag() -> DAG:
+    with DAG(
+        dag_id="platform_front_db_health",
+        description="Hourly: every front DB reachable, as catalogued and fresh; incidents; overdue deliveries",
+        doc_md=health.__doc__,
+        schedule="@hourly",
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        is_paused_upon_creation=False,
+        tags=["govshare", "platform", "monitoring"],
+        default_args={**DEFAULTS, "retries": 0},  # the next hour is the retry
+    ) as dag:
+
+        @task(task_id="check_front_dbs")
+        def check_front_dbs(data_interval_end: datetime | None = None) -> None:
+            with session() as s:
+                findings = health.run_round(s, connections.address, data_interval_end)
+                late = anomalies.overdue(s, data_interval_end)
+            for agency, results in sorted(findings.items()):
+                healthy = all(f.ok for f in results)
+                metrics.front_db(agency, healthy)
+                for finding in results:
+                    log.info(
+                        "%s %s %s", agency, finding.resource, "ok" if finding.ok else f"PROBLEM: {finding.problem}"
+                    )
+            for anomaly in late:
+                metrics.anomaly(anomaly.kind, anomaly.agreement_code)
+                log.warning("overdue: %s %s", anomaly.agreement_code, anomaly.detail)
+
+        check_front_dbs() >> send_notifications()
+    return dag
+
+
+def reports_dag(dag_id: str, schedule: str, description: str, produce) -> DAG:
+    with DAG(
+        dag_id=dag_id,
+        description=description,
+        doc_md=REPORTS_DOC,
+        schedule=schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        is_paused_upon_creation=False,
+        tags=["govshare", "platform", "reports"],
+        default_args=DEFAULTS,
+    ) as dag:
+
+        @task(task_id="produce_reports")
+        def produce_reports(data_interval_end: datetime | None = None) -> None:
+            produce(data_interval_end.astimezone(TIMEZONE).date())
+
+        produce_reports() >> send_notifications()
+    return dag
+
+
+REPORTS_DOC = """Produces the periodic reports as HTML and PDF (charts drawn with matplotlib) and queues them
+for email: monthly monitoring reports to each agency (article 17), the quarterly supervision
+report to the competent departments (article 21). `govshare report monitoring|supervision`
+produces any period on demand."""
+
+
+def _monthly(today) -> None:
+    """Last month's monitoring report for every department."""
+    from govshare.monitoring import send as send_reports  # matplotlib and reportlab: not at parse time
+
+    last = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    with session() as s:
+        for agency in send_reports.departments(s):
+            send_reports.monitoring(s, agency, Period.month(last), send=True)
+            log.info("monitoring report %s %s queued", agency, last)
+
+
+def _quarterly(today) -> None:
+    """Last quarter's supervision report for the competent departments."""
+    from govshare.monitoring import send as send_reports
+
+    last = today.replace(day=1) - timedelta(days=1)
+    quarter = f"{last.year}Q{(last.month - 1) // 3 + 1}"
+    with session() as s:
+        send_reports.supervision(s, Period.quarter(quarter), send=True)
+    log.info("supervision report %s queued", quarter)
+
+
 def build() -> dict[str, DAG]:
-    dags = (lifecycle_dag(), notifications_dag(), audit_anchor_dag(), quality_digest_dag())
+    dags = (
+        lifecycle_dag(),
+        notifications_dag(),
+        audit_anchor_dag(),
+        quality_digest_dag(),
+        front_db_health_dag(),
+        reports_dag("platform_monitoring_reports", "0 6 1 * *", "Monthly: each agency's monitoring report", _monthly),
+        reports_dag("platform_supervision_report", "0 7 1 1,4,7,10 *", "Quarterly: the supervision report", _quarterly),
+    )
     return {dag.dag_id: dag for dag in dags}

@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from govshare import audit, settings
+from govshare.airflow import metrics
 from govshare.airflow.connections import address, pseudonym_key
 from govshare.errors import (
     AgreementBroken,
@@ -32,6 +34,8 @@ from govshare.exchange.preflight import preflight as check_databases
 from govshare.exchange.publish import EmptySource
 from govshare.exchange.publish import publish as swap_in
 from govshare.exchange.stage import stage as stream
+from govshare.lifecycle.deadlines import TIMEZONE
+from govshare.monitoring import anomalies
 from govshare.notify import outbox
 from govshare.registry import agreements, deliveries, quality
 from govshare.registry import models as m
@@ -70,6 +74,7 @@ def stage(code: str, run_id: str) -> None:
         error=None,
         watermark_from=result.watermark_from,
         watermark_to=result.watermark_to,
+        freshness_lag_seconds=freshness_lag(result.newest),
     )
     masked = [f"{c.name} ({c.mask})" for c in plan.columns if c.mask.kind != "none"]
     log.info(
@@ -186,6 +191,12 @@ def record(code: str, run_id: str) -> None:
         agreement = agreements.get(s, code)
         delivery = deliveries.finish(s, code, run_id)
         if delivery is not None:
+            found = anomalies.after_delivery(s, delivery)
+            provider = s.get(m.Resource, agreement.resource_code)
+            metrics.delivery(delivery, provider.provider_code if provider else "", agreement.subscriber_code)
+            for anomaly in found:
+                metrics.anomaly(anomaly.kind, code)
+                log.warning("anomaly %s: %s", anomaly.kind, anomaly.detail)
             audit.append(
                 s,
                 "system:airflow",
@@ -234,6 +245,16 @@ def notify(code: str) -> None:
         log.warning("emails not sent now (%s); they stay queued for platform_notifications", sanitise(str(exc)))
         return
     log.info("emails: %d sent, %d to retry, %d failed", result.sent, result.pending, result.failed)
+
+
+def freshness_lag(newest) -> float | None:
+    """Seconds from the newest update among the delivered rows to now (naive = Beijing time)."""
+    if newest is None:
+        return None
+    if not isinstance(newest, datetime):  # a date
+        newest = datetime(newest.year, newest.month, newest.day)
+    newest = newest if newest.tzinfo else newest.replace(tzinfo=TIMEZONE)
+    return (datetime.now(TIMEZONE) - newest).total_seconds()
 
 
 def _plan(code: str, run_id: str) -> DeliveryPlan:

@@ -59,6 +59,16 @@ ShareType = Literal["unconditional", "conditional", "not_shared"]  # 无条件 /
 OpenType = Literal["open", "conditional_open", "not_open"]  # 向社会开放
 Classification = Literal["base", "theme", "department"]  # 基础 / 主题 / 部门 信息资源
 UpdateCycle = Literal["realtime", "hourly", "daily", "weekly", "monthly", "quarterly", "yearly"]
+# How old the newest row may be under each declared update cycle (article 10).
+CYCLE_HOURS = {
+    "realtime": 1,
+    "hourly": 1,
+    "daily": 24,
+    "weekly": 168,
+    "monthly": 744,
+    "quarterly": 2208,
+    "yearly": 8784,
+}
 PersonalCategory = Literal["none", "id_number", "name", "phone", "address", "email", "bank_account", "other"]
 
 
@@ -165,6 +175,8 @@ class Resource(_Strict):
     update_cycle: how often the provider refreshes the front-DB table (article 10).
     front_db: where the table is.
     primary_key: item names identifying a record; deliveries are keyed by it.
+    update_column: the item recording when a row last changed (a timestamp or date); with it
+        the platform checks that the front DB keeps up with the update cycle (article 10).
     items: the columns, in order.
     """
 
@@ -178,6 +190,7 @@ class Resource(_Strict):
     update_cycle: UpdateCycle
     front_db: FrontTable
     primary_key: Annotated[list[SafeName], Field(min_length=1)]
+    update_column: SafeName | None = None
     items: Annotated[list[Item], Field(min_length=1)]
     description: str = ""
 

@@ -289,6 +289,20 @@ def _resource_problems(
         problems += _type_problems(item.type, document, item_loc + ("type",))
         problems += _item_element_problems(resource, item, elements, broken, document, item_loc)
 
+    if resource.update_column is not None:
+        item = resource.item(resource.update_column)
+        if (
+            item is None
+            or _normalised(item.type) is None
+            or _normalised(item.type).name not in ("timestamp", "timestamptz", "date")
+        ):
+            problems.append(
+                document.problem(
+                    loc + ("update_column",),
+                    f"update_column '{resource.update_column}' is not a timestamp or date item of the resource",
+                    "name the item that records when a row last changed, or leave update_column out",
+                )
+            )
     for k, key in enumerate(resource.primary_key):
         key_loc = loc + ("primary_key", k)
         if key not in names:

@@ -62,6 +62,7 @@ class DeliveryPlan:
     row_filter: the rows the agreement grants (all conditions must hold).
     flags: open corrections of delivered values — (record key, correction code, item,
         status) — which publish writes beside the target so the subscriber sees them.
+    update_column: the resource's item recording when a row last changed, for freshness.
     """
 
     agreement_code: str
@@ -84,6 +85,7 @@ class DeliveryPlan:
     empty_source_ok: bool = False
     row_filter: tuple[Condition, ...] = ()
     flags: tuple[tuple[dict, str, str, str], ...] = ()
+    update_column: str | None = None
 
     def staging_table(self, run_id: str) -> str:
         return staging_table_name(self.agreement_code, run_id)

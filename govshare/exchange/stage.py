@@ -54,6 +54,7 @@ class StageResult:
     watermark_from: str | None = None  # incremental: the extract started here (overlap included)
     watermark_to: str | None = None  # and reached this
     keys: int | None = None  # key-diff: how many keys the provider has
+    newest: object = None  # the newest value of the resource's update column among the granted rows
 
 
 def stage(
@@ -84,7 +85,8 @@ def stage(
         if start is not None:
             delta.append(sql.SQL("{} >= %s").format(sql.Identifier(plan.watermark)))
             delta_params.append(start)
-        reached = _max_watermark(src, plan, delta, delta_params) if plan.mode == "incremental" else None
+        reached = _max_of(src, plan, plan.watermark, delta, delta_params) if plan.mode == "incremental" else None
+        newest = _max_of(src, plan, plan.update_column, granted, granted_params) if plan.update_column else None
 
         for old in (name, f"{name}_keys"):  # a retry starts clean
             dst.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staging.table(old)))
@@ -105,6 +107,7 @@ def stage(
         watermark_from=_text(start) if start is not None else None,
         watermark_to=mark,
         keys=keys,
+        newest=newest,
     )
 
 
@@ -201,9 +204,9 @@ def _pseudonymiser(plan: DeliveryPlan, master_key: bytes | None):
     return transform
 
 
-def _max_watermark(src, plan: DeliveryPlan, where: list, params: list):
+def _max_of(src, plan: DeliveryPlan, column: str, where: list, params: list):
     query = sql.SQL("SELECT MAX({}) FROM {}").format(
-        sql.Identifier(plan.watermark), sql.Identifier(plan.source_schema, plan.source_table)
+        sql.Identifier(column), sql.Identifier(plan.source_schema, plan.source_table)
     )
     if where:
         query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)

@@ -42,9 +42,12 @@ def enqueue(
     paragraphs: Iterable[str],
     agreement_code: str | None = None,
     attach_report: int | None = None,
+    attachments: Iterable[tuple[str, str, bytes]] = (),
+    html_body: str | None = None,
 ) -> m.Notification | None:
-    """Queue an email to the agencies' contacts: the paragraphs as HTML and as plain text,
-    optionally with a delivery's quality report attached."""
+    """Queue an email to the agencies' contacts: the paragraphs as plain text and as HTML (or
+    ``html_body`` as the HTML), with a delivery's quality report and/or files
+    (name, content type, bytes) attached."""
     to = recipients(session, agencies)
     if not to:
         return None
@@ -55,13 +58,21 @@ def enqueue(
         agreement_code=agreement_code,
         recipients=to,
         subject=subject,
-        body=f'<html><body style="font-family: sans-serif">{body}<p style="color:#666">{SIGNATURE}</p></body></html>',
+        body=html_body
+        or f'<html><body style="font-family: sans-serif">{body}<p style="color:#666">{SIGNATURE}</p></body></html>',
         text_body="\n\n".join([*paragraphs, SIGNATURE]) + "\n",
         attach_report=attach_report,
         status="pending",
         attempts=0,
     )
     session.add(notification)
+    session.flush()
+    for filename, content_type, content in attachments:
+        session.add(
+            m.NotificationAttachment(
+                notification_id=notification.id, filename=filename, content_type=content_type, content=content
+            )
+        )
     return notification
 
 

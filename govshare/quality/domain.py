@@ -28,18 +28,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from govshare.catalog.model import CYCLE_HOURS
 from govshare.quality.identifiers import PROVINCES
 
 RULES = ("citizen_id", "uscc", "division_code", "mobile", "date_range", "value_set", "reference", "timeliness")
-CYCLE_HOURS = {
-    "realtime": 1,
-    "hourly": 1,
-    "daily": 24,
-    "weekly": 168,
-    "monthly": 744,
-    "quarterly": 2208,
-    "yearly": 8784,
-}
 _ARGS = {
     "citizen_id": set(),
     "uscc": set(),

@@ -97,6 +97,7 @@ def _resource_row(resource) -> m.Resource:
         schema_name=resource.front_db.schema_,
         table_name=resource.front_db.table,
         primary_key=list(resource.primary_key),
+        update_column=resource.update_column,
         description=resource.description,
         items=[
             m.ResourceItem(

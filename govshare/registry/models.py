@@ -18,6 +18,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     Sequence,
     String,
@@ -96,6 +97,7 @@ class Resource(Base):
     schema_name: Mapped[str] = mapped_column(Text)
     table_name: Mapped[str] = mapped_column(Text)
     primary_key: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    update_column: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
     items: Mapped[list[ResourceItem]] = relationship(
         order_by="ResourceItem.position", cascade="all, delete-orphan", lazy="selectin"
@@ -259,6 +261,7 @@ class Delivery(Base):
     rows_deleted: Mapped[int | None] = mapped_column(BigInteger)  # key-diff deletions
     watermark_from: Mapped[str | None] = mapped_column(Text)
     watermark_to: Mapped[str | None] = mapped_column(Text)
+    freshness_lag_seconds: Mapped[float | None] = mapped_column(Float)  # delivery time − newest update
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     checks_passed: Mapped[int | None] = mapped_column(Integer)
     checks_failed: Mapped[int | None] = mapped_column(Integer)  # blocking checks that failed
@@ -316,3 +319,54 @@ class CorrectionStep(Base):
     actor: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class FrontDbCheck(Base):
+    """One health check of one resource's front-DB table (article 10)."""
+
+    __tablename__ = "front_db_check"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    agency_code: Mapped[str] = mapped_column(Text, index=True)
+    resource_code: Mapped[str] = mapped_column(Text)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    problem: Mapped[str] = mapped_column(Text, default="")
+
+
+class Incident(Base):
+    """An agency's front DB unhealthy, from the first failed check until the first good one."""
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    agency_code: Mapped[str] = mapped_column(Text, index=True)
+    kind: Mapped[str] = mapped_column(Text)  # front_db
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class Anomaly(Base):
+    """Something unusual the platform noticed about an agreement's deliveries (article 17)."""
+
+    __tablename__ = "anomaly"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    agreement_code: Mapped[str] = mapped_column(Text, index=True)
+    kind: Mapped[str] = mapped_column(Text)  # volume, repeated_failures, overdue, schema_drift
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    delivery_id: Mapped[int | None] = mapped_column(BigInteger)
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class NotificationAttachment(Base):
+    """A file sent with a notification (a report's PDF)."""
+
+    __tablename__ = "notification_attachment"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey(Notification.id, ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(Text)
+    content: Mapped[bytes] = mapped_column(LargeBinary)

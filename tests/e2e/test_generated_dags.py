@@ -67,7 +67,15 @@ def world(airflow_db, registry, make_database, monkeypatch):
     return {"front_gat": front_gat, "front_rst": front_rst, "subscriber": subscriber}
 
 
-PLATFORM = ["platform_audit_anchor", "platform_lifecycle", "platform_notifications", "platform_quality_digest"]
+PLATFORM = [
+    "platform_audit_anchor",
+    "platform_front_db_health",
+    "platform_lifecycle",
+    "platform_monitoring_reports",
+    "platform_notifications",
+    "platform_quality_digest",
+    "platform_supervision_report",
+]
 
 
 def test_one_dag_per_active_agreement_and_none_for_inactive(world):

@@ -1,0 +1,311 @@
+"""The numbers behind the monitoring report (article 17, per agency and month) and the
+supervision report (article 21, all agencies, per quarter), read from the registry.
+
+Periods are half-open, [start, end), in Beijing time.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from govshare.corrections import OPEN as OPEN_CORRECTIONS
+from govshare.corrections import answer_days
+from govshare.lifecycle import deadlines
+from govshare.lifecycle.deadlines import TIMEZONE
+from govshare.registry import models as m
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: date
+    end: date  # exclusive
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time(), TIMEZONE)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.end, time(), TIMEZONE)
+
+    @classmethod
+    def month(cls, text: str) -> Period:
+        """``2026-10``."""
+        year, month = (int(x) for x in text.split("-"))
+        end = date(year + month // 12, month % 12 + 1, 1)
+        return cls(f"{year}-{month:02d}", date(year, month, 1), end)
+
+    @classmethod
+    def quarter(cls, text: str) -> Period:
+        """``2026Q3``."""
+        year, q = int(text[:4]), int(text[-1])
+        start = date(year, 3 * q - 2, 1)
+        end = date(year + (q == 4), (3 * q) % 12 + 1, 1)
+        return cls(f"{year}Q{q}", start, end)
+
+
+@dataclass
+class AgreementLine:
+    agreement: str
+    resource: str
+    partner: str  # the other party
+    deliveries: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    rows: int = 0  # rows delivered by successful deliveries
+    checks_passed: int = 0
+    checks_total: int = 0
+
+
+@dataclass
+class Monitoring:
+    agency: str
+    agency_name: str
+    period: Period
+    as_provider: list[AgreementLine] = field(default_factory=list)
+    as_subscriber: list[AgreementLine] = field(default_factory=list)
+    failures: list[tuple[datetime, str, str]] = field(default_factory=list)  # (when, agreement, error)
+    daily: dict[date, tuple[int, int, int, int]] = field(default_factory=dict)  # day -> (ok, failed, passed, checks)
+    anomalies: list[tuple[datetime, str, str, str]] = field(default_factory=list)  # (when, agreement, kind, detail)
+    corrections: list[tuple[str, str, str, date | None]] = field(default_factory=list)  # (code, role, status, due)
+    incidents: list[tuple[int, datetime, datetime | None, str]] = field(default_factory=list)
+
+    @property
+    def deliveries(self) -> int:
+        return sum(line.deliveries for line in self.as_provider + self.as_subscriber)
+
+    @property
+    def failed(self) -> int:
+        return sum(line.failed for line in self.as_provider + self.as_subscriber)
+
+
+def monitoring(session: Session, agency_code: str, period: Period) -> Monitoring:
+    agency = session.get(m.Agency, agency_code)
+    report = Monitoring(agency_code, agency.name if agency else agency_code, period)
+    provided = {r.code: r for r in session.scalars(select(m.Resource).where(m.Resource.provider_code == agency_code))}
+    agreements = session.scalars(
+        select(m.Agreement)
+        .where(or_(m.Agreement.subscriber_code == agency_code, m.Agreement.resource_code.in_(list(provided))))
+        .order_by(m.Agreement.code)
+    ).all()
+    daily: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for agreement in agreements:
+        as_provider = agreement.resource_code in provided
+        resource = session.get(m.Resource, agreement.resource_code)
+        line = AgreementLine(
+            agreement.code,
+            agreement.resource_code,
+            agreement.subscriber_code if as_provider else (resource.provider_code if resource else "?"),
+        )
+        for d in _deliveries(session, agreement.code, period):
+            line.deliveries += 1
+            line.succeeded += d.status == "succeeded"
+            line.failed += d.status == "failed"
+            line.rows += (d.rows or 0) if d.status == "succeeded" else 0
+            checks = (d.checks_passed or 0) + (d.checks_failed or 0) + (d.checks_warned or 0)
+            line.checks_passed += d.checks_passed or 0
+            line.checks_total += checks
+            day = d.finished_at.astimezone(TIMEZONE).date()
+            daily[day][0] += d.status == "succeeded"
+            daily[day][1] += d.status == "failed"
+            daily[day][2] += d.checks_passed or 0
+            daily[day][3] += checks
+            if d.status == "failed":
+                report.failures.append((d.finished_at, agreement.code, (d.error or "")[:200]))
+        (report.as_provider if as_provider else report.as_subscriber).append(line)
+        for a in session.scalars(
+            select(m.Anomaly)
+            .where(
+                m.Anomaly.agreement_code == agreement.code,
+                m.Anomaly.detected_at >= period.since,
+                m.Anomaly.detected_at < period.until,
+            )
+            .order_by(m.Anomaly.id)
+        ):
+            report.anomalies.append((a.detected_at, a.agreement_code, a.kind, a.detail))
+    report.daily = {day: tuple(v) for day, v in sorted(daily.items())}
+    report.failures.sort()
+    report.anomalies.sort()
+    for c in session.scalars(
+        select(m.Correction)
+        .where(
+            or_(m.Correction.authority_code == agency_code, m.Correction.subscriber_code == agency_code),
+            m.Correction.status.in_(OPEN_CORRECTIONS),
+            m.Correction.filed_at < period.until,
+        )
+        .order_by(m.Correction.code)
+    ):
+        role = "authority" if c.authority_code == agency_code else "subscriber"
+        report.corrections.append((c.code, role, c.status, c.due_date))
+    for i in session.scalars(
+        select(m.Incident)
+        .where(
+            m.Incident.agency_code == agency_code,
+            m.Incident.opened_at < period.until,
+            or_(m.Incident.closed_at.is_(None), m.Incident.closed_at >= period.since),
+        )
+        .order_by(m.Incident.id)
+    ):
+        report.incidents.append((i.id, i.opened_at, i.closed_at, i.detail))
+    return report
+
+
+@dataclass
+class AgencyScore:
+    agency: str
+    name: str
+    catalogue_completeness: float | None  # % of its items carrying a registered data element
+    answered_on_time: float | None  # % of requests to it answered within the deadline
+    delivery_success: float | None  # % of its resources' deliveries that succeeded
+    quality_pass: float | None  # % of quality rules passed on those deliveries
+    correction_turnaround: float | None  # median working days to answer a correction routed to it
+    availability: float | None  # % of front-DB health checks that passed
+    requests: int = 0
+    deliveries: int = 0
+    corrections: int = 0
+    checks: int = 0
+
+    @property
+    def composite(self) -> float | None:
+        """The mean of the percentage scores it has (turnaround as 100% within the deadline,
+        falling in proportion beyond it)."""
+        turnaround = None
+        if self.correction_turnaround is not None:
+            limit = float(answer_days())
+            turnaround = 100.0 if self.correction_turnaround <= limit else 100.0 * limit / self.correction_turnaround
+        parts = [
+            x
+            for x in (
+                self.catalogue_completeness,
+                self.answered_on_time,
+                self.delivery_success,
+                self.quality_pass,
+                turnaround,
+                self.availability,
+            )
+            if x is not None
+        ]
+        return sum(parts) / len(parts) if parts else None
+
+
+@dataclass
+class Supervision:
+    period: Period
+    scores: list[AgencyScore]
+
+    @property
+    def ranking(self) -> list[AgencyScore]:
+        return sorted(self.scores, key=lambda s: (-(s.composite if s.composite is not None else -1), s.agency))
+
+
+def supervision(session: Session, period: Period) -> Supervision:
+    scores = []
+    for agency in session.scalars(select(m.Agency).where(m.Agency.kind == "department").order_by(m.Agency.code)):
+        resources = list(session.scalars(select(m.Resource).where(m.Resource.provider_code == agency.code)))
+        items = [i for r in resources for i in r.items]
+        completeness = _percent(sum(i.element_code is not None for i in items), len(items))
+        codes = [r.code for r in resources]
+        on_time, requests = _answered_on_time(session, codes, period)
+        deliveries = [
+            d
+            for a in session.scalars(select(m.Agreement.code).where(m.Agreement.resource_code.in_(codes)))
+            for d in _deliveries(session, a, period)
+        ]
+        passed = sum(d.checks_passed or 0 for d in deliveries)
+        checks = passed + sum((d.checks_failed or 0) + (d.checks_warned or 0) for d in deliveries)
+        turnaround, corrections = _correction_turnaround(session, agency.code, period)
+        health = list(
+            session.scalars(
+                select(m.FrontDbCheck.ok).where(
+                    m.FrontDbCheck.agency_code == agency.code,
+                    m.FrontDbCheck.checked_at >= period.since,
+                    m.FrontDbCheck.checked_at < period.until,
+                )
+            )
+        )
+        scores.append(
+            AgencyScore(
+                agency=agency.code,
+                name=agency.name,
+                catalogue_completeness=completeness,
+                answered_on_time=on_time,
+                delivery_success=_percent(sum(d.status == "succeeded" for d in deliveries), len(deliveries)),
+                quality_pass=_percent(passed, checks),
+                correction_turnaround=turnaround,
+                availability=_percent(sum(health), len(health)),
+                requests=requests,
+                deliveries=len(deliveries),
+                corrections=corrections,
+                checks=len(health),
+            )
+        )
+    return Supervision(period, scores)
+
+
+def _deliveries(session: Session, agreement_code: str, period: Period) -> list[m.Delivery]:
+    return list(
+        session.scalars(
+            select(m.Delivery)
+            .where(
+                m.Delivery.agreement_code == agreement_code,
+                m.Delivery.finished_at >= period.since,
+                m.Delivery.finished_at < period.until,
+            )
+            .order_by(m.Delivery.id)
+        )
+    )
+
+
+def _answered_on_time(session: Session, resource_codes: list[str], period: Period) -> tuple[float | None, int]:
+    """Of the requests for these resources answered (or escalated for want of an answer) in the
+    period, the share the provider answered within its working-day deadline."""
+    on_time = total = 0
+    agreements = session.scalars(select(m.Agreement.code).where(m.Agreement.resource_code.in_(resource_codes)))
+    for code in agreements:
+        steps = list(
+            session.scalars(select(m.Transition).where(m.Transition.agreement_code == code).order_by(m.Transition.id))
+        )
+        submitted = next((t for t in steps if t.action == "submit"), None)
+        answer = next((t for t in steps if t.from_status == "submitted" and t.to_status != "submitted"), None)
+        if submitted is None or answer is None or answer.actor.startswith("system") and answer.action == "agree":
+            continue  # not answered yet, or agreed automatically (unconditional): nothing to judge
+        if not period.since <= answer.at < period.until:
+            continue
+        total += 1
+        due = deadlines.add_working_days(submitted.at.astimezone(TIMEZONE).date(), deadlines.review_days())
+        on_time += answer.action in ("agree", "refuse") and answer.at.astimezone(TIMEZONE).date() <= due
+    return _percent(on_time, total), total
+
+
+def _correction_turnaround(session: Session, agency: str, period: Period) -> tuple[float | None, int]:
+    days = []
+    for c in session.scalars(
+        select(m.Correction).where(
+            m.Correction.authority_code == agency,
+            m.Correction.filed_at >= period.since,
+            m.Correction.filed_at < period.until,
+        )
+    ):
+        answer = session.scalars(
+            select(m.CorrectionStep)
+            .where(m.CorrectionStep.correction_code == c.code, m.CorrectionStep.action.in_(("accept", "reject")))
+            .order_by(m.CorrectionStep.id)
+        ).first()
+        if answer is not None:
+            days.append(
+                deadlines.working_days_between(
+                    c.filed_at.astimezone(TIMEZONE).date(), answer.at.astimezone(TIMEZONE).date()
+                )
+            )
+    return (float(statistics.median(days)) if days else None), len(days)
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None

@@ -1,0 +1,213 @@
+"""Monitoring on a real registry: anomaly detection on seeded histories, a seeded month whose
+report figures are checked against the registry independently, and the report PDF rendered to
+an image to prove its charts are drawn."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import fitz  # PyMuPDF
+import psycopg
+import pytest
+
+from govshare.lifecycle.deadlines import TIMEZONE
+from govshare.monitoring import anomalies, documents, figures
+from govshare.monitoring.anomalies import Thresholds, unusual_volume
+from govshare.monitoring.figures import Period
+from govshare.registry import models as m
+from govshare.registry.db import session
+from tests.conftest import run_cli
+from tests.helpers import active_agreement, request
+
+STEADY = [10_000, 10_040, 9_980, 10_010, 9_995, 10_020, 10_005]
+
+
+def test_no_anomaly_on_steady_data():
+    assert unusual_volume(STEADY, 10_030, Thresholds()) is None
+
+
+def test_a_ninety_percent_drop_is_an_anomaly():
+    why = unusual_volume(STEADY, 1_000, Thresholds())
+    assert why is not None and "1,000 rows" in why and "deviations from the usual 10,005" in why
+
+
+def test_no_judgement_before_the_minimum_history():
+    assert unusual_volume(STEADY[:4], 1_000, Thresholds(min_history=5)) is None
+    assert unusual_volume(STEADY[:5], 1_000, Thresholds(min_history=5)) is not None
+
+
+def test_a_flat_history_still_catches_a_large_change():
+    assert unusual_volume([500] * 6, 500, Thresholds()) is None
+    assert unusual_volume([500] * 6, 100, Thresholds()) is not None
+
+
+def _delivery(s, code: str, when: datetime, status: str, rows: int, passed=5, failed=0, warned=0, error=None):
+    d = m.Delivery(
+        agreement_code=code,
+        run_id=f"seed_{when.isoformat()}_{status}_{rows}",
+        status=status,
+        started_at=when - timedelta(minutes=1),
+        finished_at=when,
+        rows=rows,
+        bytes=rows * 10,
+        duration_seconds=60,
+        checks_passed=passed,
+        checks_failed=failed,
+        checks_warned=warned,
+        error=error,
+    )
+    s.add(d)
+    s.flush()
+    return d
+
+
+def test_the_delivery_history_is_judged_after_each_delivery(applied):
+    code = active_agreement(request())
+    with session() as s:
+        base = datetime(2026, 10, 1, 2, tzinfo=TIMEZONE)
+        for day, rows in enumerate(STEADY):
+            _delivery(s, code, base + timedelta(days=day), "succeeded", rows)
+        drop = _delivery(s, code, base + timedelta(days=10), "succeeded", 1_000)
+        found = anomalies.after_delivery(s, drop, Thresholds())
+        assert [a.kind for a in found] == ["volume"]
+        for day in (11, 12, 13):
+            failed = _delivery(s, code, base + timedelta(days=day), "failed", 0, error="stage failed: …")
+        assert [a.kind for a in anomalies.after_delivery(s, failed, Thresholds())] == ["repeated_failures"]
+        notes = s.query(m.Notification).filter(m.Notification.kind.like("anomaly.%")).all()
+    assert len(notes) == 2 and all("data@gat.hebei.gov.cn" in n.recipients for n in notes)
+
+
+def test_an_agreement_without_deliveries_becomes_overdue_once(applied):
+    code = active_agreement(request())
+    now = datetime.now(TIMEZONE) + timedelta(days=3)  # three days later, still nothing
+    with session() as s:
+        assert [a.agreement_code for a in anomalies.overdue(s, now)] == [code]
+        assert anomalies.overdue(s, now) == []  # recorded once, not every hour
+
+
+@pytest.fixture
+def seeded_month(applied):
+    """October 2026: two agreements (hb_gat → hb_mzt, hb_rst → hb_mzt) with deliveries inside
+    and outside the month, an anomaly, an open correction, an incident, health checks."""
+    population = active_agreement(request())
+    insurance = active_agreement(
+        request(resource="rst_social_insurance", items=["record_id", "status"], target_table="insurance")
+    )
+    oct_ = lambda day, hour=3: datetime(2026, 10, day, hour, tzinfo=TIMEZONE)  # noqa: E731
+    with session() as s:
+        _delivery(s, population, oct_(1), "succeeded", 20_000, passed=10, warned=1)
+        _delivery(s, population, oct_(2), "succeeded", 20_100, passed=11)
+        _delivery(
+            s, population, oct_(3), "failed", 20_050, passed=8, failed=2, error="check: 2 blocking check(s) failed"
+        )
+        _delivery(s, population, datetime(2026, 9, 30, 23, tzinfo=TIMEZONE), "succeeded", 19_000)  # September
+        _delivery(s, insurance, oct_(2), "succeeded", 500, passed=7, warned=1)
+        _delivery(s, insurance, datetime(2026, 11, 1, 0, 30, tzinfo=TIMEZONE), "failed", 0)  # November
+        s.add(m.Anomaly(agreement_code=population, kind="volume", detail="seeded", detected_at=oct_(3)))
+        s.add(
+            m.Incident(agency_code="hb_gat", kind="front_db", detail="seeded", opened_at=oct_(5), closed_at=oct_(5, 6))
+        )
+        for hour, ok in enumerate([True] * 9 + [False]):
+            s.add(
+                m.FrontDbCheck(
+                    agency_code="hb_gat",
+                    resource_code="gat_population_register",
+                    checked_at=oct_(6, hour),
+                    ok=ok,
+                    problem="",
+                )
+            )
+    return population, insurance
+
+
+def independent(registry_url: str, sql: str, *params):
+    with psycopg.connect(registry_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute("SET TIME ZONE 'Asia/Shanghai'")
+        return conn.execute(sql, params).fetchall()
+
+
+def test_the_monitoring_figures_are_what_the_registry_holds(applied, seeded_month):
+    population, insurance = seeded_month
+    with session() as s:
+        report = figures.monitoring(s, "hb_mzt", Period.month("2026-10"))
+    expected = independent(
+        applied,
+        "SELECT agreement_code, count(*), count(*) FILTER (WHERE status = 'succeeded'), "
+        "count(*) FILTER (WHERE status = 'failed'), coalesce(sum(rows) FILTER (WHERE status = 'succeeded'), 0), "
+        "sum(checks_passed), sum(checks_passed + checks_failed + checks_warned) FROM govshare.delivery "
+        "WHERE finished_at >= '2026-10-01' AND finished_at < '2026-11-01' GROUP BY 1 ORDER BY 1",
+    )
+    got = [
+        (x.agreement, x.deliveries, x.succeeded, x.failed, x.rows, x.checks_passed, x.checks_total)
+        for x in report.as_subscriber
+    ]
+    assert got == [tuple(row) for row in expected]
+    assert got[0] == (population, 3, 2, 1, 40_100, 29, 32)
+    assert report.as_provider == []
+    assert [(a, k) for _, a, k, _ in report.anomalies] == [(population, "volume")]
+    assert len(report.failures) == 1 and report.failures[0][1] == population
+    with session() as s:
+        gat = figures.monitoring(s, "hb_gat", Period.month("2026-10"))
+    assert [x.agreement for x in gat.as_provider] == [population] and len(gat.incidents) == 1
+
+
+def test_the_supervision_figures_are_what_the_registry_holds(applied, seeded_month):
+    with session() as s:
+        report = figures.supervision(s, Period.quarter("2026Q4"))
+    gat = next(x for x in report.scores if x.agency == "hb_gat")
+    [(ok, total)] = independent(
+        applied,
+        "SELECT count(*) FILTER (WHERE ok), count(*) FROM govshare.front_db_check "
+        "WHERE agency_code = 'hb_gat' AND checked_at >= '2026-10-01' AND checked_at < '2027-01-01'",
+    )
+    assert gat.availability == pytest.approx(100.0 * ok / total) == 90.0
+    [(items, with_element)] = independent(
+        applied,
+        "SELECT count(*), count(element_code) FROM govshare.resource_item i JOIN govshare.resource r "
+        "ON r.code = i.resource_code WHERE r.provider_code = 'hb_gat'",
+    )
+    assert gat.catalogue_completeness == pytest.approx(100.0 * with_element / items)
+    [(succeeded, finished, passed, checks)] = independent(
+        applied,
+        "SELECT count(*) FILTER (WHERE d.status = 'succeeded'), count(*), sum(checks_passed), "
+        "sum(checks_passed + checks_failed + checks_warned) FROM govshare.delivery d JOIN govshare.agreement a "
+        "ON a.code = d.agreement_code JOIN govshare.resource r ON r.code = a.resource_code "
+        "WHERE r.provider_code = 'hb_gat' AND finished_at >= '2026-10-01' AND finished_at < '2027-01-01'",
+    )
+    assert gat.delivery_success == pytest.approx(100.0 * succeeded / finished)
+    assert gat.quality_pass == pytest.approx(100.0 * passed / checks)
+    assert [x.agency for x in report.ranking][0] in {x.agency for x in report.scores}
+
+
+def test_the_pdf_charts_are_drawn(applied, seeded_month, tmp_path):
+    with session() as s:
+        document = documents.monitoring_document(figures.monitoring(s, "hb_mzt", Period.month("2026-10")))
+    pdf = fitz.open(stream=document.pdf, filetype="pdf")
+    assert pdf.page_count >= 2
+    assert "Monitoring report" in pdf[0].get_text() and "hb_mzt" in pdf[0].get_text()
+    picture = pdf[0].get_pixmap(dpi=60)
+    picture.save(tmp_path / "page1.png")
+    samples = picture.samples
+    pixels = [tuple(samples[i : i + picture.n][:3]) for i in range(0, len(samples), picture.n)]
+    inked = sum(1 for p in pixels if p != (255, 255, 255)) / len(pixels)
+    green = sum(1 for r, g, b in pixels if g > 120 and g > r + 40 and g > b + 20)  # the "succeeded" bars
+    assert inked > 0.03 and green > 50, (inked, green)
+
+
+def test_reports_from_the_command_line(applied, seeded_month, tmp_path):
+    done = run_cli("report", "monitoring", "--agency", "hb_mzt", "--month", "2026-10", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "monitoring-hb_mzt-2026-10.pdf").read_bytes().startswith(b"%PDF")
+    assert "Deliveries: 4, failed 1" in done.stdout
+    quarter = run_cli("report", "supervision", "--quarter", "2026Q4", "--out", str(tmp_path))
+    assert quarter.returncode == 0 and (tmp_path / "supervision-2026Q4.html").exists()
+    bad = run_cli("report", "monitoring", "--agency", "hb_mzt", "--month", "October")
+    assert bad.returncode == 2 and "is not a period like 2026-10" in bad.stderr
+    unknown = run_cli("report", "monitoring", "--agency", "hb_nobody", "--month", "2026-10")
+    assert unknown.returncode == 1 and "unknown agency 'hb_nobody'" in unknown.stderr
+
+
+def test_periods():
+    assert (Period.month("2026-12").start, Period.month("2026-12").end) == (date(2026, 12, 1), date(2027, 1, 1))
+    assert (Period.quarter("2026Q4").start, Period.quarter("2026Q4").end) == (date(2026, 10, 1), date(2027, 1, 1))
+    assert (Period.quarter("2026Q1").start, Period.quarter("2026Q1").end) == (date(2026, 1, 1), date(2026, 4, 1))
