@@ -23,6 +23,7 @@ from airflow.sdk.observability.metrics import stats_utils
 
 from govshare.registry import models as m
 
+
 def _stats():
     """Airflow's metrics backend as ``[metrics]`` configures it now. Airflow's task runner sets it
     up once per task, dag.test() and the CLI do not; setting it up again per batch of metrics is
