@@ -1,5 +1,5 @@
 """The platform's own DAGs: the daily lifecycle round, the notification outbox, the audit
-anchor, the weekly quality digest."""
+anchor, the weekly quality digest, front-DB health, the periodic reports."""
 
 from __future__ import annotations
 
@@ -26,6 +26,22 @@ START = datetime(2026, 1, 1, tzinfo=TIMEZONE)
 DEFAULTS = {"owner": "platform", "retries": 2, "retry_delay": timedelta(minutes=5)}
 
 
+def _platform_dag(dag_id: str, schedule: str, description: str, doc: str | None, *tags: str, **defaults) -> DAG:
+    """A platform DAG: never catches up, one run at a time, running from the start."""
+    return DAG(
+        dag_id=dag_id,
+        description=description,
+        doc_md=doc,
+        schedule=schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        is_paused_upon_creation=False,
+        tags=["govshare", "platform", *tags],
+        default_args={**DEFAULTS, **defaults},
+    )
+
+
 @task(task_id="send_notifications")
 def send_notifications() -> None:
     result = mail.send_pending()
@@ -33,17 +49,11 @@ def send_notifications() -> None:
 
 
 def lifecycle_dag() -> DAG:
-    with DAG(
-        dag_id="platform_lifecycle",
-        description="Daily: escalate overdue reviews, remind overdue coordinations, expire agreements",
-        doc_md=daily.__doc__,
-        schedule="0 1 * * *",
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        is_paused_upon_creation=False,
-        tags=["govshare", "platform"],
-        default_args=DEFAULTS,
+    with _platform_dag(
+        "platform_lifecycle",
+        "0 1 * * *",
+        "Daily: escalate overdue reviews, remind overdue coordinations, expire agreements",
+        daily.__doc__,
     ) as dag:
 
         @task(task_id="daily_round")
@@ -63,34 +73,23 @@ def lifecycle_dag() -> DAG:
 
 
 def notifications_dag() -> DAG:
-    with DAG(
-        dag_id="platform_notifications",
-        description="Send the notification outbox through the SMTP connection govshare_smtp",
-        doc_md=mail.__doc__,
-        schedule="*/5 * * * *",
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        is_paused_upon_creation=False,
-        tags=["govshare", "platform"],
-        default_args=DEFAULTS,
+    with _platform_dag(
+        "platform_notifications",
+        "*/5 * * * *",
+        "Send the notification outbox through the SMTP connection govshare_smtp",
+        mail.__doc__,
     ) as dag:
         send_notifications()
     return dag
 
 
 def audit_anchor_dag() -> DAG:
-    with DAG(
-        dag_id="platform_audit_anchor",
-        description="Daily: mail the audit log's head hash to the competent departments",
-        doc_md=audit.__doc__,
-        schedule="30 0 * * *",
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        is_paused_upon_creation=False,
-        tags=["govshare", "platform", "audit"],
-        default_args=DEFAULTS,
+    with _platform_dag(
+        "platform_audit_anchor",
+        "30 0 * * *",
+        "Daily: mail the audit log's head hash to the competent departments",
+        audit.__doc__,
+        "audit",
     ) as dag:
 
         @task(task_id="anchor")
@@ -117,17 +116,12 @@ def audit_anchor_dag() -> DAG:
 
 
 def quality_digest_dag() -> DAG:
-    with DAG(
-        dag_id="platform_quality_digest",
-        description="Mondays: each agency's weekly quality digest (deliveries, rule failures, corrections)",
-        doc_md=digest.__doc__,
-        schedule="0 8 * * 1",
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        is_paused_upon_creation=False,
-        tags=["govshare", "platform", "quality"],
-        default_args=DEFAULTS,
+    with _platform_dag(
+        "platform_quality_digest",
+        "0 8 * * 1",
+        "Mondays: each agency's weekly quality digest (deliveries, rule failures, corrections)",
+        digest.__doc__,
+        "quality",
     ) as dag:
 
         @task(task_id="queue_digests")
@@ -141,17 +135,13 @@ def quality_digest_dag() -> DAG:
 
 
 def front_db_health_dag() -> DAG:
-    with DAG(
-        dag_id="platform_front_db_health",
-        description="Hourly: every front DB reachable, as catalogued and fresh; incidents; overdue deliveries",
-        doc_md=health.__doc__,
-        schedule="@hourly",
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        is_paused_upon_creation=False,
-        tags=["govshare", "platform", "monitoring"],
-        default_args={**DEFAULTS, "retries": 0},  # the next hour is the retry
+    with _platform_dag(
+        "platform_front_db_health",
+        "@hourly",
+        "Hourly: every front DB reachable, as catalogued and fresh; incidents; overdue deliveries",
+        health.__doc__,
+        "monitoring",
+        retries=0,
     ) as dag:
 
         @task(task_id="check_front_dbs")
@@ -175,18 +165,7 @@ def front_db_health_dag() -> DAG:
 
 
 def reports_dag(dag_id: str, schedule: str, description: str, produce) -> DAG:
-    with DAG(
-        dag_id=dag_id,
-        description=description,
-        doc_md=REPORTS_DOC,
-        schedule=schedule,
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        is_paused_upon_creation=False,
-        tags=["govshare", "platform", "reports"],
-        default_args=DEFAULTS,
-    ) as dag:
+    with _platform_dag(dag_id, schedule, description, REPORTS_DOC, "reports") as dag:
 
         @task(task_id="produce_reports")
         def produce_reports(data_interval_end: datetime | None = None) -> None:

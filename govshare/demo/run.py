@@ -4,8 +4,9 @@
 3. Airflow's metadata DB and one Airflow connection per database; 4. the catalogue filed;
 5. sharing agreements taken through the article-13 workflow by the agencies themselves (and
 one not_shared request that ends in a joint decision); 6. each generated DAG run through
-Airflow (`airflow dags test`); 7. the notifications of all this, mailed by a platform DAG to
-a local mailbox; 8. a summary. Safe to run again: it rebuilds the sample data and reuses the
+Airflow (`airflow dags test`); 7. a front-DB health check and this period's monitoring and
+supervision reports; 8. the notifications of all this, mailed by a platform DAG to a local
+mailbox; 9. a summary. Safe to run again: it rebuilds the sample data and reuses the
 agreements it created before.
 """
 
@@ -16,7 +17,7 @@ import os
 import secrets
 import subprocess
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import psycopg
@@ -33,6 +34,7 @@ from govshare.demo import front_db, sample_data, workflow
 from govshare.demo.mailbox import Mailbox
 from govshare.demo.workflow import DemoAgreement
 from govshare.errors import GovshareError
+from govshare.lifecycle.deadlines import TIMEZONE
 from govshare.lifecycle.filings import file_catalog
 from govshare.registry import agreements, deliveries
 from govshare.registry import models as m
@@ -175,10 +177,13 @@ def run_demo(scale: float = 1.0) -> int:
             highlight=False,
         )
 
-    _step(7, "notifications, sent by the platform_notifications DAG through Airflow's SMTP provider")
+    _step(7, "monitoring: front-DB health (platform_front_db_health DAG) and this period's reports")
+    _monitor()
+
+    _step(8, "notifications, sent by the platform_notifications DAG through Airflow's SMTP provider")
     _send_notifications()
 
-    _step(8, "summary")
+    _step(9, "summary")
     _summary(codes, outcomes)
     _subscriber_tables(server)
     expected = [a.expect for a in AGREEMENTS]
@@ -195,7 +200,7 @@ def run_demo(scale: float = 1.0) -> int:
 
 
 def _step(number: int, title: str) -> None:
-    console.print(f"[bold cyan][{number}/8][/] {title}")
+    console.print(f"[bold cyan][{number}/9][/] {title}")
 
 
 def _log_dir() -> Path:
@@ -215,14 +220,16 @@ def _create_database(server: str, dbname: str) -> None:
 
 
 def _load_front_dbs(server: str, catalog: Catalog, scale: float) -> dict[str, int]:
-    people = list(sample_data.population(max(100, int(20_000 * scale))))
-    employers = list(sample_data.enterprises(max(20, int(3_000 * scale)), people))
-    insurance = list(sample_data.social_insurance(max(50, int(25_000 * scale)), people, employers))
+    synced = datetime.now(TIMEZONE).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+    people = list(sample_data.population(max(100, int(20_000 * scale)), synced))
+    employers = list(sample_data.enterprises(max(20, int(3_000 * scale)), people, synced))
+    insurance = list(sample_data.social_insurance(max(50, int(25_000 * scale)), people, employers, synced))
     tables = {
         "gat_population_register": (people, True),
         "scjg_enterprise_register": (employers, True),
         # Front tables are often loaded by scripts without constraints: that is how duplicates get in.
         "rst_social_insurance": (insurance, False),
+        "rst_medical_records": ([], True),  # not_shared: nothing ever flows, but the table is catalogued
     }
     counts = {}
     for code, (rows, keyed) in tables.items():
@@ -287,6 +294,33 @@ def _change_enterprises(server: str) -> tuple[int, int]:
             "(SELECT uscc FROM exchange.enterprise_register ORDER BY uscc DESC LIMIT 3)"
         ).rowcount
     return changed, removed
+
+
+def _monitor() -> None:
+    """Check every front DB through Airflow, then write this month's monitoring report for civil
+    affairs and this quarter's supervision report (HTML and PDF) under .govshare/reports."""
+    from govshare.monitoring import send as reports
+    from govshare.monitoring.figures import Period
+
+    log = _log_dir() / "platform_front_db_health.log"
+    with log.open("w") as out:
+        subprocess.run(["airflow", "dags", "test", "platform_front_db_health"], stdout=out, stderr=subprocess.STDOUT)
+    with session() as s:
+        checks = s.query(m.FrontDbCheck).order_by(m.FrontDbCheck.id.desc()).limit(4).all()
+        healthy = sum(c.ok for c in checks)
+        console.print(f"    front DBs: {healthy} of {len(checks)} catalogued tables healthy (log: {log})")
+        folder = _log_dir().parent.parent / "reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        today = datetime.now(TIMEZONE).date()
+        month = Period.month(f"{today:%Y-%m}")
+        quarter = Period.quarter(f"{today.year}Q{(today.month - 1) // 3 + 1}")
+        for stem, document in (
+            (f"monitoring-hb_mzt-{month.label}", reports.monitoring(s, "hb_mzt", month)),
+            (f"supervision-{quarter.label}", reports.supervision(s, quarter)),
+        ):
+            (folder / f"{stem}.html").write_text(document.html, encoding="utf-8")
+            (folder / f"{stem}.pdf").write_bytes(document.pdf)
+            console.print(f"    {folder / stem}.pdf (and .html): {document.summary[1]}", highlight=False, markup=False)
 
 
 def _send_notifications() -> None:

@@ -44,7 +44,9 @@ HEBEI_DISTRICTS = {
 INSURANCE_TYPES = ("企业职工基本养老保险", "城乡居民基本养老保险", "失业保险", "工伤保险", "职工基本医疗保险")
 ENTERPRISE_STATUSES = ("存续", "存续", "存续", "在业", "注销", "吊销")
 INSURANCE_STATUSES = ("参保缴费", "参保缴费", "参保缴费", "暂停缴费", "终止参保")
-EXPORTED_AT = datetime(2026, 11, 25, 22, 0)  # fixed: the data must not depend on when the demo runs
+# When the front DB was last synced. Fixed by default (tests); the demo passes the current hour,
+# so the front DBs look as fresh as a real, healthy one (article 10) — the same data otherwise.
+EXPORTED_AT = datetime(2026, 11, 25, 22, 0)
 
 SEED = 20151201  # the regulation took effect on 1 December 2015
 
@@ -60,7 +62,7 @@ def _address(rng: random.Random, fake: Faker, region: str) -> str:
     return f"河北省{city}{district}{fake.street_name()}{rng.randint(1, 300)}号{rng.randint(1, 30)}栋"
 
 
-def population(count: int) -> Iterator[tuple]:
+def population(count: int, exported_at: datetime = EXPORTED_AT) -> Iterator[tuple]:
     """(person_id, citizen_id, name, gender, birth_date, region_code, address, phone, updated_at)"""
     fake, rng = _faker(1)
     regions = sorted(HEBEI_DISTRICTS)
@@ -74,7 +76,7 @@ def population(count: int) -> Iterator[tuple]:
             number = f"{region}{born:%y%m%d}{sequence:03d}"  # a first-generation 15-digit number
         name = fake.name_male() if male else fake.name_female()
         phone = fake.phone_number() if rng.random() < 0.9 else None
-        updated = EXPORTED_AT - timedelta(minutes=rng.randrange(60 * 24 * 30))
+        updated = exported_at - timedelta(minutes=rng.randrange(60 * 24 * 30))
         yield (
             person_id,
             number,
@@ -88,7 +90,7 @@ def population(count: int) -> Iterator[tuple]:
         )
 
 
-def enterprises(count: int, people: list[tuple]) -> Iterator[tuple]:
+def enterprises(count: int, people: list[tuple], exported_at: datetime = EXPORTED_AT) -> Iterator[tuple]:
     """(uscc, name, legal_rep_name, legal_rep_citizen_id, registered_capital, established_on,
     region_code, status, updated_at); legal representatives are drawn from ``people``."""
     fake, rng = _faker(2)
@@ -107,11 +109,13 @@ def enterprises(count: int, people: list[tuple]) -> Iterator[tuple]:
         name = f"{city}{fake.company_prefix()}{rng.choice(('科技', '商贸', '建材', '食品', '物流'))}有限公司"
         capital = Decimal(rng.choice((10, 50, 100, 200, 500, 1000, 5000))) + Decimal(rng.randrange(100)) / 100
         established = date(1995, 1, 1) + timedelta(days=rng.randrange(365 * 30))
-        updated = EXPORTED_AT - timedelta(minutes=rng.randrange(60 * 24 * 30))
+        updated = exported_at - timedelta(minutes=rng.randrange(60 * 24 * 30))
         yield (code, name, person[2], person[1], capital, established, region, rng.choice(ENTERPRISE_STATUSES), updated)
 
 
-def social_insurance(count: int, people: list[tuple], employers: list[tuple]) -> Iterator[tuple]:
+def social_insurance(
+    count: int, people: list[tuple], employers: list[tuple], exported_at: datetime = EXPORTED_AT
+) -> Iterator[tuple]:
     """(record_id, citizen_id, insurance_type, employer_uscc, start_month, monthly_base, status,
     updated_at), with two records exported twice and one negative contribution base."""
     _, rng = _faker(3)
@@ -122,7 +126,7 @@ def social_insurance(count: int, people: list[tuple], employers: list[tuple]) ->
         employer = None if kind == "城乡居民基本养老保险" else rng.choice(employers)[0]
         start = date(2000 + rng.randrange(26), rng.randint(1, 12), 1)
         base = Decimal(rng.randrange(2000_00, 30000_00)) / 100
-        updated = EXPORTED_AT - timedelta(minutes=rng.randrange(60 * 24 * 30))
+        updated = exported_at - timedelta(minutes=rng.randrange(60 * 24 * 30))
         rows.append([record_id, person[1], kind, employer, start, base, rng.choice(INSURANCE_STATUSES), updated])
     rows[count // 3][5] = Decimal("-3580.00")  # a sign error in the provider's export
     rows += [list(rows[10]), list(rows[count // 2])]  # the same records exported twice

@@ -3,8 +3,9 @@
 - ``snapshot``: the staging table is swapped in as the target (key built first, grants carried
   over). Readers see the old delivery or the new one, never a mix.
 - ``incremental``: the staged rows are merged by key (inserted, or updated where they differ);
-  with key-diff deletions, target rows whose key the provider no longer has are deleted; the
-  new watermark is saved. The first delivery of an incremental agreement swaps like a snapshot.
+  with key-diff deletions, target rows whose key the provider no longer has are deleted (stage
+  ships the provider's keys only when the key counts show a deletion); the new watermark is
+  saved. The first delivery of an incremental agreement swaps like a snapshot.
 
 Either way the run is written to the ``publication`` ledger inside the same transaction, so a
 retried publish finds itself there and does nothing, and a publish killed halfway leaves the
@@ -57,7 +58,7 @@ def publish(plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str) -> Pub
                 f"staging table {STAGING_SCHEMA}.{stage_name} is gone, so there is nothing to publish",
                 "clear the run from the stage task on so the data is staged and checked again",
             )
-        rows, mark, keys = meta
+        rows, mark, keys, listed = meta
         target_exists = _exists(conn, target)
         if plan.mode == "snapshot" or not target_exists:
             _refuse_empty(plan, rows, what="the extract")
@@ -65,7 +66,10 @@ def publish(plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str) -> Pub
             merged, deleted = rows, 0
         else:
             merged = _merge(conn, plan, stage_name, target)
-            deleted = _delete_missing(conn, plan, stage_name, target, keys) if plan.deletions == "key_diff" else 0
+            deleted = 0
+            if plan.deletions == "key_diff":
+                _refuse_empty(plan, keys, what="the key list")
+                deleted = _delete_missing(conn, plan, stage_name, target) if listed else 0
         if plan.mode == "incremental" and mark is not None:
             conn.execute(
                 sql.SQL(
@@ -151,16 +155,15 @@ def _merge(conn: psycopg.Connection, plan: DeliveryPlan, stage_name: str, target
     else:
         update = sql.SQL("DO NOTHING")
     cur = conn.execute(
-        sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) {}").format(
-            target, columns, columns, staging.table(stage_name), key, update
+        # In key order: the target's pages are visited in sequence rather than at random.
+        sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ORDER BY {} ON CONFLICT ({}) {}").format(
+            target, columns, columns, staging.table(stage_name), key, key, update
         )
     )
     return cur.rowcount
 
 
-def _delete_missing(conn, plan: DeliveryPlan, stage_name: str, target: sql.Identifier, keys: int | None) -> int:
-    if not keys:
-        _refuse_empty(plan, keys, what="the key list")
+def _delete_missing(conn, plan: DeliveryPlan, stage_name: str, target: sql.Identifier) -> int:
     match = sql.SQL(" AND ").join(sql.SQL("k.{0} = t.{0}").format(sql.Identifier(k)) for k in plan.key)
     cur = conn.execute(
         sql.SQL("DELETE FROM {} t WHERE NOT EXISTS (SELECT 1 FROM {} k WHERE {})").format(

@@ -54,6 +54,7 @@ class StageResult:
     watermark_from: str | None = None  # incremental: the extract started here (overlap included)
     watermark_to: str | None = None  # and reached this
     keys: int | None = None  # key-diff: how many keys the provider has
+    keys_listed: bool = False  # key-diff: whether they had to be shipped (the counts showed a deletion)
     newest: object = None  # the newest value of the resource's update column among the granted rows
 
 
@@ -90,12 +91,20 @@ def stage(
 
         for old in (name, f"{name}_keys"):  # a retry starts clean
             dst.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staging.table(old)))
-        dst.execute(sql.SQL("CREATE TABLE {} ({})").format(target, _definition(plan)))
+        # An incremental target is later updated in place: leave room on each page so the updates
+        # stay on it (HOT) and the key index is not touched. The first publish swaps this table in.
+        room = sql.SQL(" WITH (fillfactor = 90)") if plan.mode == "incremental" else sql.SQL("")
+        dst.execute(sql.SQL("CREATE TABLE {} ({}){}").format(target, _definition(plan), room))
         rows = _load(plan, src, dst, target, delta, delta_params, pseudonym_key)
-        keys = _load_keys(plan, src, dst, name, granted, granted_params) if plan.deletions == "key_diff" else None
+        keys, listed = None, False
+        if plan.deletions == "key_diff":
+            keys = _count(src, plan, granted, granted_params)
+            if keys != _keys_after_merge(dst, plan, name):
+                _load_keys(plan, src, dst, name, granted, granted_params)
+                listed = True
 
         mark = _text(reached) if reached is not None else last
-        staging.record_staged(dst, name, plan.agreement_code, run_id, rows, mark, keys)
+        staging.record_staged(dst, name, plan.agreement_code, run_id, rows, mark, keys, listed)
         dst.execute(sql.SQL("ANALYZE {}").format(target))
         size = dst.execute("SELECT pg_table_size(%s::regclass)", (target.as_string(dst),)).fetchone()[0]
         dst.commit()
@@ -107,6 +116,7 @@ def stage(
         watermark_from=_text(start) if start is not None else None,
         watermark_to=mark,
         keys=keys,
+        keys_listed=listed,
         newest=newest,
     )
 
@@ -146,14 +156,33 @@ def _load(plan, src, dst, target, where, params, pseudonym_key) -> int:
         with cur.copy(load) as into:
             if isinstance(src, PostgresSource) and not plan.pseudonymised:
                 with src.binary_copy(query, params) as out:
-                    for block in out:
-                        into.write(block)
+                    _relay(out, into)
             else:
                 into.set_types([_pg_type(c.delivered_type, writing=True) for c in plan.columns])
                 transform = _pseudonymiser(plan, pseudonym_key)
                 for row in src.rows(query, params, [_pg_type(c.type) for c in plan.columns]):
                     into.write_row(transform(row) if transform else row)
         return cur.rowcount
+
+
+RELAY_BYTES = 1 << 20
+
+
+def _relay(out, into) -> None:
+    """Pass COPY data from provider to subscriber in ~1 MB writes. libpq hands over one row
+    per read; writing each on its own costs a trip through psycopg's Python per row, which
+    made the relay, not the databases, the bottleneck (bench/exchange_bench.py)."""
+    pending: list[bytes] = []
+    size = 0
+    for block in out:
+        pending.append(block)
+        size += len(block)
+        if size >= RELAY_BYTES:
+            into.write(b"".join(pending))
+            pending.clear()
+            size = 0
+    if pending:
+        into.write(b"".join(pending))
 
 
 def _load_keys(plan, src, dst, name: str, where, params) -> int:
@@ -178,8 +207,7 @@ def _load_keys(plan, src, dst, name: str, where, params) -> int:
         with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(target, names)) as into:
             if isinstance(src, PostgresSource):
                 with src.binary_copy(query, params) as out:
-                    for block in out:
-                        into.write(block)
+                    _relay(out, into)
             else:
                 into.set_types([_pg_type(k.type, writing=True) for k in keys])
                 for row in src.rows(query, params, [_pg_type(k.type) for k in keys]):
@@ -202,6 +230,30 @@ def _pseudonymiser(plan: DeliveryPlan, master_key: bytes | None):
         return tuple(values)
 
     return transform
+
+
+def _count(src, plan: DeliveryPlan, where: list, params: list) -> int:
+    query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(plan.source_schema, plan.source_table))
+    if where:
+        query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
+    return src.scalar(query, params)
+
+
+def _keys_after_merge(dst, plan: DeliveryPlan, name: str) -> int | None:
+    """How many rows the target will hold once the staged rows are merged, if nothing was
+    deleted: its rows plus the staged keys it does not have yet. After the previous run the
+    target's keys were exactly the provider's, so if the provider now has this many, none were
+    deleted and its keys need not be shipped at all. None when there is no target yet."""
+    target = sql.Identifier(plan.target_schema, plan.target_table)
+    if not dst.execute("SELECT to_regclass(%s) IS NOT NULL", (target.as_string(dst),)).fetchone()[0]:
+        return None
+    match = sql.SQL(" AND ").join(sql.SQL("t.{0} = s.{0}").format(sql.Identifier(k)) for k in plan.key)
+    return dst.execute(
+        sql.SQL(
+            "SELECT (SELECT count(*) FROM {t}) + (SELECT count(*) FROM {s} s WHERE NOT EXISTS "
+            "(SELECT 1 FROM {t} t WHERE {m}))"
+        ).format(t=target, s=staging.table(name), m=match)
+    ).fetchone()[0]
 
 
 def _max_of(src, plan: DeliveryPlan, column: str, where: list, params: list):

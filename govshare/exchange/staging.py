@@ -24,7 +24,8 @@ _TABLES = {
     LEDGER: """agreement_code text NOT NULL, run_id text NOT NULL, target text NOT NULL, rows bigint NOT NULL,
                published_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (agreement_code, run_id)""",
     "staged": """staging_table text PRIMARY KEY, agreement_code text NOT NULL, run_id text NOT NULL,
-                 rows bigint NOT NULL, watermark text, keys bigint, staged_at timestamptz NOT NULL DEFAULT now()""",
+                 rows bigint NOT NULL, watermark text, keys bigint, key_list boolean NOT NULL DEFAULT false,
+                 staged_at timestamptz NOT NULL DEFAULT now()""",
     "watermark": """agreement_code text PRIMARY KEY, value text NOT NULL, run_id text NOT NULL,
                     updated_at timestamptz NOT NULL DEFAULT now()""",
 }
@@ -38,6 +39,12 @@ def prepare(conn: psycopg.Connection) -> None:
         conn.execute(
             sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(sql.Identifier(STAGING_SCHEMA, name), sql.SQL(columns))
         )
+    # staging areas made before key counts were used
+    conn.execute(
+        sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS key_list boolean NOT NULL DEFAULT false").format(
+            table("staged")
+        )
+    )
 
 
 def table(name: str) -> sql.Identifier:
@@ -64,20 +71,24 @@ def watermark(conn: psycopg.Connection, agreement_code: str) -> str | None:
     return found[0] if found else None
 
 
-def record_staged(conn, name: str, agreement_code: str, run_id: str, rows: int, mark: str | None, keys) -> None:
+def record_staged(
+    conn, name: str, agreement_code: str, run_id: str, rows: int, mark: str | None, keys: int | None, listed: bool
+) -> None:
+    """What a staging table holds; ``keys`` is the provider's key count and ``listed`` whether
+    its keys were shipped (only when the counts show that something was deleted)."""
     conn.execute(
         sql.SQL(
-            "INSERT INTO {} (staging_table, agreement_code, run_id, rows, watermark, keys) VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (staging_table) DO UPDATE SET rows = EXCLUDED.rows, watermark = EXCLUDED.watermark, "
-            "keys = EXCLUDED.keys, staged_at = now()"
+            "INSERT INTO {} (staging_table, agreement_code, run_id, rows, watermark, keys, key_list) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (staging_table) DO UPDATE SET rows = EXCLUDED.rows, "
+            "watermark = EXCLUDED.watermark, keys = EXCLUDED.keys, key_list = EXCLUDED.key_list, staged_at = now()"
         ).format(table("staged")),
-        (name, agreement_code, run_id, rows, mark, keys),
+        (name, agreement_code, run_id, rows, mark, keys, listed),
     )
 
 
-def staged(conn: psycopg.Connection, name: str) -> tuple[int, str | None, int | None] | None:
-    """(rows, watermark reached, provider key count) of a staging table, or None if not staged."""
-    query = sql.SQL("SELECT rows, watermark, keys FROM {} WHERE staging_table = %s").format(table("staged"))
+def staged(conn: psycopg.Connection, name: str) -> tuple[int, str | None, int | None, bool] | None:
+    """(rows, watermark reached, provider key count, keys listed) of a staging table, or None."""
+    query = sql.SQL("SELECT rows, watermark, keys, key_list FROM {} WHERE staging_table = %s").format(table("staged"))
     return conn.execute(query, (name,)).fetchone()
 
 

@@ -124,6 +124,28 @@ def test_incremental_merges_changes_deletes_and_advances_the_watermark(dbs):
     )
 
 
+def test_keys_are_shipped_only_when_something_was_deleted(dbs):
+    provider, subscriber, source, target, _ = dbs
+    plan = incremental()
+    first, _, _ = deliver(plan, source, target, "run-1")
+    assert first.keys_listed  # no target yet: nothing to compare with
+    execute(provider, "UPDATE exchange.population_register SET name = '改', updated_at = now() WHERE person_id = 3")
+    execute(
+        provider,
+        "INSERT INTO exchange.population_register SELECT 9001, citizen_id, name, gender, birth_date, "
+        "region_code, address, phone, now() FROM exchange.population_register WHERE person_id = 4",
+    )
+    changed, _, merged = deliver(plan, source, target, "run-2")
+    assert (changed.keys, changed.keys_listed, merged.deleted) == (601, False, 0)  # counts agree: no deletions
+    execute(provider, "DELETE FROM exchange.population_register WHERE person_id IN (5, 6)")
+    execute(provider, "UPDATE exchange.population_register SET updated_at = now() WHERE person_id = 7")
+    removed, _, merged = deliver(plan, source, target, "run-3")
+    assert (removed.keys, removed.keys_listed, merged.deleted) == (599, True, 2)
+    assert checksum(subscriber, ("public", "population_basic"), ITEMS, ["person_id"]) == checksum(
+        provider, ("exchange", "population_register"), ITEMS, ["person_id"]
+    )
+
+
 def test_a_row_committed_late_is_caught_by_the_overlap(dbs):
     provider, subscriber, source, target, _ = dbs
     plan = incremental()
