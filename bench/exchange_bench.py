@@ -23,8 +23,9 @@ engine and GX run is timed by wrapping psycopg's Cursor.execute/copy in the chil
 --incremental (on a fresh --incremental-rows table, with an index on updated_at, and no
 warm-ups: the generation has just read the table) measures B's peak RSS again, then an
 incremental agreement (watermark updated_at, overlap 600 s, key_diff deletions) and, for
-reference, the same without deletions: first load, 1 % of rows changed and 0.001 % deleted,
-incremental run.
+reference, the same without deletions: first load; round 1, 1 % of rows updated and none
+deleted (the provider's key count matches, so key_diff should ship no keys: keys_listed False);
+round 2, a further 1 % updated and 0.001 % deleted (keys shipped); an incremental run after each.
 
 B, C, D and E run in a child process each (this script with --child), so the peak RSS
 (os.wait4's ru_maxrss) belongs to that variant alone. Progress goes to stderr, the results
@@ -370,6 +371,7 @@ def child_engine(spec: dict) -> dict:
         "staged_bytes": staged.bytes,
         "watermark": [staged.watermark_from, staged.watermark_to],
         "keys": staged.keys,
+        "keys_listed": staged.keys_listed,
         "published": [published.rows, published.merged, published.deleted],
         "sql": trace.top(),
     }
@@ -762,19 +764,21 @@ def report_main(args, results: dict, out: Report) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def mutate(src: str, rows: int) -> dict:
-    """1 % of rows change (later watermark, new phone and address), a few are deleted."""
+def mutate(src: str, rows: int, day: str = "2025-06-01", residue: int = 7, delete: bool = True) -> dict:
+    """1 % of rows change (later watermark, new phone and address); with ``delete``, 0.001 % are deleted."""
     import psycopg
 
     with psycopg.connect(src, autocommit=True) as conn:
         updated = conn.execute(
             f"""UPDATE {SOURCE_SCHEMA}.{SOURCE_TABLE}
-                SET updated_at = TIMESTAMP '2025-06-01' + (person_id % 86400) * INTERVAL '1 second',
-                    phone = '139' || lpad((person_id % 100000000)::text, 8, '0'),
+                SET updated_at = TIMESTAMP '{day}' + (person_id % 86400) * INTERVAL '1 second',
+                    phone = '139' || lpad(((person_id + {residue}) % 100000000)::text, 8, '0'),
                     address = left(address, 150) || '(迁)'
-                WHERE person_id % 100 = 7"""
+                WHERE person_id % 100 = {residue}"""
         ).rowcount
-        deleted = conn.execute(f"DELETE FROM {SOURCE_SCHEMA}.{SOURCE_TABLE} WHERE person_id % 100000 = 13").rowcount
+        deleted = 0
+        if delete:
+            deleted = conn.execute(f"DELETE FROM {SOURCE_SCHEMA}.{SOURCE_TABLE} WHERE person_id % 100000 = 13").rowcount
         conn.execute(f"VACUUM ANALYZE {SOURCE_SCHEMA}.{SOURCE_TABLE}")
     return {"updated": updated, "deleted": deleted}
 
@@ -825,29 +829,55 @@ def incremental_scenario(args, base: str, src: str, dst: str, main: dict | None,
             "deletions": "none",
         },
     }
-    full, delta = {}, {}
+    provider_table = f"{SOURCE_SCHEMA}.{SOURCE_TABLE}"
+    targets = {"key_diff": "public.population_inc", "none": "public.population_inc_nd"}
+    full: dict[str, dict] = {}
+    delta: dict[tuple[str, str], dict] = {}  # (deletions, round) -> run
     for deletions, spec in specs.items():
         log(f"INC[{deletions}]: first (full) incremental load")
         checkpoint(dst)
         full[deletions] = run_child({**spec, "run_id": "bench-inc-1"})
-        log(f"INC[{deletions}]: full load {full[deletions]['seconds']:.2f}s ({fmt_steps(full[deletions]['steps'])})")
-    changed = mutate(src, n)
-    log(f"INC: provider changed: {changed['updated']:,} rows updated, {changed['deleted']:,} deleted")
-    for deletions, spec in specs.items():
-        checkpoint(dst)
-        delta[deletions] = run_child({**spec, "run_id": "bench-inc-2"})
         log(
-            f"INC[{deletions}]: incremental run {delta[deletions]['seconds']:.2f}s "
-            f"({fmt_steps(delta[deletions]['steps'])})"
+            f"INC[{deletions}]: full load {full[deletions]['seconds']:.2f}s, keys listed "
+            f"{full[deletions]['keys_listed']} ({fmt_steps(full[deletions]['steps'])})"
         )
-    provider = fingerprint(src, f"{SOURCE_SCHEMA}.{SOURCE_TABLE}")
-    same = provider == fingerprint(dst, "public.population_inc")
-    nd_rows = fingerprint(dst, "public.population_inc_nd")[0]
+
+    # Round 1, the common case: 1 % of rows updated, nothing deleted. The provider's key count
+    # equals the target's row count after the merge, so key_diff should ship no keys.
+    # Round 2: another 1 % updated and 100 rows deleted, so the key list must be shipped.
+    rounds = {
+        "upd": {"day": "2025-06-01", "residue": 7, "delete": False},
+        "upd+del": {"day": "2025-07-01", "residue": 8, "delete": True},
+    }
+    changes, checks = {}, {}
+    for number, (name, change) in enumerate(rounds.items(), start=2):
+        changes[name] = mutate(src, n, **change)
+        log(
+            f"INC: provider changed ({name}): {changes[name]['updated']:,} rows updated, {changes[name]['deleted']:,} deleted"
+        )
+        for deletions, spec in specs.items():
+            checkpoint(dst)
+            run = run_child({**spec, "run_id": f"bench-inc-{number}"})
+            delta[(deletions, name)] = run
+            log(
+                f"INC[{deletions}]: incremental run ({name}) {run['seconds']:.2f}s, keys listed {run['keys_listed']} "
+                f"({fmt_steps(run['steps'])})"
+            )
+        provider = fingerprint(src, provider_table)
+        checks[name] = {
+            "provider_rows": provider[0],
+            "key_diff_same": provider == fingerprint(dst, targets["key_diff"]),
+            "none_extra_rows": fingerprint(dst, targets["none"])[0] - provider[0],
+        }
 
     out()
     out(
         f"== Incremental and memory scenario: {n:,} source rows "
         f"({info['total_bytes'] / 2**20:,.0f} MB, index on updated_at) =="
+    )
+    out(
+        f"round 1 (upd): {changes['upd']['updated']:,} rows updated, none deleted; round 2 (upd+del): a further "
+        f"{changes['upd+del']['updated']:,} updated and {changes['upd+del']['deleted']:,} deleted"
     )
     header = f"{'run':<44}{'rows':>12}{'time s':>9}{'rows/s':>11}{'peak RSS MB':>13}{'CPU s':>8}"
     out(header)
@@ -855,25 +885,36 @@ def incremental_scenario(args, base: str, src: str, dst: str, main: dict | None,
     runs = (
         (f"B snapshot at {n:,}", big),
         ("incremental key_diff: first (full) load", full["key_diff"]),
-        ("incremental key_diff: after 1% chg, dels", delta["key_diff"]),
+        ("incremental key_diff: round 1, 1% upd", delta[("key_diff", "upd")]),
+        ("incremental key_diff: round 2, 1% upd+dels", delta[("key_diff", "upd+del")]),
         ("incremental no deletions: full load", full["none"]),
-        ("incremental no deletions: after 1% chg", delta["none"]),
+        ("incremental no deletions: round 1, 1% upd", delta[("none", "upd")]),
+        ("incremental no deletions: round 2, upd+dels", delta[("none", "upd+del")]),
     )
     for label, r in runs:
+        note = f"  keys_listed={r['keys_listed']}" if r.get("keys") is not None else ""
         out(
             f"{label:<44}{r['rows']:>12,}{r['seconds']:>9.2f}{rate(n, r['seconds']):>11,.0f}"
-            f"{r['peak_rss_mb']:>13.0f}{r['cpu_user'] + r['cpu_sys']:>8.1f}"
+            f"{r['peak_rss_mb']:>13.0f}{r['cpu_user'] + r['cpu_sys']:>8.1f}{note}"
         )
-    d = delta["key_diff"]
-    out(f"  provider changed: {changed['updated']:,} rows updated, {changed['deleted']:,} deleted")
-    out(
-        f"  key_diff incremental run published rows/merged/deleted: {d['published']}, keys {d['keys']:,}, "
-        f"watermark {d['watermark'][0]} -> {d['watermark'][1]}"
-    )
-    out(
-        f"  key_diff target equals provider after the incremental run: {same}; no-deletions target keeps "
-        f"{nd_rows - provider[0]:,} deleted rows, as it should"
-    )
+    deleted_so_far = 0
+    for number, name in enumerate(rounds, start=1):
+        c, d, k = changes[name], delta[("key_diff", name)], checks[name]
+        deleted_so_far += c["deleted"]
+        out(f"  round {number} ({name}): provider changed: {c['updated']:,} rows updated, {c['deleted']:,} deleted")
+        out(
+            f"    key_diff run published rows/merged/deleted: {d['published']}, provider keys {d['keys']:,}, "
+            f"keys_listed {d['keys_listed']}, watermark {d['watermark'][0]} -> {d['watermark'][1]}"
+        )
+        out(
+            f"    key_diff target equals provider: {k['key_diff_same']}; no-deletions target has "
+            f"{k['none_extra_rows']:,} rows the provider deleted"
+            + (
+                ", as it should"
+                if k["none_extra_rows"] == deleted_so_far
+                else f", UNEXPECTED (expected {deleted_so_far:,})"
+            )
+        )
     out()
     out("Step times")
     for label, r in runs:
@@ -893,20 +934,37 @@ def incremental_scenario(args, base: str, src: str, dst: str, main: dict | None,
         f"  B peak RSS at {n:,}: {big['peak_rss_mb']:.0f} MB   bar < {BARS['B_rss_mb']:.0f}   "
         f"{verdict(big['peak_rss_mb'] < BARS['B_rss_mb'])}"
     )
-    for deletions in ("key_diff", "none"):
-        fraction = delta[deletions]["seconds"] / full[deletions]["seconds"]
-        note = "" if deletions == "key_diff" else "   (reference: the same agreement without deletions)"
+    dels = f"1% upd + {changes['upd+del']['deleted']:,} dels"
+    cases = (
+        ("key_diff, round 1 (1% upd)", "key_diff", "upd", ""),
+        (f"key_diff, round 2 ({dels})", "key_diff", "upd+del", ""),
+        ("none, round 1 (1% upd)", "none", "upd", "   (reference: no deletion handling)"),
+        (f"none, round 2 ({dels})", "none", "upd+del", "   (reference: no deletion handling)"),
+    )
+    for label, deletions, name, note in cases:
+        r = delta[(deletions, name)]
+        fraction = r["seconds"] / full[deletions]["seconds"]
+        listed = f"   keys_listed={r['keys_listed']}" if r.get("keys") is not None else ""
         out(
-            f"  incremental / full run time, deletions={deletions:<8}: {fraction:6.1%}   bar <= "
+            f"  incremental / full run time, {label:<38}: {fraction:6.1%}   bar <= "
             f"{BARS['incremental_fraction']:.0%}   {verdict(fraction <= BARS['incremental_fraction'])}   "
-            f"(vs B snapshot: {delta[deletions]['seconds'] / big['seconds']:.1%}){note}"
+            f"(vs B snapshot: {r['seconds'] / big['seconds']:.1%}){listed}{note}"
         )
     out()
-    for deletions in ("key_diff", "none"):
-        out(f"Slowest SQL statements of the incremental run, deletions={deletions} (seconds, step, statement)")
-        for step, seconds, text in delta[deletions]["sql"]:
+    for deletions, name in (("key_diff", "upd"), ("key_diff", "upd+del"), ("none", "upd"), ("none", "upd+del")):
+        out(
+            f"Slowest SQL statements of the incremental run, deletions={deletions}, round {name} (seconds, step, statement)"
+        )
+        for step, seconds, text in delta[(deletions, name)]["sql"]:
             out(f"    {seconds:7.2f}  {step:<9} {text}")
-    return {"provider": info, "big": big, "full": full, "delta": delta, "changed": changed, "same": same}
+    return {
+        "provider": info,
+        "big": big,
+        "full": full,
+        "delta": {f"{d}/{r}": v for (d, r), v in delta.items()},
+        "changes": changes,
+        "checks": checks,
+    }
 
 
 def profile_b(args, src: str, dst: str, out_dir: Path) -> None:
@@ -948,7 +1006,7 @@ def main() -> None:
     parser.add_argument("--dlt-chunk", type=int, default=50_000, help="sql_table chunk_size for dlt")
     parser.add_argument("--incremental", action="store_true", help="also run the incremental/memory scenario")
     parser.add_argument("--incremental-rows", type=int, default=10_000_000)
-    parser.add_argument("--only-incremental", action="store_true", help="skip the side-by-side variants")
+    parser.add_argument("--only-incremental", action="store_true", help="run only the incremental/memory scenario")
     parser.add_argument("--warm-rows", type=int, default=None, help="rows of the warm-up table (default 10%%)")
     parser.add_argument(
         "--profile",
@@ -995,7 +1053,7 @@ def main() -> None:
             raw["main"] = main_results
             if args.profile:
                 profile_b(args, src, dst, args.profile)
-        if args.incremental:
+        if args.incremental or args.only_incremental:
             raw["incremental"] = incremental_scenario(args, base, src, dst, main_results, out)
     finally:
         if args.json:

@@ -56,6 +56,11 @@ def execute(url: str, statement: str, params=None) -> None:
         conn.execute(statement, params)
 
 
+def query(url: str, statement: str, params=None) -> list[tuple]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(statement, params).fetchall()
+
+
 # --- the article-13 workflow, driven as the real agencies would --------------------------
 
 

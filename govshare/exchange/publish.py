@@ -59,24 +59,20 @@ def publish(plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str) -> Pub
                 "clear the run from the stage task on so the data is staged and checked again",
             )
         rows, mark, keys, listed = meta
-        target_exists = _exists(conn, target)
-        if plan.mode == "snapshot" or not target_exists:
+        merged, deleted, held = rows, 0, rows  # held: keys the target holds afterwards
+        if plan.mode == "snapshot" or not _exists(conn, target):
             _refuse_empty(plan, rows, what="the extract")
             _swap(conn, plan, stage_name, target)
-            merged, deleted = rows, 0
         else:
             merged = _merge(conn, plan, stage_name, target)
-            deleted = 0
-            if plan.deletions == "key_diff":
+            held = keys  # key-diff: the counts matched, so the target now holds the provider's keys
+            if listed:  # they did not: delete what the provider no longer has, then count
                 _refuse_empty(plan, keys, what="the key list")
-                deleted = _delete_missing(conn, plan, stage_name, target) if listed else 0
+                deleted = _delete_missing(conn, plan, stage_name, target)
+                held = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(target)).fetchone()[0]
         if plan.mode == "incremental" and mark is not None:
-            conn.execute(
-                sql.SQL(
-                    "INSERT INTO {} (agreement_code, value, run_id) VALUES (%s, %s, %s) ON CONFLICT (agreement_code) "
-                    "DO UPDATE SET value = EXCLUDED.value, run_id = EXCLUDED.run_id, updated_at = now()"
-                ).format(staging.table("watermark")),
-                (plan.agreement_code, mark, run_id),
+            staging.record_published(
+                conn, plan.agreement_code, mark, run_id, held if plan.deletions == "key_diff" else None
             )
         _flag_corrections(conn, plan)
         conn.execute(

@@ -98,10 +98,12 @@ def stage(
         rows = _load(plan, src, dst, target, delta, delta_params, pseudonym_key)
         keys, listed = None, False
         if plan.deletions == "key_diff":
-            keys = _count(src, plan, granted, granted_params)
-            if keys != _keys_after_merge(dst, plan, name):
-                _load_keys(plan, src, dst, name, granted, granted_params)
-                listed = True
+            expected = _keys_after_merge(dst, plan, name, staging.delivered_keys(dst, plan.agreement_code))
+            if expected is not None:  # else the first delivery is swapped in whole: nothing to delete yet
+                keys = _count(src, plan, granted, granted_params)
+                if keys != expected:
+                    _load_keys(plan, src, dst, name, granted, granted_params)
+                    listed = True
 
         mark = _text(reached) if reached is not None else last
         staging.record_staged(dst, name, plan.agreement_code, run_id, rows, mark, keys, listed)
@@ -239,21 +241,25 @@ def _count(src, plan: DeliveryPlan, where: list, params: list) -> int:
     return src.scalar(query, params)
 
 
-def _keys_after_merge(dst, plan: DeliveryPlan, name: str) -> int | None:
-    """How many rows the target will hold once the staged rows are merged, if nothing was
-    deleted: its rows plus the staged keys it does not have yet. After the previous run the
-    target's keys were exactly the provider's, so if the provider now has this many, none were
-    deleted and its keys need not be shipped at all. None when there is no target yet."""
+def _keys_after_merge(dst, plan: DeliveryPlan, name: str, delivered: int | None) -> int | None:
+    """How many keys the target will hold once the staged rows are merged, if the provider
+    deleted nothing: the keys delivered so far plus the staged keys the target lacks. The count,
+    the extract and the provider's key count come from one snapshot of the provider, so if it
+    now has exactly this many keys none was deleted and they need not be shipped. ``delivered``
+    is what the last publish recorded (the target is counted when that is unknown). None when
+    there is no target yet."""
     target = sql.Identifier(plan.target_schema, plan.target_table)
     if not dst.execute("SELECT to_regclass(%s) IS NOT NULL", (target.as_string(dst),)).fetchone()[0]:
         return None
+    if delivered is None:
+        delivered = dst.execute(sql.SQL("SELECT count(*) FROM {}").format(target)).fetchone()[0]
     match = sql.SQL(" AND ").join(sql.SQL("t.{0} = s.{0}").format(sql.Identifier(k)) for k in plan.key)
-    return dst.execute(
-        sql.SQL(
-            "SELECT (SELECT count(*) FROM {t}) + (SELECT count(*) FROM {s} s WHERE NOT EXISTS "
-            "(SELECT 1 FROM {t} t WHERE {m}))"
-        ).format(t=target, s=staging.table(name), m=match)
+    fresh = dst.execute(
+        sql.SQL("SELECT count(*) FROM {s} s WHERE NOT EXISTS (SELECT 1 FROM {t} t WHERE {m})").format(
+            t=target, s=staging.table(name), m=match
+        )
     ).fetchone()[0]
+    return delivered + fresh
 
 
 def _max_of(src, plan: DeliveryPlan, column: str, where: list, params: list):

@@ -4,7 +4,8 @@ Each subscriber DB gets a schema ``govshare_staging`` holding one table per run 
 delivered (and, for key-diff deletions, one of the provider's keys), and three small tables:
 
 - ``staged``: what each staging table holds (rows, the watermark reached, the key count);
-- ``watermark``: per incremental agreement, the watermark of the last *published* delivery;
+- ``watermark``: per incremental agreement, the watermark of the last *published* delivery
+  (and, for key-diff deletions, how many keys the target then held);
 - ``publication``: every publish, written in the same transaction as the data, so a retried
   publish can tell that it already happened.
 
@@ -26,7 +27,7 @@ _TABLES = {
     "staged": """staging_table text PRIMARY KEY, agreement_code text NOT NULL, run_id text NOT NULL,
                  rows bigint NOT NULL, watermark text, keys bigint, key_list boolean NOT NULL DEFAULT false,
                  staged_at timestamptz NOT NULL DEFAULT now()""",
-    "watermark": """agreement_code text PRIMARY KEY, value text NOT NULL, run_id text NOT NULL,
+    "watermark": """agreement_code text PRIMARY KEY, value text NOT NULL, run_id text NOT NULL, keys bigint,
                     updated_at timestamptz NOT NULL DEFAULT now()""",
 }
 
@@ -39,12 +40,6 @@ def prepare(conn: psycopg.Connection) -> None:
         conn.execute(
             sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(sql.Identifier(STAGING_SCHEMA, name), sql.SQL(columns))
         )
-    # staging areas made before key counts were used
-    conn.execute(
-        sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS key_list boolean NOT NULL DEFAULT false").format(
-            table("staged")
-        )
-    )
 
 
 def table(name: str) -> sql.Identifier:
@@ -69,6 +64,24 @@ def watermark(conn: psycopg.Connection, agreement_code: str) -> str | None:
     query = sql.SQL("SELECT value FROM {} WHERE agreement_code = %s").format(table("watermark"))
     found = conn.execute(query, (agreement_code,)).fetchone()
     return found[0] if found else None
+
+
+def delivered_keys(conn: psycopg.Connection, agreement_code: str) -> int | None:
+    """Key-diff: how many keys the target held after the agreement's last publish, if recorded."""
+    query = sql.SQL("SELECT keys FROM {} WHERE agreement_code = %s").format(table("watermark"))
+    found = conn.execute(query, (agreement_code,)).fetchone()
+    return found[0] if found else None
+
+
+def record_published(conn: psycopg.Connection, agreement_code: str, mark: str, run_id: str, keys: int | None) -> None:
+    """The watermark (and, for key-diff, the target's key count) that this publish reached."""
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO {} (agreement_code, value, run_id, keys) VALUES (%s, %s, %s, %s) ON CONFLICT (agreement_code) "
+            "DO UPDATE SET value = EXCLUDED.value, run_id = EXCLUDED.run_id, keys = EXCLUDED.keys, updated_at = now()"
+        ).format(table("watermark")),
+        (agreement_code, mark, run_id, keys),
+    )
 
 
 def record_staged(

@@ -4,14 +4,12 @@ delivery metrics received by a real StatsD listener."""
 
 from __future__ import annotations
 
-import json
 import socket
 
 import psycopg
 import pytest
 
 from govshare.demo import front_db, sample_data
-from govshare.demo.mailbox import Mailbox
 from govshare.devserver import LocalServer
 from govshare.registry import models as m
 from govshare.registry.db import session
@@ -19,23 +17,6 @@ from tests.e2e.conftest import dagbag
 from tests.helpers import active_agreement, population_front_db, request, shipped_catalog
 
 pytestmark = pytest.mark.airflow
-
-
-@pytest.fixture
-def mailbox(tmp_path, monkeypatch):
-    with Mailbox(tmp_path / "mail") as box:
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_GOVSHARE_SMTP",
-            json.dumps(
-                {
-                    "conn_type": "smtp",
-                    "host": "127.0.0.1",
-                    "port": box.port,
-                    "extra": {"disable_tls": True, "disable_ssl": True},
-                }
-            ),
-        )
-        yield box
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import httpx
 import pytest
 
 from govshare import identity
-from govshare.demo.mailbox import Mailbox
 from govshare.registry import models as m
 from govshare.registry.db import session
 from tests.conftest import ROOT, run_cli
@@ -26,23 +25,6 @@ from tests.helpers import active_agreement, operator, request
 from tests.integration.test_registry import without_phone
 
 pytestmark = pytest.mark.airflow
-
-
-@pytest.fixture
-def mailbox(tmp_path, monkeypatch):
-    with Mailbox(tmp_path / "mail") as box:
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_GOVSHARE_SMTP",
-            json.dumps(
-                {
-                    "conn_type": "smtp",
-                    "host": "127.0.0.1",
-                    "port": box.port,
-                    "extra": {"disable_tls": True, "disable_ssl": True},
-                }
-            ),
-        )
-        yield box
 
 
 def test_overdue_review_is_escalated_and_everyone_is_emailed(airflow_db, applied, mailbox):

@@ -5,7 +5,6 @@ flagged in the subscriber's next delivery."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import psycopg
@@ -15,7 +14,6 @@ from fastapi.testclient import TestClient
 from govshare import corrections, identity
 from govshare.api.app import app
 from govshare.demo import front_db, sample_data
-from govshare.demo.mailbox import Mailbox
 from govshare.registry import models as m
 from govshare.registry.db import session
 from tests.e2e.conftest import dagbag
@@ -24,23 +22,6 @@ from tests.helpers import active_agreement, agency, checksum, operator, populati
 pytestmark = pytest.mark.airflow
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
 MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
-
-
-@pytest.fixture
-def mailbox(tmp_path, monkeypatch):
-    with Mailbox(tmp_path / "mail") as box:
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_GOVSHARE_SMTP",
-            json.dumps(
-                {
-                    "conn_type": "smtp",
-                    "host": "127.0.0.1",
-                    "port": box.port,
-                    "extra": {"disable_tls": True, "disable_ssl": True},
-                }
-            ),
-        )
-        yield box
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from govshare.exchange.filters import Condition
 from govshare.exchange.masking import pseudonym, subscriber_key
 from govshare.exchange.publish import EmptySource, publish
 from govshare.exchange.stage import stage
-from tests.helpers import checksum, execute, population_front_db
+from tests.helpers import checksum, execute, population_front_db, query
 from tests.integration.test_exchange import ITEMS, deliver, make_plan
 
 ALL = ITEMS[:6] + ["address", "phone", "updated_at"]
@@ -128,7 +128,7 @@ def test_keys_are_shipped_only_when_something_was_deleted(dbs):
     provider, subscriber, source, target, _ = dbs
     plan = incremental()
     first, _, _ = deliver(plan, source, target, "run-1")
-    assert first.keys_listed  # no target yet: nothing to compare with
+    assert (first.keys, first.keys_listed) == (None, False)  # swapped in whole: nothing to compare with
     execute(provider, "UPDATE exchange.population_register SET name = '改', updated_at = now() WHERE person_id = 3")
     execute(
         provider,
@@ -144,6 +144,14 @@ def test_keys_are_shipped_only_when_something_was_deleted(dbs):
     assert checksum(subscriber, ("public", "population_basic"), ITEMS, ["person_id"]) == checksum(
         provider, ("exchange", "population_register"), ITEMS, ["person_id"]
     )
+    held = "SELECT keys FROM govshare_staging.watermark WHERE agreement_code = %s"
+    assert query(subscriber, held, (plan.agreement_code,)) == [(599,)]
+    # With the recorded count lost, stage counts the target instead and still finds a deletion.
+    execute(subscriber, "UPDATE govshare_staging.watermark SET keys = NULL")
+    execute(provider, "DELETE FROM exchange.population_register WHERE person_id = 10")
+    counted, _, merged = deliver(plan, source, target, "run-4")
+    assert (counted.keys, counted.keys_listed, merged.deleted) == (598, True, 1)
+    assert query(subscriber, held, (plan.agreement_code,)) == [(598,)]
 
 
 def test_a_row_committed_late_is_caught_by_the_overlap(dbs):
