@@ -30,17 +30,7 @@ def _correction_out(s, c) -> CorrectionOut:
         evidence=c.evidence,
         status=c.status,
         due_date=c.due_date,
-        history=[
-            Step(
-                at=t.at.isoformat(),
-                action=t.action,
-                from_status=t.from_status,
-                to_status=t.to_status,
-                actor=t.actor,
-                reason=t.reason,
-            )
-            for t in corrections.steps(s, c.code)
-        ],
+        history=[Step.of(t) for t in corrections.steps(s, c.code)],
     )
 
 

@@ -160,19 +160,24 @@ class Agreement(Base):
     activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class Transition(Base):
-    """One step of an agreement's lifecycle: who moved it, from where to where, and why."""
+class _Step:
+    """What every recorded step of a workflow holds: the move, who made it, why, and when."""
 
-    __tablename__ = "agreement_transition"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    agreement_code: Mapped[str] = mapped_column(ForeignKey(Agreement.code), index=True)
     action: Mapped[str] = mapped_column(Text)
     from_status: Mapped[str] = mapped_column(Text)
     to_status: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Transition(_Step, Base):
+    """One step of an agreement's lifecycle: who moved it, from where to where, and why."""
+
+    __tablename__ = "agreement_transition"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    agreement_code: Mapped[str] = mapped_column(ForeignKey(Agreement.code), index=True)
 
 
 class JointVote(Base):
@@ -308,17 +313,11 @@ class Correction(Base):
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class CorrectionStep(Base):
+class CorrectionStep(_Step, Base):
     __tablename__ = "correction_step"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     correction_code: Mapped[str] = mapped_column(ForeignKey(Correction.code), index=True)
-    action: Mapped[str] = mapped_column(Text)
-    from_status: Mapped[str] = mapped_column(Text)
-    to_status: Mapped[str] = mapped_column(Text)
-    actor: Mapped[str] = mapped_column(Text)
-    reason: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class FrontDbCheck(Base):
