@@ -29,7 +29,7 @@ round 2, a further 1 % updated and 0.001 % deleted (keys shipped); an incrementa
 
 B, C, D and E run in a child process each (this script with --child), so the peak RSS
 (os.wait4's ru_maxrss) belongs to that variant alone. Progress goes to stderr, the results
-tables to stdout. The databases gsbench_src and gsbench_dst are created on the server of
+tables to stdout. The databases gsbench_src and gsbench_dst (--db-prefix) are created on the server of
 GOVSHARE_PG_URL (default postgresql://root@127.0.0.1:5432/postgres) and dropped at the end
 unless --keep. Nothing here changes the engine: it is imported and called as the DAG tasks do.
 """
@@ -1017,12 +1017,22 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the raw results here")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument(
+        "--db-prefix",
+        default="gsbench",
+        help="the benchmark's databases are PREFIX_src and PREFIX_dst (default gsbench); another prefix keeps "
+        "two runs on one server from dropping each other's databases",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child_main(args.child)
         return
     args.warm_rows = args.warm_rows or max(1, args.rows // 10)
+    global SRC_DB, DST_DB
+    if not args.db_prefix.replace("_", "").isalnum():
+        parser.error("--db-prefix: letters, digits and underscores only")
+    SRC_DB, DST_DB = f"{args.db_prefix}_src", f"{args.db_prefix}_dst"
 
     base = os.environ.get("GOVSHARE_PG_URL", "postgresql://root@127.0.0.1:5432/postgres")
     src, dst = with_db(base, SRC_DB), with_db(base, DST_DB)
