@@ -32,9 +32,11 @@ def deliveries_by_day(report: Monitoring) -> bytes:
     days = list(report.daily)
     ok = [report.daily[d][0] for d in days]
     failed = [report.daily[d][1] for d in days]
-    labels = [d.strftime("%m-%d") for d in days]
-    ax.bar(labels, ok, color=GREEN, label="succeeded")
-    ax.bar(labels, failed, bottom=ok, color=RED, label="failed")
+    # Bars at positions, labelled by day: text labels like "10-05" would be parsed as dates.
+    at = range(len(days))
+    ax.bar(at, ok, color=GREEN, label="succeeded")
+    ax.bar(at, failed, bottom=ok, color=RED, label="failed")
+    ax.set_xticks(at, [d.strftime("%m-%d") for d in days])
     ax.set_title(f"Deliveries per day, {report.agency}, {report.period.label}")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper right", fontsize=8)
@@ -48,7 +50,8 @@ def quality_trend(report: Monitoring) -> bytes:
     figure, ax = plt.subplots(figsize=(7, 2.8))
     days = [d for d, v in report.daily.items() if v[3]]
     rates = [100.0 * report.daily[d][2] / report.daily[d][3] for d in days]
-    ax.plot([d.strftime("%m-%d") for d in days], rates, marker="o", color=BLUE)
+    ax.plot(range(len(days)), rates, marker="o", color=BLUE)
+    ax.set_xticks(range(len(days)), [d.strftime("%m-%d") for d in days])
     ax.set_ylim(0, 105)
     ax.set_ylabel("% rules passed")
     ax.set_title(f"Quality: share of rules passed per day, {report.period.label}")
