@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-import pypdfium2
 import psycopg
+import pypdfium2
 import pytest
 
 from govshare.lifecycle.deadlines import TIMEZONE
