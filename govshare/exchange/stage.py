@@ -4,7 +4,8 @@ What is read: the agreement's items only, masked in the provider's own query whe
 allows (``masking``), the rows its filter grants (``filters``), and for an incremental
 agreement only those at or after the last published watermark minus the overlap. All of it in
 one read-only snapshot of the provider, so the rows, the new watermark and (for key-diff
-deletions) the provider's list of keys agree with each other.
+deletions) the provider's key count and, when that shows a deletion, its keys agree with each
+other.
 
 How it moves: PostgreSQL to PostgreSQL, binary COPY end to end — blocks go from one socket to
 the other without being decoded. When the platform itself must touch values (pseudonyms) or
