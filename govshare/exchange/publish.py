@@ -27,7 +27,7 @@ from govshare.errors import GovshareError
 from govshare.exchange import staging
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.connect import connect
-from govshare.exchange.failures import reported
+from govshare.exchange.failures import ExchangeFailed, reported
 from govshare.exchange.plan import STAGING_SCHEMA, DeliveryPlan
 
 _PRIVILEGES = {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"}
@@ -111,7 +111,19 @@ def _swap(conn: psycopg.Connection, plan: DeliveryPlan, stage_name: str, target:
             stage_table, sql.Identifier(f"{stage_name}_pkey"), sql.SQL(", ").join(sql.Identifier(k) for k in plan.key)
         )
     )
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target))
+    try:
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target))
+    except psycopg.errors.DependentObjectsStillExist as exc:
+        # The detail names the views or foreign keys ("view x depends on table y"), never data.
+        detail = "; ".join((exc.diag.message_detail or "").splitlines())
+        raise ExchangeFailed(
+            "publish",
+            f"the subscriber's table {plan.target} cannot be replaced, other objects depend on it ({detail}); "
+            "it was kept as it was",
+            "a snapshot delivery swaps in a new table: drop the dependent objects before a delivery and "
+            "recreate them after, or build them on a copy of the table",
+            retryable=False,
+        ) from None
     conn.execute(sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(stage_table, sql.Identifier(plan.target_schema)))
     conn.execute(
         sql.SQL("ALTER TABLE {} RENAME TO {}").format(

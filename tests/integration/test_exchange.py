@@ -9,6 +9,7 @@ import pytest
 from govshare.catalog.types import CatalogType
 from govshare.errors import ChecksFailed, DatabaseUnreachable, SchemaDrift
 from govshare.exchange.address import DatabaseAddress
+from govshare.exchange.failures import ExchangeFailed
 from govshare.exchange.masking import effective
 from govshare.exchange.plan import STAGING_SCHEMA, Column, DeliveryPlan
 from govshare.exchange.preflight import preflight
@@ -130,6 +131,22 @@ def test_publish_is_idempotent_and_keeps_grants(dbs):
     finally:
         execute(subscriber, "DROP OWNED BY gs_test_reader")
         execute(subscriber, "DROP ROLE gs_test_reader")
+
+
+def test_a_view_on_the_target_fails_the_swap_by_name_and_keeps_the_target(dbs):
+    provider, subscriber, source, target = dbs
+    plan = make_plan()
+    deliver(plan, source, target, "run-1")
+    execute(
+        subscriber, "CREATE VIEW public.population_women AS SELECT * FROM public.population_basic WHERE gender = '女'"
+    )
+    before = checksum(subscriber, ("public", "population_basic"), ITEMS, ["person_id"])
+    execute(provider, "DELETE FROM exchange.population_register WHERE person_id > 700")
+    with pytest.raises(ExchangeFailed) as failed:
+        deliver(plan, source, target, "run-2")
+    assert "view population_women depends on table population_basic" in str(failed.value)
+    assert "it was kept as it was" in str(failed.value) and not failed.value.retryable
+    assert checksum(subscriber, ("public", "population_basic"), ITEMS, ["person_id"]) == before
 
 
 @pytest.mark.parametrize(
