@@ -15,6 +15,7 @@ demo: setup ## run the main job end to end on sample agencies
 
 test: setup ## run the test suite (real PostgreSQL, real Airflow runs)
 	$(PY) scripts/ensure_compose.py
+	$(PY) scripts/ensure_browser.py
 	$(DEV) $(PY) -m pytest $(PYTEST_ARGS)
 
 airflow: setup ## the Airflow UI on http://localhost:8080 for the same setup (Ctrl-C stops it)

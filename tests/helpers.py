@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 from psycopg import sql
 
@@ -9,6 +11,11 @@ from govshare.catalog import load_catalog
 from govshare.catalog.model import Catalog
 from govshare.demo import front_db, sample_data
 from tests.conftest import ROOT
+
+# Unmasked personal data, wherever it might leak: not inside a longer run of letters or digits
+# (\b would not do: Chinese characters are word characters too).
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
+MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 
 
 def shipped_catalog() -> Catalog:

@@ -13,6 +13,7 @@ agreements it created before.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import subprocess
@@ -132,6 +133,7 @@ def run_demo(scale: float = 1.0) -> int:
         return 2
     started = time.monotonic()
     _step(1, "registry schema")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is for `registry upgrade`
     upgrade(settings.registry_url())
 
     _step(2, "front-end exchange DBs with sample data; empty subscriber DBs")
@@ -140,7 +142,9 @@ def run_demo(scale: float = 1.0) -> int:
     for name, count in counts.items():
         console.print(f"    {name:<40} {count:>8,} rows")
     for dbname in SUBSCRIBER_DBS.values():
-        _create_database(server, dbname)
+        # Emptied on every run: their tables and watermarks describe the previous run's front
+        # data, which step 2 has just replaced (the registry keeps the delivery history).
+        _create_database(server, dbname, fresh=True)
 
     _step(3, "Airflow metadata DB and connections")
     _airflow_setup(server)
@@ -170,6 +174,7 @@ def run_demo(scale: float = 1.0) -> int:
         f"    meanwhile {changed} enterprises changed and {removed} were deregistered; {incremental} runs again:"
     )
     again = _run_dag(incremental, len(codes) + 1, len(codes) + 1)
+    merged_as_expected = again is not None and (again.rows_merged, again.rows_deleted) == (changed, removed)
     if again is not None:
         console.print(
             f"    {incremental}: {again.rows} changed rows read, {again.rows_merged} merged, {again.rows_deleted} deleted "
@@ -196,6 +201,12 @@ def run_demo(scale: float = 1.0) -> int:
     if actual != expected:
         console.print(f"[red]unexpected outcome[/]: expected {expected}, got {actual}; logs in {_log_dir()}")
         return 1
+    if not merged_as_expected:
+        console.print(
+            f"[red]unexpected outcome[/]: {incremental}'s second run should merge {changed} and delete {removed} "
+            f"rows; logs in {_log_dir()}"
+        )
+        return 1
     return 0
 
 
@@ -213,8 +224,10 @@ def _url(server: str, dbname: str) -> str:
     return make_url(server).set(database=dbname, drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _create_database(server: str, dbname: str) -> None:
+def _create_database(server: str, dbname: str, fresh: bool = False) -> None:
     with psycopg.connect(_url(server, "postgres"), autocommit=True) as conn:
+        if fresh:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone():
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
 
@@ -283,11 +296,15 @@ def _airflow_setup(server: str) -> None:
 
 def _change_enterprises(server: str) -> tuple[int, int]:
     """What a day at the market regulation bureau looks like: 1% of enterprises change, a few close."""
+    # The front DB keeps Beijing wall-clock time, as the sample data does; the server's own
+    # zone (localtimestamp) may be another one.
+    now = datetime.now(TIMEZONE).replace(tzinfo=None, microsecond=0)
     with psycopg.connect(_url(server, FRONT_DBS["front_hb_scjg"])) as conn:
         changed = conn.execute(
             "UPDATE exchange.enterprise_register SET registered_capital = registered_capital + 100, "
-            "updated_at = localtimestamp WHERE uscc IN (SELECT uscc FROM exchange.enterprise_register "
-            "ORDER BY uscc LIMIT (SELECT count(*) / 100 FROM exchange.enterprise_register))"
+            "updated_at = %s WHERE uscc IN (SELECT uscc FROM exchange.enterprise_register "
+            "ORDER BY uscc LIMIT (SELECT count(*) / 100 FROM exchange.enterprise_register))",
+            (now,),
         ).rowcount
         removed = conn.execute(
             "DELETE FROM exchange.enterprise_register WHERE uscc IN "

@@ -59,20 +59,19 @@ def publish(plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str) -> Pub
                 "clear the run from the stage task on so the data is staged and checked again",
             )
         rows, mark, keys, listed = meta
-        merged, deleted, held = rows, 0, rows  # held: keys the target holds afterwards
+        merged, deleted, keys_now = rows, 0, rows  # keys_now: the provider's key count
         if plan.mode == "snapshot" or not _exists(conn, target):
             _refuse_empty(plan, rows, what="the extract")
             _swap(conn, plan, stage_name, target)
         else:
             merged = _merge(conn, plan, stage_name, target)
-            held = keys  # key-diff: the counts matched, so the target now holds the provider's keys
-            if listed:  # they did not: delete what the provider no longer has, then count
+            keys_now = keys
+            if listed:  # the key counts showed a deletion: delete what the provider no longer has
                 _refuse_empty(plan, keys, what="the key list")
                 deleted = _delete_missing(conn, plan, stage_name, target)
-                held = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(target)).fetchone()[0]
         if plan.mode == "incremental" and mark is not None:
             staging.record_published(
-                conn, plan.agreement_code, mark, run_id, held if plan.deletions == "key_diff" else None
+                conn, plan.agreement_code, mark, run_id, keys_now if plan.deletions == "key_diff" else None
             )
         _flag_corrections(conn, plan)
         conn.execute(

@@ -244,12 +244,15 @@ def _count(src, plan: DeliveryPlan, where: list, params: list) -> int:
 
 
 def _keys_after_merge(dst, plan: DeliveryPlan, name: str, delivered: int | None) -> int | None:
-    """How many keys the target will hold once the staged rows are merged, if the provider
-    deleted nothing: the keys delivered so far plus the staged keys the target lacks. The count,
-    the extract and the provider's key count come from one snapshot of the provider, so if it
-    now has exactly this many keys none was deleted and they need not be shipped. ``delivered``
-    is what the last publish recorded (the target is counted when that is unknown). None when
-    there is no target yet."""
+    """How many keys the provider has now if it deleted nothing: as many as at the last publish
+    (``delivered``, as recorded then; the target is counted when that is unknown) plus the
+    staged keys the target lacks. The count, the extract and the provider's key count come from
+    one snapshot of the provider, so if it now has exactly this many keys none was deleted and
+    they need not be shipped. None when there is no target yet.
+
+    The provider's count is recorded, not the target's: were the target ever short of a row (one
+    written behind the watermark), the target's count would let a later deletion of the same
+    number of rows go unseen; with the provider's, a deletion always shows."""
     target = sql.Identifier(plan.target_schema, plan.target_table)
     if not dst.execute("SELECT to_regclass(%s) IS NOT NULL", (target.as_string(dst),)).fetchone()[0]:
         return None

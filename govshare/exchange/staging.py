@@ -5,7 +5,7 @@ delivered (and, for key-diff deletions, one of the provider's keys), and three s
 
 - ``staged``: what each staging table holds (rows, the watermark reached, the key count);
 - ``watermark``: per incremental agreement, the watermark of the last *published* delivery
-  (and, for key-diff deletions, how many keys the target then held);
+  (and, for key-diff deletions, how many keys the provider then had);
 - ``publication``: every publish, written in the same transaction as the data, so a retried
   publish can tell that it already happened.
 
@@ -67,14 +67,14 @@ def watermark(conn: psycopg.Connection, agreement_code: str) -> str | None:
 
 
 def delivered_keys(conn: psycopg.Connection, agreement_code: str) -> int | None:
-    """Key-diff: how many keys the target held after the agreement's last publish, if recorded."""
+    """Key-diff: how many keys the provider had at the agreement's last publish, if recorded."""
     query = sql.SQL("SELECT keys FROM {} WHERE agreement_code = %s").format(table("watermark"))
     found = conn.execute(query, (agreement_code,)).fetchone()
     return found[0] if found else None
 
 
 def record_published(conn: psycopg.Connection, agreement_code: str, mark: str, run_id: str, keys: int | None) -> None:
-    """The watermark (and, for key-diff, the target's key count) that this publish reached."""
+    """The watermark (and, for key-diff, the provider's key count) that this publish reached."""
     conn.execute(
         sql.SQL(
             "INSERT INTO {} (agreement_code, value, run_id, keys) VALUES (%s, %s, %s, %s) ON CONFLICT (agreement_code) "

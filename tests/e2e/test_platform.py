@@ -4,14 +4,7 @@ away, and the REST API served inside Airflow's api-server."""
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,7 +12,7 @@ import pytest
 from govshare import identity
 from govshare.registry import models as m
 from govshare.registry.db import session
-from tests.conftest import ROOT, run_cli
+from tests.conftest import run_cli
 from tests.e2e.conftest import dagbag
 from tests.helpers import active_agreement, operator, request
 from tests.integration.test_registry import without_phone
@@ -66,54 +59,23 @@ def test_a_catalogue_change_suspends_the_agreement_and_its_dag_goes(airflow_db, 
     assert any("已暂停 suspended" in str(message["Subject"]) for message in mailbox.received)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def test_the_rest_api_is_served_by_airflows_api_server(airflow_db, applied, tmp_path):
+def test_the_rest_api_is_served_by_airflows_api_server(applied, api_server):
     active_agreement(request())
     with session() as s:
         token = identity.create_token(s, "hb_mzt", operator())
-    port = _free_port()
-    env = {**os.environ, "AIRFLOW__API__PORT": str(port)}
-    log = (tmp_path / "api-server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "airflow", "api-server", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        cwd=ROOT,
+    base = f"{api_server.root}/govshare"
+    assert httpx.get(f"{base}/agreements").status_code == 401  # Airflow adds no auth; ours does
+    mine = httpx.get(f"{base}/agreements", headers={"Authorization": f"Bearer {token}"})
+    assert mine.status_code == 200 and [a["code"] for a in mine.json()] == ["AGR-0001"]
+    # an operator signed in to the Airflow UI reads the quality reports with that session
+    login = httpx.post(
+        f"{api_server.root}/auth/token", json={"username": api_server.user, "password": api_server.password}
     )
-    try:
-        base = f"http://127.0.0.1:{port}/govshare"
-        for _ in range(120):
-            try:
-                if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the api-server did not come up: " + (tmp_path / "api-server.log").read_text()[-3000:])
-        assert httpx.get(f"{base}/agreements").status_code == 401  # Airflow adds no auth; ours does
-        mine = httpx.get(f"{base}/agreements", headers={"Authorization": f"Bearer {token}"})
-        assert mine.status_code == 200 and [a["code"] for a in mine.json()] == ["AGR-0001"]
-        # an operator signed in to the Airflow UI reads the quality reports with that session
-        passwords = json.loads(
-            (Path(os.environ["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated").read_text()
-        )
-        user, password = next(iter(passwords.items()))
-        login = httpx.post(f"http://127.0.0.1:{port}/auth/token", json={"username": user, "password": password})
-        session_token = login.json()["access_token"]
-        page = httpx.get(f"{base}/reports", cookies={"_token": session_token})
-        assert page.status_code == 200 and "Quality reports" in page.text and f"operator:airflow:{user}" in page.text
-        assert httpx.get(f"{base}/reports", cookies={"_token": "forged"}).status_code == 401
-        plugins = httpx.get(
-            f"http://127.0.0.1:{port}/api/v2/plugins", headers={"Authorization": f"Bearer {session_token}"}
-        )
-        views = [v["name"] for p in plugins.json()["plugins"] for v in p.get("external_views", [])]
-        assert "Quality reports" in views
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    session_token = login.json()["access_token"]
+    page = httpx.get(f"{base}/reports", cookies={"_token": session_token})
+    assert page.status_code == 200 and "Quality reports" in page.text
+    assert f"operator:airflow:{api_server.user}" in page.text
+    assert httpx.get(f"{base}/reports", cookies={"_token": "forged"}).status_code == 401
+    plugins = httpx.get(f"{api_server.root}/api/v2/plugins", headers={"Authorization": f"Bearer {session_token}"})
+    views = [v["name"] for p in plugins.json()["plugins"] for v in p.get("external_views", [])]
+    assert "Quality reports" in views

@@ -4,7 +4,6 @@ provider timeouts and error messages that carry no data."""
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 
@@ -17,13 +16,11 @@ from govshare.exchange.filters import Condition
 from govshare.exchange.masking import pseudonym, subscriber_key
 from govshare.exchange.publish import EmptySource, publish
 from govshare.exchange.stage import stage
-from tests.helpers import checksum, execute, population_front_db, query
+from tests.helpers import ID_NUMBER, MOBILE, checksum, execute, population_front_db, query
 from tests.integration.test_exchange import ITEMS, deliver, make_plan
 
 ALL = ITEMS[:6] + ["address", "phone", "updated_at"]
 KEY = b"k" * 48
-ID_NUMBER = re.compile(r"\b\d{17}[\dX]\b")
-MOBILE = re.compile(r"\b1[3-9]\d{9}\b")
 
 
 @pytest.fixture
@@ -152,6 +149,27 @@ def test_keys_are_shipped_only_when_something_was_deleted(dbs):
     counted, _, merged = deliver(plan, source, target, "run-4")
     assert (counted.keys, counted.keys_listed, merged.deleted) == (598, True, 1)
     assert query(subscriber, held, (plan.agreement_code,)) == [(598,)]
+
+
+def test_a_deletion_shows_even_after_a_row_was_written_behind_the_watermark(dbs):
+    provider, subscriber, source, target, _ = dbs
+    plan = incremental()
+    deliver(plan, source, target, "run-1")
+    # A row the watermark can never bring (its updated_at is old), and two deletions: the key
+    # list is shipped, the deletions are published, the target stays one row short.
+    execute(
+        provider,
+        "INSERT INTO exchange.population_register SELECT 9002, citizen_id, name, gender, birth_date, "
+        "region_code, address, phone, '2001-01-01' FROM exchange.population_register WHERE person_id = 4",
+    )
+    execute(provider, "DELETE FROM exchange.population_register WHERE person_id IN (5, 6)")
+    short, _, merged = deliver(plan, source, target, "run-2")
+    assert (short.keys, short.keys_listed, merged.deleted) == (599, True, 2)
+    # Had the target's count (598) been recorded, one more deletion would make the counts agree.
+    execute(provider, "DELETE FROM exchange.population_register WHERE person_id = 7")
+    later, _, merged = deliver(plan, source, target, "run-3")
+    assert (later.keys, later.keys_listed, merged.deleted) == (598, True, 1)
+    assert 7 not in dict(target_rows(subscriber, ["person_id", "name"]))
 
 
 def test_a_row_committed_late_is_caught_by_the_overlap(dbs):

@@ -1,0 +1,85 @@
+"""What an operator sees in a real browser (Debian's Chromium, driven by Playwright): signed in
+to the Airflow UI, an agreement's DAG with the agreement as its docs, and the "Quality reports"
+menu entry leading to a delivery's report, its samples masked; signed out, nothing."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.e2e.conftest import dagbag
+from tests.helpers import ID_NUMBER, active_agreement, request
+
+pytestmark = pytest.mark.airflow
+
+CHROMIUM = os.environ.get("GOVSHARE_CHROMIUM", "/usr/bin/chromium")
+# As root, in a closed network: no sandbox, and none of Chromium's calls home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/ensure_browser.py, or set GOVSHARE_CHROMIUM")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_in(browser: Browser, api_server) -> Page:
+    page = browser.new_page()
+    page.goto(api_server.root + "/")
+    page.get_by_label("Username").fill(api_server.user)
+    page.get_by_label("Password").fill(api_server.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Browse")).to_be_visible()
+    return page
+
+
+def test_an_operator_reads_the_agreement_and_its_quality_report_in_the_airflow_ui(world, api_server, browser):
+    code = active_agreement(
+        request(items=["person_id", "citizen_id", "name", "updated_at"], masking={"citizen_id": "none", "name": "none"})
+    )
+    assert dagbag().dags[code].test().state == "success"
+    page = sign_in(browser, api_server)
+
+    page.goto(f"{api_server.root}/dags/{code}")
+    expect(page.get_by_role("heading", name=re.compile(code))).to_be_visible()
+    page.get_by_role("button", name="Dag Docs").click()
+    docs = page.get_by_role("dialog")
+    expect(docs).to_contain_text("最低生活保障申请人身份核验")  # purpose
+    expect(docs).to_contain_text("《社会救助暂行办法》")  # legal basis
+    expect(docs).to_contain_text("citizen_id")
+    page.keyboard.press("Escape")
+
+    page.get_by_role("button", name="Browse").click()
+    with page.context.expect_page() as opened:
+        page.get_by_role("menuitem", name="Quality reports").click()
+    reports = opened.value
+    expect(reports.locator("h1")).to_have_text("数据质量报告 Quality reports")
+    reports.get_by_role("row", name=re.compile(code)).get_by_role("link").click()
+    expect(reports.locator("h1")).to_have_text("数据质量报告 Data quality report")
+    expect(reports.locator("body")).to_contain_text("citizen_id_valid")
+    expect(reports.locator("body")).to_contain_text("问题数据示例")  # samples of the failing rows…
+    text = reports.locator("body").inner_text()
+    people = world["people"]
+    assert not ID_NUMBER.search(text) and not any(p[1] in text for p in people)  # …with ID numbers masked
+
+
+def test_without_a_session_the_report_pages_are_refused(world, api_server, browser):
+    page = browser.new_page()
+    response = page.goto(f"{api_server.root}/govshare/reports")
+    assert response.status == 401
+    expect(page.locator("body")).to_contain_text("missing, unknown or revoked token")
