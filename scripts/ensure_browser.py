@@ -22,14 +22,14 @@ DEFAULT = Path("/usr/bin/chromium")
 ADVICE = "install Debian's chromium package (apt-get install chromium) or set GOVSHARE_CHROMIUM to a Chromium binary"
 
 
-def main() -> int:
+def main() -> None:
     configured = os.environ.get("GOVSHARE_CHROMIUM", "").strip()
     browser = Path(configured) if configured else DEFAULT
     if browser.exists():
-        return 0
+        return
     if configured or os.geteuid() != 0 or shutil.which("apt-get") is None:
         print(f"ensure_browser: no Chromium at {browser}; the browser tests will fail: {ADVICE}", file=sys.stderr)
-        return 0
+        return
     print("ensure_browser: installing Debian's chromium package for the browser tests (a minute or two)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
@@ -37,9 +37,8 @@ def main() -> int:
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
             print(f"ensure_browser: {' '.join(command)} failed: {' / '.join(tail)}; {ADVICE}", file=sys.stderr)
-            return 0
-    return 0
+            return
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
