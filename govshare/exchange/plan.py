@@ -90,9 +90,6 @@ class DeliveryPlan:
     def staging_table(self, run_id: str) -> str:
         return staging_table_name(self.agreement_code, run_id)
 
-    def keys_table(self, run_id: str) -> str:
-        return f"{self.staging_table(run_id)}_keys"
-
     @property
     def pseudonymised(self) -> bool:
         return any(c.mask.kind == "hmac" for c in self.columns)

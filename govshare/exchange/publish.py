@@ -52,7 +52,7 @@ def publish(plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str) -> Pub
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"govshare.publish:{plan.target}",))
         if (done := staging.published(conn, plan.agreement_code, run_id)) is not None:
             return PublishResult(done, already_published=True)
-        meta = staging.staged(conn, stage_name) if staging.exists(conn, stage_name) else None
+        meta = staging.staged(conn, stage_name) if staging.exists(conn, staging.table(stage_name)) else None
         if meta is None:
             raise GovshareError(
                 f"staging table {STAGING_SCHEMA}.{stage_name} is gone, so there is nothing to publish",
@@ -60,7 +60,7 @@ def publish(plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str) -> Pub
             )
         rows, mark, keys, listed = meta
         merged, deleted, keys_now = rows, 0, rows  # keys_now: the provider's key count
-        if plan.mode == "snapshot" or not _exists(conn, target):
+        if plan.mode == "snapshot" or not staging.exists(conn, target):
             _refuse_empty(plan, rows, what="the extract")
             _swap(conn, plan, stage_name, target)
         else:
@@ -80,8 +80,7 @@ def publish(plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str) -> Pub
             ),
             (plan.agreement_code, run_id, plan.target, rows),
         )
-        for leftover in (stage_name, f"{stage_name}_keys"):
-            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staging.table(leftover)))
+        staging.drop(conn, stage_name)
         conn.execute(sql.SQL("DELETE FROM {} WHERE staging_table = %s").format(staging.table("staged")), (stage_name,))
         conn.commit()
     return PublishResult(rows, merged, deleted)
@@ -174,7 +173,7 @@ def _delete_missing(conn, plan: DeliveryPlan, stage_name: str, target: sql.Ident
     match = sql.SQL(" AND ").join(sql.SQL("k.{0} = t.{0}").format(sql.Identifier(k)) for k in plan.key)
     cur = conn.execute(
         sql.SQL("DELETE FROM {} t WHERE NOT EXISTS (SELECT 1 FROM {} k WHERE {})").format(
-            target, staging.table(f"{stage_name}_keys"), match
+            target, staging.table(staging.keys_table(stage_name)), match
         )
     )
     return cur.rowcount
@@ -183,7 +182,7 @@ def _delete_missing(conn, plan: DeliveryPlan, stage_name: str, target: sql.Ident
 def _flag_corrections(conn: psycopg.Connection, plan: DeliveryPlan) -> None:
     """The open corrections beside the delivered table, so the subscriber sees which values are in doubt."""
     flags = sql.Identifier(plan.target_schema, plan.flags_table)
-    if not plan.flags and not _exists(conn, flags):
+    if not plan.flags and not staging.exists(conn, flags):
         return
     keys = [plan.column(k) for k in plan.key]
     conn.execute(
@@ -202,7 +201,3 @@ def _flag_corrections(conn: psycopg.Connection, plan: DeliveryPlan) -> None:
     )
     for record, code, item, status in plan.flags:
         conn.execute(insert, [*(record[k.name] for k in keys), code, item, status])
-
-
-def _exists(conn: psycopg.Connection, table: sql.Identifier) -> bool:
-    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table.as_string(conn),)).fetchone()[0]

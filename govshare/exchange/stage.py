@@ -27,7 +27,7 @@ from govshare.exchange import filters, masking, staging
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.connect import connect
 from govshare.exchange.failures import reported
-from govshare.exchange.plan import DeliveryPlan
+from govshare.exchange.plan import Column, DeliveryPlan
 from govshare.exchange.sources import PostgresSource, open_source
 
 _PG_TYPE = {
@@ -80,7 +80,7 @@ def stage(
         open_source(source, plan.source_conn_id) as src,
     ):
         staging.prepare(dst)
-        last = staging.watermark(dst, plan.agreement_code) if plan.mode == "incremental" else None
+        last, delivered = staging.last_published(dst, plan.agreement_code)
         start = _lower_bound(plan, last)
         granted, granted_params = filters.where(plan.row_filter)
         delta, delta_params = list(granted), list(granted_params)
@@ -88,22 +88,25 @@ def stage(
             delta.append(sql.SQL("{} >= %s").format(sql.Identifier(plan.watermark)))
             delta_params.append(start)
         reached = _max_of(src, plan, plan.watermark, delta, delta_params) if plan.mode == "incremental" else None
-        newest = _max_of(src, plan, plan.update_column, granted, granted_params) if plan.update_column else None
+        newest = None
+        if plan.update_column:
+            # Usually the watermark is the update column: then the extract's newest row is the newest granted row.
+            same = plan.update_column == plan.watermark and reached is not None
+            newest = reached if same else _max_of(src, plan, plan.update_column, granted, granted_params)
 
-        for old in (name, f"{name}_keys"):  # a retry starts clean
-            dst.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staging.table(old)))
+        staging.drop(dst, name)  # a retry starts clean
         # An incremental target is later updated in place: leave room on each page so the updates
         # stay on it (HOT) and the key index is not touched. The first publish swaps this table in.
         room = sql.SQL(" WITH (fillfactor = 90)") if plan.mode == "incremental" else sql.SQL("")
-        dst.execute(sql.SQL("CREATE TABLE {} ({}){}").format(target, _definition(plan), room))
-        rows = _load(plan, src, dst, target, delta, delta_params, pseudonym_key)
+        dst.execute(sql.SQL("CREATE TABLE {} ({}){}").format(target, _definition(plan.columns), room))
+        rows = _load(plan, plan.columns, src, dst, target, delta, delta_params, pseudonym_key)
         keys, listed = None, False
         if plan.deletions == "key_diff":
-            expected = _keys_after_merge(dst, plan, name, staging.delivered_keys(dst, plan.agreement_code))
+            expected = _keys_after_merge(dst, plan, name, delivered)
             if expected is not None:  # else the first delivery is swapped in whole: nothing to delete yet
                 keys = _count(src, plan, granted, granted_params)
                 if keys != expected:
-                    _load_keys(plan, src, dst, name, granted, granted_params)
+                    _load_keys(plan, src, dst, name, granted, granted_params, pseudonym_key)
                     listed = True
 
         mark = _text(reached) if reached is not None else last
@@ -124,16 +127,22 @@ def stage(
     )
 
 
-def _definition(plan: DeliveryPlan) -> sql.Composable:
+def _definition(columns: tuple[Column, ...]) -> sql.Composable:
     # delivered_type comes from the closed catalogue type grammar, never from free text.
     return sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.delivered_type.postgres())) for c in plan.columns
+        sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.delivered_type.postgres())) for c in columns
     )
 
 
-def _select(plan: DeliveryPlan, dialect: str, where: list) -> sql.Composable:
+def _from_source(plan: DeliveryPlan, select: sql.Composable, where: list) -> sql.Composable:
+    """``SELECT <select> FROM`` the provider's table, under the conditions ``where``."""
+    query = sql.SQL("SELECT {} FROM {}").format(select, sql.Identifier(plan.source_schema, plan.source_table))
+    return query + sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where) if where else query
+
+
+def _select(plan: DeliveryPlan, columns: tuple[Column, ...], dialect: str, where: list) -> sql.Composable:
     exprs = []
-    for column in plan.columns:
+    for column in columns:
         ident = sql.Identifier(column.name)
         if column.mask.in_sql:
             # Cast back to the catalogue type so the binary COPY can pass the value straight through.
@@ -145,25 +154,23 @@ def _select(plan: DeliveryPlan, dialect: str, where: list) -> sql.Composable:
             )
         else:
             exprs.append(ident)
-    query = sql.SQL("SELECT {} FROM {}").format(
-        sql.SQL(", ").join(exprs), sql.Identifier(plan.source_schema, plan.source_table)
-    )
-    return query + sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where) if where else query
+    return _from_source(plan, sql.SQL(", ").join(exprs), where)
 
 
-def _load(plan, src, dst, target, where, params, pseudonym_key) -> int:
-    names = sql.SQL(", ").join(sql.Identifier(c.name) for c in plan.columns)
+def _load(plan, columns: tuple[Column, ...], src, dst, target, where, params, pseudonym_key) -> int:
+    """Stream ``columns`` of the granted rows, masked, into the staging table ``target``."""
+    names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
     load = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(target, names)
-    query = _select(plan, src.dialect, where)
+    query = _select(plan, columns, src.dialect, where)
+    transform = _pseudonymiser(plan, columns, pseudonym_key)
     with dst.cursor() as cur:
         with cur.copy(load) as into:
-            if isinstance(src, PostgresSource) and not plan.pseudonymised:
+            if isinstance(src, PostgresSource) and transform is None:
                 with src.binary_copy(query, params) as out:
                     _relay(out, into)
             else:
-                into.set_types([_pg_type(c.delivered_type, writing=True) for c in plan.columns])
-                transform = _pseudonymiser(plan, pseudonym_key)
-                for row in src.rows(query, params, [_pg_type(c.type) for c in plan.columns]):
+                into.set_types([_pg_type(c.delivered_type, writing=True) for c in columns])
+                for row in src.rows(query, params, [_pg_type(c.type) for c in columns]):
                     into.write_row(transform(row) if transform else row)
         return cur.rowcount
 
@@ -189,40 +196,21 @@ def _relay(out, into) -> None:
         into.write(b"".join(pending))
 
 
-def _load_keys(plan, src, dst, name: str, where, params) -> int:
-    """Every key the provider holds under the agreement's filter, for key-diff deletions."""
-    keys = [plan.column(k) for k in plan.key]
-    target = staging.table(f"{name}_keys")
-    dst.execute(
-        sql.SQL("CREATE TABLE {} ({})").format(
-            target,
-            sql.SQL(", ").join(
-                sql.SQL("{} {}").format(sql.Identifier(k.name), sql.SQL(k.type.postgres())) for k in keys
-            ),
-        )
-    )
-    query = sql.SQL("SELECT {} FROM {}").format(
-        sql.SQL(", ").join(sql.Identifier(k.name) for k in keys), sql.Identifier(plan.source_schema, plan.source_table)
-    )
-    if where:
-        query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
+def _load_keys(plan, src, dst, name: str, where, params, pseudonym_key) -> None:
+    """Every key the provider holds under the agreement's filter, for key-diff deletions —
+    masked as the delivered keys are, so that they compare with the target's (and a
+    pseudonymised key never reaches the subscriber raw)."""
+    delivered = {c.name: c for c in plan.columns}
+    keys = tuple(delivered[k] for k in plan.key)
+    target = staging.table(staging.keys_table(name))
+    dst.execute(sql.SQL("CREATE TABLE {} ({})").format(target, _definition(keys)))
+    _load(plan, keys, src, dst, target, where, params, pseudonym_key)
     names = sql.SQL(", ").join(sql.Identifier(k.name) for k in keys)
-    with dst.cursor() as cur:
-        with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(target, names)) as into:
-            if isinstance(src, PostgresSource):
-                with src.binary_copy(query, params) as out:
-                    _relay(out, into)
-            else:
-                into.set_types([_pg_type(k.type, writing=True) for k in keys])
-                for row in src.rows(query, params, [_pg_type(k.type) for k in keys]):
-                    into.write_row(row)
-        count = cur.rowcount
     dst.execute(sql.SQL("CREATE INDEX ON {} ({})").format(target, names))
-    return count
 
 
-def _pseudonymiser(plan: DeliveryPlan, master_key: bytes | None):
-    positions = [i for i, c in enumerate(plan.columns) if c.mask.kind == "hmac"]
+def _pseudonymiser(plan: DeliveryPlan, columns: tuple[Column, ...], master_key: bytes | None):
+    positions = [i for i, c in enumerate(columns) if c.mask.kind == "hmac"]
     if not positions:
         return None
     key = masking.subscriber_key(master_key, plan.subscriber_code)
@@ -237,10 +225,7 @@ def _pseudonymiser(plan: DeliveryPlan, master_key: bytes | None):
 
 
 def _count(src, plan: DeliveryPlan, where: list, params: list) -> int:
-    query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(plan.source_schema, plan.source_table))
-    if where:
-        query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
-    return src.scalar(query, params)
+    return src.scalar(_from_source(plan, sql.SQL("count(*)"), where), params)
 
 
 def _keys_after_merge(dst, plan: DeliveryPlan, name: str, delivered: int | None) -> int | None:
@@ -254,7 +239,7 @@ def _keys_after_merge(dst, plan: DeliveryPlan, name: str, delivered: int | None)
     written behind the watermark), the target's count would let a later deletion of the same
     number of rows go unseen; with the provider's, a deletion always shows."""
     target = sql.Identifier(plan.target_schema, plan.target_table)
-    if not dst.execute("SELECT to_regclass(%s) IS NOT NULL", (target.as_string(dst),)).fetchone()[0]:
+    if not staging.exists(dst, target):
         return None
     if delivered is None:
         delivered = dst.execute(sql.SQL("SELECT count(*) FROM {}").format(target)).fetchone()[0]
@@ -268,12 +253,7 @@ def _keys_after_merge(dst, plan: DeliveryPlan, name: str, delivered: int | None)
 
 
 def _max_of(src, plan: DeliveryPlan, column: str, where: list, params: list):
-    query = sql.SQL("SELECT MAX({}) FROM {}").format(
-        sql.Identifier(column), sql.Identifier(plan.source_schema, plan.source_table)
-    )
-    if where:
-        query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
-    return src.scalar(query, params)
+    return src.scalar(_from_source(plan, sql.SQL("MAX({})").format(sql.Identifier(column)), where), params)
 
 
 def _lower_bound(plan: DeliveryPlan, last: str | None):

@@ -46,10 +46,14 @@ def table(name: str) -> sql.Identifier:
     return sql.Identifier(STAGING_SCHEMA, name)
 
 
-def exists(conn: psycopg.Connection, name: str) -> bool:
+def keys_table(name: str) -> str:
+    """Key-diff: the staging table of the provider's keys beside staging table ``name``."""
+    return f"{name}_keys"
+
+
+def exists(conn: psycopg.Connection, relation: sql.Identifier) -> bool:
     # to_regclass parses its argument as a (possibly quoted) name: pass it quoted.
-    quoted = table(name).as_string(conn)
-    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (quoted,)).fetchone()[0]
+    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (relation.as_string(conn),)).fetchone()[0]
 
 
 def published(conn: psycopg.Connection, agreement_code: str, run_id: str) -> int | None:
@@ -59,18 +63,11 @@ def published(conn: psycopg.Connection, agreement_code: str, run_id: str) -> int
     return found[0] if found else None
 
 
-def watermark(conn: psycopg.Connection, agreement_code: str) -> str | None:
-    """The watermark of the agreement's last published delivery, if any."""
-    query = sql.SQL("SELECT value FROM {} WHERE agreement_code = %s").format(table("watermark"))
-    found = conn.execute(query, (agreement_code,)).fetchone()
-    return found[0] if found else None
-
-
-def delivered_keys(conn: psycopg.Connection, agreement_code: str) -> int | None:
-    """Key-diff: how many keys the provider had at the agreement's last publish, if recorded."""
-    query = sql.SQL("SELECT keys FROM {} WHERE agreement_code = %s").format(table("watermark"))
-    found = conn.execute(query, (agreement_code,)).fetchone()
-    return found[0] if found else None
+def last_published(conn: psycopg.Connection, agreement_code: str) -> tuple[str | None, int | None]:
+    """The watermark of the agreement's last published delivery and (key-diff) how many keys
+    the provider had then; None for what is not recorded."""
+    query = sql.SQL("SELECT value, keys FROM {} WHERE agreement_code = %s").format(table("watermark"))
+    return conn.execute(query, (agreement_code,)).fetchone() or (None, None)
 
 
 def record_published(conn: psycopg.Connection, agreement_code: str, mark: str, run_id: str, keys: int | None) -> None:
@@ -105,11 +102,16 @@ def staged(conn: psycopg.Connection, name: str) -> tuple[int, str | None, int | 
     return conn.execute(query, (name,)).fetchone()
 
 
+def drop(conn: psycopg.Connection, name: str) -> None:
+    """Drop a run's staging tables (the rows and, for key-diff, the keys), in the caller's transaction."""
+    for each in (name, keys_table(name)):
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table(each)))
+
+
 def discard(conn: psycopg.Connection, name: str) -> None:
     """Drop a run's staging tables and their record (commits)."""
-    if not exists(conn, "staged"):  # the staging area was never prepared: nothing to clear
+    if not exists(conn, table("staged")):  # the staging area was never prepared: nothing to clear
         return
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table(name)))
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table(f"{name}_keys")))
+    drop(conn, name)
     conn.execute(sql.SQL("DELETE FROM {} WHERE staging_table = %s").format(table("staged")), (name,))
     conn.commit()

@@ -121,6 +121,18 @@ def test_incremental_merges_changes_deletes_and_advances_the_watermark(dbs):
     )
 
 
+def test_key_diff_compares_pseudonymised_keys_as_delivered(dbs):
+    provider, subscriber, source, target, people = dbs
+    plan = incremental(masks={"person_id": "hmac"})
+    deliver(plan, source, target, "run-1", KEY)
+    execute(provider, "DELETE FROM exchange.population_register WHERE person_id IN (5, 6)")
+    removed, _, merged = deliver(plan, source, target, "run-2", KEY)
+    assert (removed.keys, removed.keys_listed, merged.deleted) == (598, True, 2)
+    delivered = {row[0] for row in target_rows(subscriber, ["person_id"])}
+    mzt = subscriber_key(KEY, "hb_mzt")
+    assert delivered == {pseudonym(mzt, p[0]) for p in people if p[0] not in (5, 6)}
+
+
 def test_keys_are_shipped_only_when_something_was_deleted(dbs):
     provider, subscriber, source, target, _ = dbs
     plan = incremental()
