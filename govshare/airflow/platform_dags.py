@@ -67,6 +67,8 @@ def lifecycle_dag() -> DAG:
                 done.reminded or "none",
                 done.expired or "none",
             )
+            if done.failed:  # the rest of the round was done; fail the task so an operator looks
+                raise RuntimeError(f"{len(done.failed)} agreement(s) could not be handled: " + "; ".join(done.failed))
 
         daily_round() >> send_notifications()
     return dag

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import select
 
 from govshare import audit
+from govshare.errors import GovshareError
 from govshare.identity import Actor
 from govshare.lifecycle import service
 from govshare.lifecycle.machine import Status
@@ -23,20 +24,29 @@ class DailyRound:
     escalated: list[str] = field(default_factory=list)
     reminded: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # "<code>: <why>", each refusal audited by service.act
 
 
 def run(today: date) -> DailyRound:
     done = DailyRound()
-    system = Actor.system()
-    for code in _codes(Status.SUBMITTED, m.Agreement.due_date < today):
-        service.act(system, "escalate", f"agreement:{code}", lambda s, c=code: _escalate(s, c, today))
-        done.escalated.append(code)
-    for code in _codes(Status.COORDINATION, m.Agreement.due_date < today, m.Agreement.reminded_on.is_(None)):
-        service.act(system, "remind", f"agreement:{code}", lambda s, c=code: _remind(s, c, today))
-        done.reminded.append(code)
-    for code in _codes(Status.ACTIVE, m.Agreement.end_date < today):
-        service.act(system, "expire", f"agreement:{code}", lambda s, c=code: service.expire(s, c, today))
-        done.expired.append(code)
+    rounds = (
+        ("escalate", done.escalated, _codes(Status.SUBMITTED, m.Agreement.due_date < today), _escalate),
+        (
+            "remind",
+            done.reminded,
+            _codes(Status.COORDINATION, m.Agreement.due_date < today, m.Agreement.reminded_on.is_(None)),
+            _remind,
+        ),
+        ("expire", done.expired, _codes(Status.ACTIVE, m.Agreement.end_date < today), _expire),
+    )
+    for action, handled, codes, step in rounds:
+        for code in codes:
+            try:
+                service.act(Actor.system(), action, f"agreement:{code}", lambda s, c=code, do=step: do(s, c, today))
+            except GovshareError as refused:
+                done.failed.append(f"{code}: {refused}")
+            else:
+                handled.append(code)
     return done
 
 
@@ -46,7 +56,7 @@ def _codes(status: Status, *conditions) -> list[str]:
         return list(s.scalars(query.order_by(m.Agreement.code)))
 
 
-def _escalate(s, code: str, today: date) -> None:
+def _escalate(s, code: str, _today: date) -> None:
     due = s.get(m.Agreement, code).due_date
     service.escalate(
         s,
@@ -54,6 +64,10 @@ def _escalate(s, code: str, today: date) -> None:
         code,
         reason=f"the provider did not answer by {due.isoformat()} (article 13): escalated to coordination",
     )
+
+
+def _expire(s, code: str, today: date) -> None:
+    service.expire(s, code, today)
 
 
 def _remind(s, code: str, today: date) -> None:

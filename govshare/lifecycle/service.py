@@ -132,13 +132,6 @@ def review(session: Session, actor: Actor, code: str, agree: bool, statement: st
         raise RequestRefused(f"a review must state {what}", "add --statement")
     if not agree:
         return _move(session, actor, code, "refuse", reason=statement)
-    agreement = _get(session, code)
-    resource = session.get(m.Resource, agreement.resource_code)
-    if resource is not None and resource.share_type == "not_shared":
-        raise RequestRefused(
-            f"resource {resource.code} is not_shared: its provider cannot agree to share it",
-            "only a joint decision can release a not_shared resource (article 13)",
-        )
     agreement = _move(session, actor, code, "agree", reason=statement)
     agreement.condition_statement = statement
     return agreement
@@ -150,13 +143,6 @@ def escalate(session: Session, actor: Actor, code: str, reason: str) -> m.Agreem
 
 def coordinate(session: Session, actor: Actor, code: str, reason: str) -> m.Agreement:
     """The competent department settles a coordination: the data is to be shared."""
-    agreement = _get(session, code)
-    resource = session.get(m.Resource, agreement.resource_code)
-    if resource is not None and resource.share_type == "not_shared":
-        raise RequestRefused(
-            f"resource {resource.code} is not_shared: coordination cannot release it",
-            "refer it to a joint decision (`govshare agreement coordinate --refer`)",
-        )
     return _move(session, actor, code, "coordinate", reason=_required(reason, "how the coordination was settled"))
 
 
@@ -275,12 +261,29 @@ def _check(session: Session, actor: Actor, code: str, action: str) -> m.Agreemen
     return agreement
 
 
+# Who cannot release a not_shared resource, in the words of the refusal.
+_NOT_SHARED_REFUSAL = {"agree": "its provider cannot agree to share it", "coordinate": "coordination cannot release it"}
+
+
+def _refuse_not_shared(session: Session, agreement: m.Agreement, action: str) -> None:
+    """Only a joint decision releases a not_shared resource (article 13). Checked after the
+    actor's roles, so an agency with no part in the agreement learns nothing about it."""
+    resource = session.get(m.Resource, agreement.resource_code)
+    if resource is not None and resource.share_type == "not_shared":
+        raise RequestRefused(
+            f"resource {resource.code} is not_shared: {_NOT_SHARED_REFUSAL.get(action, 'only a joint decision can release it')}",
+            "refer it to a joint decision (`govshare agreement coordinate --refer`)",
+        )
+
+
 def _move(
     session: Session, actor: Actor, code: str, action: str, reason: str, target: Status | None = None
 ) -> m.Agreement:
     agreement = _check(session, actor, code, action)
     before = Status(agreement.status)
     after = target or find(action, before).target
+    if after == Status.AGREED:
+        _refuse_not_shared(session, agreement, action)
     agreement.status = after.value
     today = deadlines.today()
     agreement.due_date = {

@@ -222,6 +222,28 @@ def test_agencies_read_only_their_own_agreements(applied):
     assert audit_tail(applied)[0][1] == "denied"
 
 
+def test_one_refusal_does_not_hold_up_the_daily_round(applied, monkeypatch):
+    sjj, ops = agency("hb_sjj"), operator()
+    ended = [submitted("scjg_enterprise_register", ("uscc", "name"), table=f"ended_{i}") for i in (1, 2)]
+    for code in ended:
+        do(code, sjj, service.file)
+        do(code, ops, service.activate)
+        with session() as s:
+            s.get(m.Agreement, code).end_date = date.today() - timedelta(days=1)
+    real = daily._expire
+
+    def expire(s, code, today):  # the first one is refused, as a broken record would be
+        if code == ended[0]:
+            raise RequestRefused("refused on purpose", "")
+        real(s, code, today)
+
+    monkeypatch.setattr(daily, "_expire", expire)
+    done = daily.run(date.today())
+    assert done.expired == [ended[1]] and done.failed == [f"{ended[0]}: refused on purpose"]
+    assert (status(ended[0]), status(ended[1])) == ("active", "expired")
+    assert any(row[1] == "denied" and row[2] == f"agreement:{ended[0]}" for row in audit_tail(applied, 5))
+
+
 def test_content_rules_of_the_workflow(applied):
     gat, sjj = agency("hb_gat"), agency("hb_sjj")
     code = submitted()
@@ -231,6 +253,8 @@ def test_content_rules_of_the_workflow(applied):
     do(medical, agency("hb_mzt"), service.escalate, "dispute")
     with pytest.raises(RequestRefused, match="coordination cannot release it"):
         do(medical, sjj, service.coordinate, "settled")
+    with pytest.raises(NotFound):  # an agency with no part in it learns nothing, not even the resource
+        do(medical, agency("hb_scjg"), service.coordinate, "settled")
     do(medical, sjj, service.refer, "joint decision")
     with pytest.raises(RequestRefused, match="must cite a legal basis"):
         do(medical, sjj, service.decide, True, "ok", "")
