@@ -54,7 +54,7 @@ def append(session: Session, actor: str, action: str, subject: str, detail: dict
     """Add an entry in the caller's transaction: it commits with the action it records."""
     # Appends must be strictly sequential for the chain; the lock is held until commit.
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext('govshare.audit'))"))
-    last = session.scalars(select(m.AuditEntry).order_by(m.AuditEntry.seq.desc()).limit(1)).first()
+    last = _head(session)
     prev_hash = last.hash if last else GENESIS
     seq = session.execute(text("SELECT nextval(pg_get_serial_sequence('govshare.audit_entry', 'seq'))")).scalar_one()
     at = datetime.now(UTC)
@@ -126,7 +126,12 @@ def verify(session: Session, anchor: dict | None = None) -> Verdict:
 
 def anchor(session: Session) -> dict:
     """The head of the log, to keep somewhere the database's owners cannot rewrite."""
-    head = session.scalars(select(m.AuditEntry).order_by(m.AuditEntry.seq.desc()).limit(1)).first()
+    head = _head(session)
     if head is None:
         return {"seq": 0, "hash": GENESIS, "at": None}
     return {"seq": head.seq, "hash": head.hash, "at": head.at.astimezone(UTC).isoformat()}
+
+
+def _head(session: Session) -> m.AuditEntry | None:
+    """The newest entry of the log."""
+    return session.scalars(select(m.AuditEntry).order_by(m.AuditEntry.seq.desc()).limit(1)).first()

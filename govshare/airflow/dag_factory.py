@@ -9,7 +9,6 @@ agreement is read and built.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from airflow.sdk import DAG, TriggerRule, get_parsing_context, task
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,11 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from govshare.airflow import tasks
 from govshare.airflow.docs import doc_md
 from govshare.errors import ConfigurationError
+from govshare.lifecycle.deadlines import TIMEZONE
 from govshare.registry import agreements
 from govshare.registry.agreements import AgreementCard
 from govshare.registry.db import session
-
-TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 
 def build_dags() -> dict[str, DAG]:
@@ -31,8 +29,9 @@ def build_dags() -> dict[str, DAG]:
             active = agreements.cards(s, status="active", code=only)
     except SQLAlchemyError as exc:
         # Shown as the DAG file's import error in the Airflow UI: say what to do about it.
+        first_line = (str(exc).splitlines() or [""])[0]
         raise ConfigurationError(
-            f"cannot read active agreements from the registry: {type(exc).__name__}: {str(exc).splitlines()[0]}",
+            f"cannot read active agreements from the registry: {type(exc).__name__}: {first_line}",
             "check that GOVSHARE_REGISTRY_URL points at a reachable registry and run `govshare registry upgrade`",
         ) from None
     return {card.code: build_dag(card) for card in active}

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -60,42 +62,51 @@ def compose(message: m.Notification, report: m.QualityReport | None, files=()) -
 class Sent:
     sent: int
     failed: int
-    pending: int  # failed this time, will be retried
+    retrying: int  # failed this time, will be retried on a later round
 
 
 def send_pending(conn_id: str = SMTP_CONN_ID, batch: int = 100, agreement_code: str | None = None) -> Sent:
-    """Send what the outbox holds (only one agreement's, if given)."""
-    sent = failed = retry = 0
-    with session() as s:
-        waiting = outbox.pending(s, batch, agreement_code)
-        if not waiting:
-            return Sent(0, 0, 0)
-        with SmtpHook(smtp_conn_id=conn_id) as smtp:
-            for message in waiting:
-                message.attempts += 1
-                try:
-                    report = s.get(m.QualityReport, message.attach_report) if message.attach_report else None
-                    files = s.scalars(
-                        select(m.NotificationAttachment).where(m.NotificationAttachment.notification_id == message.id)
-                    ).all()
-                    mime = compose(message, report, files)
-                    # The hook opened and authenticated the connection; it has no public way to send a
-                    # message with both text and HTML parts and an in-memory attachment, so its client does.
-                    smtp._smtp_client.sendmail(mail_from(), list(message.recipients), mime.as_string())
-                except Exception as exc:  # one bad address must not stop the rest
-                    message.error = f"{type(exc).__name__}: {exc}"
-                    if message.attempts >= MAX_ATTEMPTS:
-                        message.status = "failed"
-                        failed += 1
-                    else:
-                        retry += 1
-                    log.warning("notification %s not sent (attempt %d): %s", message.id, message.attempts, exc)
-                    continue
-                message.status = "sent"
-                message.sent_at = s.scalar(select(text("now()")))
-                message.error = None
-                sent += 1
-                log.info(
-                    "notification %s sent to %d recipient(s): %s", message.id, len(message.recipients), message.subject
-                )
-    return Sent(sent, failed, retry)
+    """Send what the outbox holds (only one agreement's, if given). Each message is marked in
+    its own transaction right after it is sent, so a worker that dies mid-batch does not mail
+    the ones before it again; each is tried once per round."""
+    outcomes = Counter()
+    last_id = 0
+    with ExitStack() as stack:
+        smtp = None
+        for _ in range(batch):
+            with session() as s:
+                waiting = outbox.pending(s, 1, agreement_code, after=last_id)
+                if not waiting:
+                    break
+                message = waiting[0]
+                last_id = message.id
+                if smtp is None:  # the server is only contacted when there is something to send
+                    smtp = stack.enter_context(SmtpHook(smtp_conn_id=conn_id))
+                outcomes[_send(s, smtp, message)] += 1
+    return Sent(outcomes["sent"], outcomes["failed"], outcomes["retrying"])
+
+
+def _send(s, smtp: SmtpHook, message: m.Notification) -> str:
+    """Send one message and record the outcome on it: sent, retrying or failed."""
+    message.attempts += 1
+    try:
+        report = s.get(m.QualityReport, message.attach_report) if message.attach_report else None
+        files = s.scalars(
+            select(m.NotificationAttachment).where(m.NotificationAttachment.notification_id == message.id)
+        ).all()
+        mime = compose(message, report, files)
+        # The hook opened and authenticated the connection; it has no public way to send a
+        # message with both text and HTML parts and an in-memory attachment, so its client does.
+        smtp._smtp_client.sendmail(mail_from(), list(message.recipients), mime.as_string())
+    except Exception as exc:  # one bad address must not stop the rest
+        message.error = f"{type(exc).__name__}: {exc}"
+        log.warning("notification %s not sent (attempt %d): %s", message.id, message.attempts, exc)
+        if message.attempts >= MAX_ATTEMPTS:
+            message.status = "failed"
+            return "failed"
+        return "retrying"
+    message.status = "sent"
+    message.sent_at = s.scalar(select(text("now()")))
+    message.error = None
+    log.info("notification %s sent to %d recipient(s): %s", message.id, len(message.recipients), message.subject)
+    return "sent"

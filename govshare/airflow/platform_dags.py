@@ -3,6 +3,7 @@ anchor, the weekly quality digest, front-DB health, the periodic reports."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 
@@ -11,9 +12,9 @@ from sqlalchemy import select
 
 from govshare import audit
 from govshare.airflow import connections, mail, metrics
-from govshare.airflow.dag_factory import TIMEZONE
 from govshare.identity import Actor
 from govshare.lifecycle import daily
+from govshare.lifecycle.deadlines import TIMEZONE
 from govshare.monitoring import anomalies, health
 from govshare.monitoring.figures import Period
 from govshare.notify import outbox
@@ -45,7 +46,7 @@ def _platform_dag(dag_id: str, schedule: str, description: str, doc: str | None,
 @task(task_id="send_notifications")
 def send_notifications() -> None:
     result = mail.send_pending()
-    log.info("notifications: %d sent, %d to retry, %d failed for good", result.sent, result.pending, result.failed)
+    log.info("notifications: %d sent, %d to retry, %d failed for good", result.sent, result.retrying, result.failed)
 
 
 def lifecycle_dag() -> DAG:
@@ -108,7 +109,7 @@ def audit_anchor_dag() -> DAG:
                     [
                         "请保存以下审计日志锚点，用于核验日志未被截断或改写。",
                         "Keep this anchor: `govshare audit verify --anchor` checks the log against it.",
-                        f'{{"seq": {head["seq"]}, "hash": "{head["hash"]}", "at": "{head["at"]}"}}',
+                        json.dumps(head),
                     ],
                 )
             log.info("audit head: entry %s, hash %s", head["seq"], head["hash"])

@@ -34,7 +34,7 @@ from govshare.exchange.preflight import preflight as check_databases
 from govshare.exchange.publish import EmptySource
 from govshare.exchange.publish import publish as swap_in
 from govshare.exchange.stage import stage as stream
-from govshare.lifecycle.deadlines import TIMEZONE
+from govshare.lifecycle.deadlines import TIMEZONE, seconds_since
 from govshare.monitoring import anomalies
 from govshare.notify import outbox
 from govshare.registry import agreements, deliveries, quality
@@ -74,7 +74,7 @@ def stage(code: str, run_id: str) -> None:
         error=None,
         watermark_from=result.watermark_from,
         watermark_to=result.watermark_to,
-        freshness_lag_seconds=freshness_lag(result.newest),
+        freshness_lag_seconds=seconds_since(result.newest, datetime.now(TIMEZONE)),
     )
     masked = [f"{c.name} ({c.mask})" for c in plan.columns if c.mask.kind != "none"]
     log.info(
@@ -244,17 +244,7 @@ def notify(code: str) -> None:
     except Exception as exc:
         log.warning("emails not sent now (%s); they stay queued for platform_notifications", sanitise(str(exc)))
         return
-    log.info("emails: %d sent, %d to retry, %d failed", result.sent, result.pending, result.failed)
-
-
-def freshness_lag(newest) -> float | None:
-    """Seconds from the newest update among the delivered rows to now (naive = Beijing time)."""
-    if newest is None:
-        return None
-    if not isinstance(newest, datetime):  # a date
-        newest = datetime(newest.year, newest.month, newest.day)
-    newest = newest if newest.tzinfo else newest.replace(tzinfo=TIMEZONE)
-    return (datetime.now(TIMEZONE) - newest).total_seconds()
+    log.info("emails: %d sent, %d to retry, %d failed", result.sent, result.retrying, result.failed)
 
 
 def _plan(code: str, run_id: str) -> DeliveryPlan:

@@ -19,6 +19,16 @@ log = logging.getLogger("govshare.deadlines")
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 
+def seconds_since(moment: date | datetime | None, now: datetime) -> float | None:
+    """Seconds from ``moment`` to ``now``. Front DBs keep Beijing wall-clock time: a naive
+    timestamp, or a date (its midnight), is read in TIMEZONE."""
+    if moment is None:
+        return None
+    if not isinstance(moment, datetime):
+        moment = datetime(moment.year, moment.month, moment.day)
+    return (now - (moment if moment.tzinfo else moment.replace(tzinfo=TIMEZONE))).total_seconds()
+
+
 def review_days() -> int:
     """Working days a provider has to answer a request (article 13; default 10)."""
     return int(os.environ.get("GOVSHARE_REVIEW_WORKING_DAYS", "10"))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from psycopg import sql
 from sqlalchemy import select, text
@@ -29,7 +29,7 @@ from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.failures import reported
 from govshare.exchange.plan import Column
 from govshare.exchange.sources import open_source
-from govshare.lifecycle.deadlines import TIMEZONE
+from govshare.lifecycle.deadlines import TIMEZONE, seconds_since
 from govshare.notify import outbox
 from govshare.registry import models as m
 
@@ -60,7 +60,8 @@ def check_resource(resource: m.Resource, address: DatabaseAddress, now: datetime
             )
     except GovshareError as exc:
         return Finding(resource.code, False, exc.message)
-    lag = _lag_hours(newest, now)
+    lag = seconds_since(newest, now)
+    lag = lag / 3600 if lag is not None else None
     limit = CYCLE_HOURS[resource.update_cycle]
     if lag is None or lag > limit:
         age = "no rows" if lag is None else f"the newest row is {lag:.1f} hours old"
@@ -137,13 +138,3 @@ def _incident(session: Session, agency: str, failed: list[Finding]) -> None:
 
 def _column(item: m.ResourceItem) -> Column:
     return Column(item.name, CatalogType.parse(item.type), item.nullable)
-
-
-def _lag_hours(newest, now: datetime) -> float | None:
-    if newest is None:
-        return None
-    if isinstance(newest, datetime):
-        newest = newest if newest.tzinfo else newest.replace(tzinfo=TIMEZONE)  # naive: Beijing time
-    elif isinstance(newest, date):
-        newest = datetime(newest.year, newest.month, newest.day, tzinfo=TIMEZONE)
-    return (now - newest).total_seconds() / 3600

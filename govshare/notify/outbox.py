@@ -76,11 +76,13 @@ def enqueue(
     return notification
 
 
-def pending(session: Session, limit: int = 100, agreement_code: str | None = None) -> list[m.Notification]:
-    """Pending notifications, locked so two senders never mail the same one."""
+def pending(
+    session: Session, limit: int = 100, agreement_code: str | None = None, after: int = 0
+) -> list[m.Notification]:
+    """Pending notifications (with an id above ``after``), locked so two senders never mail the same one."""
     query = (
         select(m.Notification)
-        .where(m.Notification.status == "pending")
+        .where(m.Notification.status == "pending", m.Notification.id > after)
         .where(m.Notification.agreement_code == agreement_code if agreement_code else True)
         .order_by(m.Notification.id)
         .limit(limit)

@@ -79,3 +79,19 @@ def test_the_rest_api_is_served_by_airflows_api_server(applied, api_server):
     plugins = httpx.get(f"{api_server.root}/api/v2/plugins", headers={"Authorization": f"Bearer {session_token}"})
     views = [v["name"] for p in plugins.json()["plugins"] for v in p.get("external_views", [])]
     assert "Quality reports" in views
+
+
+def test_each_email_is_tried_once_a_round_and_marked_as_it_goes(applied, mailbox):
+    from govshare.airflow import mail
+    from govshare.notify import outbox
+
+    with session() as s:
+        s.query(m.Notification).update({"status": "sent"})  # only these three matter here
+        queued = [outbox.enqueue(s, "test", ["hb_gat"], f"[govshare] test {i}", ["正文 body"]).id for i in range(3)]
+        s.get(m.Notification, queued[1]).recipients = []  # the server refuses a message with no recipient
+    assert mail.send_pending() == mail.Sent(sent=2, failed=0, retrying=1)
+    assert sorted(str(message["Subject"]) for message in mailbox.received) == ["[govshare] test 0", "[govshare] test 2"]
+    assert mail.send_pending() == mail.Sent(sent=0, failed=0, retrying=1)
+    with session() as s:
+        statuses = [(n.status, n.attempts) for n in (s.get(m.Notification, i) for i in queued)]
+    assert statuses == [("sent", 1), ("pending", 2), ("sent", 1)]
