@@ -138,7 +138,7 @@ def steps(session: Session, code: str) -> list[m.CorrectionStep]:
     return list(session.scalars(query))
 
 
-def open_flags(session: Session, agreement_code: str) -> tuple[tuple[dict, str, str, str], ...]:
+def open_corrections(session: Session, agreement_code: str) -> tuple[tuple[dict, str, str, str], ...]:
     """(record key, correction, item, status) of every open correction under the agreement."""
     query = select(m.Correction).where(m.Correction.agreement_code == agreement_code, m.Correction.status.in_(OPEN))
     return tuple((c.record_key, c.code, c.item, c.status) for c in session.scalars(query.order_by(m.Correction.code)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 
@@ -12,9 +11,8 @@ from sqlalchemy import select
 
 from govshare import settings
 from govshare.catalog import load_catalog, validate
-from govshare.cli.output import console, errors
+from govshare.cli.output import console, errors, operator
 from govshare.errors import CatalogInvalid, NotFound
-from govshare.identity import Actor
 from govshare.lifecycle.filings import file_catalog
 from govshare.quality.rules import validate_suites
 from govshare.registry import models as m
@@ -70,7 +68,7 @@ def catalog_apply(path: Path | None) -> None:
     if quality_dir is not None and (problems := validate_suites(quality_dir, catalog)):
         raise CatalogInvalid(problems)
     with session() as s:
-        outcome = file_catalog(s, catalog, source=str(path), by=Actor.operator(getpass.getuser()))
+        outcome = file_catalog(s, catalog, source=str(path), by=operator())
     filing = outcome.filing
     if not filing.changed:
         console.print(f"catalogue unchanged since version {filing.version}; nothing filed", highlight=False)

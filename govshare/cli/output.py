@@ -53,10 +53,15 @@ token_option = click.option(
 )
 
 
+def operator() -> Actor:
+    """The platform operator at this terminal."""
+    return Actor.operator(getpass.getuser())
+
+
 def acting(token: str | None) -> Actor:
     """The identity a CLI call acts as: the token's agency, or the operator at this terminal."""
     if not token:
-        return Actor.operator(getpass.getuser())
+        return operator()
     with session() as s:
         return authenticate(s, token)
 

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import getpass
-
 import click
 from rich.table import Table
 
 from govshare import identity
-from govshare.cli.output import console, errors
-from govshare.identity import Actor
+from govshare.cli.output import console, errors, operator
 from govshare.registry.db import session
 
 
 @click.group("token")
 def group() -> None:
     """Create, rotate, revoke and list agencies' API tokens (operators only)."""
-
-
-def _operator() -> Actor:
-    return Actor.operator(getpass.getuser())
 
 
 def _show_once(agency: str, token: str) -> None:
@@ -32,7 +25,7 @@ def _show_once(agency: str, token: str) -> None:
 def create(agency: str) -> None:
     """Issue a new token for AGENCY (existing tokens stay valid)."""
     with session() as s:
-        token = identity.create_token(s, agency, _operator())
+        token = identity.create_token(s, agency, operator())
     _show_once(agency, token)
 
 
@@ -41,7 +34,7 @@ def create(agency: str) -> None:
 def rotate(agency: str) -> None:
     """Revoke AGENCY's tokens and issue a new one, in one step."""
     with session() as s:
-        token = identity.rotate_token(s, agency, _operator())
+        token = identity.rotate_token(s, agency, operator())
     _show_once(agency, token)
 
 
@@ -51,7 +44,7 @@ def rotate(agency: str) -> None:
 def revoke(agency: str, token_id: int | None) -> None:
     """Revoke AGENCY's tokens (or one of them); they stop working at once."""
     with session() as s:
-        count = identity.revoke_tokens(s, agency, _operator(), token_id)
+        count = identity.revoke_tokens(s, agency, operator(), token_id)
     console.print(f"revoked {count} token(s) of {agency}")
 
 

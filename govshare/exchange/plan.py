@@ -60,7 +60,7 @@ class DeliveryPlan:
     deletions: ``key_diff`` also removes target rows whose key the provider no longer has.
     empty_source_ok: an empty extract may empty the target (otherwise it fails the run).
     row_filter: the rows the agreement grants (all conditions must hold).
-    flags: open corrections of delivered values — (record key, correction code, item,
+    corrections: open corrections of delivered values — (record key, correction code, item,
         status) — which publish writes beside the target so the subscriber sees them.
     update_column: the resource's item recording when a row last changed, for freshness.
     """
@@ -84,7 +84,7 @@ class DeliveryPlan:
     deletions: str = "none"
     empty_source_ok: bool = False
     row_filter: tuple[Condition, ...] = ()
-    flags: tuple[tuple[dict, str, str, str], ...] = ()
+    corrections: tuple[tuple[dict, str, str, str], ...] = ()
     update_column: str | None = None
 
     def staging_table(self, run_id: str) -> str:
@@ -94,11 +94,17 @@ class DeliveryPlan:
     def pseudonymised(self) -> bool:
         return any(c.mask.kind == "hmac" for c in self.columns)
 
+    @property
+    def key_columns(self) -> tuple[Column, ...]:
+        """The key items as delivered (a pseudonymised key is delivered as its pseudonym)."""
+        delivered = {c.name: c for c in self.columns}
+        return tuple(delivered[k] for k in self.key)
+
     def column(self, name: str) -> Column:
         return next(c for c in self.catalogued if c.name == name)
 
     @property
-    def flags_table(self) -> str:
+    def corrections_table(self) -> str:
         return f"{self.target_table[:50]}__corrections"
 
     @property

@@ -73,7 +73,7 @@ def publish(plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str) -> Pub
             staging.record_published(
                 conn, plan.agreement_code, mark, run_id, keys_now if plan.deletions == "key_diff" else None
             )
-        _flag_corrections(conn, plan)
+        _write_corrections(conn, plan)
         conn.execute(
             sql.SQL("INSERT INTO {} (agreement_code, run_id, target, rows) VALUES (%s, %s, %s, %s)").format(
                 staging.table(staging.LEDGER)
@@ -179,25 +179,23 @@ def _delete_missing(conn, plan: DeliveryPlan, stage_name: str, target: sql.Ident
     return cur.rowcount
 
 
-def _flag_corrections(conn: psycopg.Connection, plan: DeliveryPlan) -> None:
+def _write_corrections(conn: psycopg.Connection, plan: DeliveryPlan) -> None:
     """The open corrections beside the delivered table, so the subscriber sees which values are in doubt."""
-    flags = sql.Identifier(plan.target_schema, plan.flags_table)
-    if not plan.flags and not staging.exists(conn, flags):
+    side = sql.Identifier(plan.target_schema, plan.corrections_table)
+    if not plan.corrections and not staging.exists(conn, side):
         return
-    keys = [plan.column(k) for k in plan.key]
+    keys = plan.key_columns  # record keys as the subscriber sees them
     conn.execute(
         sql.SQL(
             "CREATE TABLE IF NOT EXISTS {} ({}, correction text NOT NULL, item text NOT NULL, status text NOT NULL)"
-        ).format(
-            flags,
-            sql.SQL(", ").join(
-                sql.SQL("{} {}").format(sql.Identifier(k.name), sql.SQL(k.type.postgres())) for k in keys
-            ),
-        )
+        ).format(side, staging.definition(keys))
     )
-    conn.execute(sql.SQL("DELETE FROM {}").format(flags))
+    conn.execute(sql.SQL("DELETE FROM {}").format(side))
     insert = sql.SQL("INSERT INTO {} ({}, correction, item, status) VALUES ({}, %s, %s, %s)").format(
-        flags, sql.SQL(", ").join(sql.Identifier(k.name) for k in keys), sql.SQL(", ").join(sql.SQL("%s") for _ in keys)
+        side, sql.SQL(", ").join(sql.Identifier(k.name) for k in keys), sql.SQL(", ").join(sql.SQL("%s") for _ in keys)
     )
-    for record, code, item, status in plan.flags:
-        conn.execute(insert, [*(record[k.name] for k in keys), code, item, status])
+    with conn.cursor() as cur:
+        cur.executemany(
+            insert,
+            [[*(record[k.name] for k in keys), code, item, status] for record, code, item, status in plan.corrections],
+        )

@@ -98,7 +98,7 @@ def stage(
         # An incremental target is later updated in place: leave room on each page so the updates
         # stay on it (HOT) and the key index is not touched. The first publish swaps this table in.
         room = sql.SQL(" WITH (fillfactor = 90)") if plan.mode == "incremental" else sql.SQL("")
-        dst.execute(sql.SQL("CREATE TABLE {} ({}){}").format(target, _definition(plan.columns), room))
+        dst.execute(sql.SQL("CREATE TABLE {} ({}){}").format(target, staging.definition(plan.columns), room))
         rows = _load(plan, plan.columns, src, dst, target, delta, delta_params, pseudonym_key)
         keys, listed = None, False
         if plan.deletions == "key_diff":
@@ -124,13 +124,6 @@ def stage(
         keys=keys,
         keys_listed=listed,
         newest=newest,
-    )
-
-
-def _definition(columns: tuple[Column, ...]) -> sql.Composable:
-    # delivered_type comes from the closed catalogue type grammar, never from free text.
-    return sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.delivered_type.postgres())) for c in columns
     )
 
 
@@ -200,10 +193,9 @@ def _load_keys(plan, src, dst, name: str, where, params, pseudonym_key) -> None:
     """Every key the provider holds under the agreement's filter, for key-diff deletions —
     masked as the delivered keys are, so that they compare with the target's (and a
     pseudonymised key never reaches the subscriber raw)."""
-    delivered = {c.name: c for c in plan.columns}
-    keys = tuple(delivered[k] for k in plan.key)
+    keys = plan.key_columns
     target = staging.table(staging.keys_table(name))
-    dst.execute(sql.SQL("CREATE TABLE {} ({})").format(target, _definition(keys)))
+    dst.execute(sql.SQL("CREATE TABLE {} ({})").format(target, staging.definition(keys)))
     _load(plan, keys, src, dst, target, where, params, pseudonym_key)
     names = sql.SQL(", ").join(sql.Identifier(k.name) for k in keys)
     dst.execute(sql.SQL("CREATE INDEX ON {} ({})").format(target, names))

@@ -46,6 +46,14 @@ def table(name: str) -> sql.Identifier:
     return sql.Identifier(STAGING_SCHEMA, name)
 
 
+def definition(columns) -> sql.Composable:
+    """The column list of a CREATE TABLE for delivered ``columns`` (plan Columns): their
+    delivered types come from the closed catalogue type grammar, never from free text."""
+    return sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.delivered_type.postgres())) for c in columns
+    )
+
+
 def keys_table(name: str) -> str:
     """Key-diff: the staging table of the provider's keys beside staging table ``name``."""
     return f"{name}_keys"

@@ -73,7 +73,6 @@ MOVES: tuple[Move, ...] = (
     _move("revoke", {S.ACTIVE, S.SUSPENDED}, S.REVOKED, {R.OPERATOR, R.COMPETENT, R.SUBSCRIBER}, "ended for good"),
     _move("expire", {S.ACTIVE}, S.EXPIRED, {R.SYSTEM}, "the agreement reached its end date"),
 )
-ACTIONS = tuple(dict.fromkeys(m.action for m in MOVES))
 JOINT_DEPARTMENTS = (R.COMPETENT, R.STAFFING, R.SECRECY)
 FINAL = frozenset({S.REJECTED, S.REVOKED, S.EXPIRED})
 

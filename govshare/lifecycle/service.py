@@ -158,21 +158,20 @@ def decide(session: Session, actor: Actor, code: str, approve: bool, reason: str
     if approve and not legal_basis.strip():
         raise RequestRefused("an approval must cite a legal basis", "add --legal-basis naming the law or regulation")
     role = next(r for r in JOINT_DEPARTMENTS if r in roles(session, actor, agreement))
-    if session.scalars(
-        select(m.JointVote).where(m.JointVote.agreement_code == code, m.JointVote.role == role.value)
-    ).first():
+    cast = votes(session, code)
+    if any(v.role == role.value for v in cast):
         raise RequestRefused(f"the {role.value} has already voted on {code}", "a vote cannot be changed")
-    session.add(
-        m.JointVote(
-            agreement_code=code,
-            department_code=actor.name,
-            role=role.value,
-            approve=approve,
-            reason=reason,
-            legal_basis=legal_basis,
-        )
+    vote = m.JointVote(
+        agreement_code=code,
+        department_code=actor.name,
+        role=role.value,
+        approve=approve,
+        reason=reason,
+        legal_basis=legal_basis,
     )
+    session.add(vote)
     session.flush()
+    cast.append(vote)
     audit.append(
         session,
         str(actor),
@@ -180,11 +179,10 @@ def decide(session: Session, actor: Actor, code: str, approve: bool, reason: str
         f"agreement:{code}",
         {"role": role.value, "approve": approve, "reason": reason, "legal_basis": legal_basis},
     )
-    cast = {v.role: v.approve for v in votes(session, code)}
-    if len(cast) < len(JOINT_DEPARTMENTS):
+    if len(cast) < len(JOINT_DEPARTMENTS):  # one vote per department, checked above
         return agreement
-    outcome = Status.APPROVED if all(cast.values()) else Status.REJECTED
-    summary = "; ".join(f"{v.role} {'approves' if v.approve else 'rejects'}: {v.reason}" for v in votes(session, code))
+    outcome = Status.APPROVED if all(v.approve for v in cast) else Status.REJECTED
+    summary = "; ".join(f"{v.role} {'approves' if v.approve else 'rejects'}: {v.reason}" for v in cast)
     return _move(session, Actor.system(), code, "decide", reason=f"joint decision: {summary}", target=outcome)
 
 
@@ -232,10 +230,7 @@ def expire(session: Session, code: str, on: date) -> m.Agreement:
 
 
 def _get(session: Session, code: str) -> m.Agreement:
-    agreement = session.get(m.Agreement, code, with_for_update=True)
-    if agreement is None:
-        raise NotFound(f"no agreement '{code}'", "list agreements with `govshare agreement list`")
-    return agreement
+    return agreements.get(session, code, for_update=True)
 
 
 def _check(session: Session, actor: Actor, code: str, action: str) -> m.Agreement:
@@ -318,12 +313,12 @@ def _notify(session: Session, agreement: m.Agreement, actor: Actor, status: Stat
     provider = resource.provider_code if resource else None
     parties = [agreement.subscriber_code] + ([provider] if provider else [])
     subscriber = session.get(m.Agency, agreement.subscriber_code)
-    overseers = outbox.competent_departments(session, subscriber.region_code) if subscriber else []
-    extra = {
-        Status.SUBMITTED: [],
-        Status.COORDINATION: overseers,
-        Status.JOINT_DECISION: overseers + _joint_departments(session, subscriber),
-    }.get(status, [])
+    region = subscriber.region_code if subscriber else None
+    extra = []  # who oversees this step, besides the parties
+    if region and status in (Status.COORDINATION, Status.JOINT_DECISION):
+        extra = outbox.competent_departments(session, region)
+        if status == Status.JOINT_DECISION:
+            extra += outbox.governing(session, region, "staffing_department", "secrecy_department")
     name = resource.name if resource else agreement.resource_code
     paragraphs = [
         f"共享协议 {agreement.code}（{name}，{provider} → {agreement.subscriber_code}）现为：{STATUS_NAMES[status]}。",
@@ -340,13 +335,6 @@ def _notify(session: Session, agreement: m.Agreement, actor: Actor, status: Stat
         paragraphs,
         agreement.code,
     )
-
-
-def _joint_departments(session: Session, subscriber: m.Agency | None) -> list[str]:
-    if subscriber is None:
-        return []
-    found = session.scalars(select(m.Agency).where(m.Agency.kind.in_(("staffing_department", "secrecy_department"))))
-    return [a.code for a in found if Actor.of_agency(a).governs(subscriber.region_code)]
 
 
 def _required(value: str, what: str) -> str:

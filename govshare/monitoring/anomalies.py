@@ -29,14 +29,6 @@ from govshare.lifecycle.deadlines import TIMEZONE
 from govshare.notify import outbox
 from govshare.registry import models as m
 
-PRESET_CRON = {
-    "@hourly": "0 * * * *",
-    "@daily": "0 0 * * *",
-    "@weekly": "0 0 * * 0",
-    "@monthly": "0 0 1 * *",
-    "@yearly": "0 0 1 1 *",
-}
-
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -109,7 +101,7 @@ def overdue(session: Session, now: datetime) -> list[m.Anomaly]:
     """Active agreements whose last delivery is older than two schedule intervals (once each)."""
     found = []
     for agreement in session.scalars(select(m.Agreement).where(m.Agreement.status == "active")):
-        cron = croniter(PRESET_CRON.get(agreement.schedule, agreement.schedule), now.astimezone(TIMEZONE))
+        cron = croniter(agreement.schedule, now.astimezone(TIMEZONE))  # @daily and the like too
         previous = cron.get_prev(datetime)
         interval = previous - cron.get_prev(datetime)
         last = session.scalars(

@@ -25,10 +25,14 @@ def recipients(session: Session, agency_codes: Iterable[str]) -> list[str]:
     return found
 
 
-def competent_departments(session: Session, region_code: str) -> list[str]:
-    """Codes of the competent departments overseeing ``region_code`` (by level and region)."""
-    departments = session.scalars(select(m.Agency).where(m.Agency.kind == "competent_department"))
+def governing(session: Session, region_code: str, *kinds: str) -> list[str]:
+    """Codes of the departments of these kinds that oversee ``region_code`` (by level and region)."""
+    departments = session.scalars(select(m.Agency).where(m.Agency.kind.in_(kinds)))
     return [a.code for a in departments if Actor.of_agency(a).governs(region_code)]
+
+
+def competent_departments(session: Session, region_code: str) -> list[str]:
+    return governing(session, region_code, "competent_department")
 
 
 SIGNATURE = "— govshare, 政务信息资源共享平台"

@@ -173,7 +173,7 @@ def plan_for(session: Session, code: str) -> DeliveryPlan:
         deletions=agreement.deletions,
         empty_source_ok=agreement.empty_source_ok,
         row_filter=filters.parse_all(agreement.row_filter),
-        flags=corrections.open_flags(session, code),
+        corrections=corrections.open_corrections(session, code),
         update_column=resource.update_column,
     )
 
