@@ -31,6 +31,9 @@ if not os.environ.get("GOVSHARE_PG_URL") or not os.environ.get("AIRFLOW_HOME"):
     os.environ.update(devserver.environment(_server))
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+# Each test has a registry of its own, so DAG ids (AGR-0001, …) recur with other content within
+# seconds; Airflow would keep serving the older serialized DAG for up to 30 s.
+os.environ["AIRFLOW__CORE__MIN_SERIALIZED_DAG_UPDATE_INTERVAL"] = "0"
 
 
 _templates: dict[str, str] = {}

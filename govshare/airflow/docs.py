@@ -25,7 +25,7 @@ to **{card.subscriber_name}** (`{card.subscriber_code}`).
 | Legal basis (依据) | {card.legal_basis} |
 | Share type | {card.share_type} ({SHARE_TYPES.get(card.share_type, "")}){condition} |
 | Schedule | `{card.schedule}` (Asia/Shanghai), from {card.start_date.isoformat()} |
-| Delivery | {card.delivery or card.delivery_mode} into `{card.target}` on connection `{card.target_conn_id}` |
+| Delivery | {card.delivery} into `{card.target}` on connection `{card.target_conn_id}` |
 | Rows granted | {card.row_filter or "all"} |
 | Catalogue version | {card.catalog_version} |
 

@@ -26,8 +26,8 @@ from govshare.registry import models as m
 
 def _stats():
     """Airflow's metrics backend as ``[metrics]`` configures it now. Airflow's task runner sets it
-    up once per task, dag.test() and the CLI do not; setting it up again per batch of metrics is
-    cheap (a UDP socket) and follows configuration changes."""
+    up once per task, dag.test() and the CLI do not; setting it up again is
+    cheap (a UDP socket) and follows configuration changes, so it is done on every call."""
     from airflow.configuration import conf
 
     stats.initialize(

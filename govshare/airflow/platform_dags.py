@@ -188,22 +188,21 @@ def _monthly(today) -> None:
     """Last month's monitoring report for every department."""
     from govshare.monitoring import send as send_reports  # matplotlib and reportlab: not at parse time
 
-    last = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    last = Period.month_of(Period.month_of(today).before)
     with session() as s:
         for agency in send_reports.departments(s):
-            send_reports.monitoring(s, agency, Period.month(last), send=True)
-            log.info("monitoring report %s %s queued", agency, last)
+            send_reports.monitoring(s, agency, last, send=True)
+            log.info("monitoring report %s %s queued", agency, last.label)
 
 
 def _quarterly(today) -> None:
     """Last quarter's supervision report for the competent departments."""
     from govshare.monitoring import send as send_reports
 
-    last = today.replace(day=1) - timedelta(days=1)
-    quarter = f"{last.year}Q{(last.month - 1) // 3 + 1}"
+    last = Period.quarter_of(Period.quarter_of(today).before)
     with session() as s:
-        send_reports.supervision(s, Period.quarter(quarter), send=True)
-    log.info("supervision report %s queued", quarter)
+        send_reports.supervision(s, last, send=True)
+    log.info("supervision report %s queued", last.label)
 
 
 def build() -> dict[str, DAG]:

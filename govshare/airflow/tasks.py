@@ -192,8 +192,8 @@ def record(code: str, run_id: str) -> None:
         delivery = deliveries.finish(s, code, run_id)
         if delivery is not None:
             found = anomalies.after_delivery(s, delivery)
-            provider = s.get(m.Resource, agreement.resource_code)
-            metrics.delivery(delivery, provider.provider_code if provider else "", agreement.subscriber_code)
+            resource = s.get(m.Resource, agreement.resource_code)
+            metrics.delivery(delivery, resource.provider_code if resource else "", agreement.subscriber_code)
             for anomaly in found:
                 metrics.anomaly(anomaly.kind, code)
                 log.warning("anomaly %s: %s", anomaly.kind, anomaly.detail)

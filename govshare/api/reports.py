@@ -48,7 +48,7 @@ def quality_reports(actor: Reader) -> str:
         "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>数据质量报告 Quality reports</title>"
         "<style>body{font-family:sans-serif;margin:2em} td,th{border:1px solid #ccc;padding:4px 8px}"
         "table{border-collapse:collapse}</style></head><body><h1>数据质量报告 Quality reports</h1>"
-        f"<p>{escape(str(actor))}</p><table><tr><th>delivery</th><th>agreement</th><th>filed</th><th>scores</th></tr>"
+        f"<p>{escape(str(actor))}</p><table><tr><th>delivery</th><th>agreement</th><th>created</th><th>scores</th></tr>"
         f"{rows}</table></body></html>"
     )
 

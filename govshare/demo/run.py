@@ -329,8 +329,7 @@ def _monitor() -> None:
         folder = _log_dir().parent.parent / "reports"
         folder.mkdir(parents=True, exist_ok=True)
         today = datetime.now(TIMEZONE).date()
-        month = Period.month(f"{today:%Y-%m}")
-        quarter = Period.quarter(f"{today.year}Q{(today.month - 1) // 3 + 1}")
+        month, quarter = Period.month_of(today), Period.quarter_of(today)
         for stem, document in (
             (f"monitoring-hb_mzt-{month.label}", reports.monitoring(s, "hb_mzt", month)),
             (f"supervision-{quarter.label}", reports.supervision(s, quarter)),

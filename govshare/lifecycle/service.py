@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Integer, cast, func, select, text
 from sqlalchemy.orm import Session
 
 from govshare import audit
@@ -191,9 +191,14 @@ def file(session: Session, actor: Actor, code: str, number: str | None = None) -
     agreement = _check(session, actor, code, "file")
     if number is None:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext('govshare.filing_number'))"))
-        year = session.scalar(select(func.extract("year", func.now())))
-        count = session.scalar(select(func.count()).where(m.Agreement.filing_number.like(f"冀共享备〔{int(year)}〕%")))
-        number = f"冀共享备〔{int(year)}〕{count + 1:04d}号"
+        prefix = f"冀共享备〔{int(session.scalar(select(func.extract('year', func.now()))))}〕"
+        # After the highest number of the year, so a number once typed by hand is never issued again.
+        highest = session.scalar(
+            select(func.max(cast(func.substring(m.Agreement.filing_number, r"〕(\d+)号$"), Integer))).where(
+                m.Agreement.filing_number.like(f"{prefix}%")
+            )
+        )
+        number = f"{prefix}{(highest or 0) + 1:04d}号"
     if session.scalars(select(m.Agreement.code).where(m.Agreement.filing_number == number)).first():
         raise RequestRefused(f"filing number {number} is already used", "leave --number out to get the next one")
     agreement.filing_number = number

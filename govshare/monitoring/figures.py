@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -49,6 +49,19 @@ class Period:
         start = date(year, 3 * q - 2, 1)
         end = date(year + (q == 4), (3 * q) % 12 + 1, 1)
         return cls(f"{year}Q{q}", start, end)
+
+    @classmethod
+    def month_of(cls, day: date) -> Period:
+        return cls.month(f"{day:%Y-%m}")
+
+    @classmethod
+    def quarter_of(cls, day: date) -> Period:
+        return cls.quarter(f"{day.year}Q{(day.month - 1) // 3 + 1}")
+
+    @property
+    def before(self) -> date:
+        """The last day before the period."""
+        return self.start - timedelta(days=1)
 
 
 @dataclass

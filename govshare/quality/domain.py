@@ -29,6 +29,7 @@ import psycopg
 from psycopg import sql
 
 from govshare.catalog.model import CYCLE_HOURS
+from govshare.exchange.plan import STAGING_SCHEMA
 from govshare.quality.identifiers import PROVINCES
 
 RULES = ("citizen_id", "uscc", "division_code", "mobile", "date_range", "value_set", "reference", "timeliness")
@@ -43,7 +44,7 @@ _ARGS = {
     "timeliness": {"grace_hours"},
 }
 _REQUIRED = {"value_set": {"values"}, "reference": {"resource", "item"}}
-SCHEMA = "govshare_staging"
+SCHEMA = STAGING_SCHEMA  # the rule functions live beside the staged data they check
 HINT = "see the domain rules in govshare/quality/domain.py or the README (Quality rules)"
 
 

@@ -272,6 +272,9 @@ def test_filing_numbers_are_sequential_and_unique(applied):
     year = date.today().year
     assert do(first, sjj, service.file).filing_number == f"冀共享备〔{year}〕0001号"
     assert do(second, sjj, service.file).filing_number == f"冀共享备〔{year}〕0002号"
+    by_hand, after = (submitted("scjg_enterprise_register", ("uscc",), f"t{i}") for i in (3, 4))
+    assert do(by_hand, sjj, service.file, f"冀共享备〔{year}〕0007号").filing_number == f"冀共享备〔{year}〕0007号"
+    assert do(after, sjj, service.file).filing_number == f"冀共享备〔{year}〕0008号"  # never a used one
 
 
 def test_a_queued_run_of_a_suspended_agreement_delivers_nothing(applied):
