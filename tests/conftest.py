@@ -78,11 +78,11 @@ def _registry_template(with_catalog: bool) -> str:
         url = admin_url(dbname).replace("postgresql://", "postgresql+psycopg://", 1)
         upgrade(url)
         if with_catalog:
-            from govshare.catalog import load_catalog
             from govshare.registry.catalog_store import apply_catalog
+            from tests.helpers import shipped_catalog
 
             with session(url) as s:
-                apply_catalog(s, load_catalog(ROOT / "include" / "catalog"), source="test", applied_by="test")
+                apply_catalog(s, shipped_catalog(), source="test", applied_by="test")
         engine_for(url).dispose()
         _templates[key] = dbname
     return _templates[key]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import psycopg
@@ -18,7 +19,9 @@ ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
 MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 
 
+@functools.cache
 def shipped_catalog() -> Catalog:
+    """The catalogue in include/catalog, parsed once (callers copy it before changing it)."""
     return load_catalog(ROOT / "include" / "catalog")
 
 

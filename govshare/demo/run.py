@@ -168,7 +168,9 @@ def run_demo(scale: float = 1.0) -> int:
 
     _step(6, "running each agreement's DAG through Airflow")
     outcomes = [_run_dag(code, i + 1, len(codes)) for i, code in enumerate(codes)]
-    incremental = codes[1]
+    incremental = next(
+        code for code, spec in zip(codes, AGREEMENTS, strict=True) if spec.options.get("delivery_mode") == "incremental"
+    )
     changed, removed = _change_enterprises(server)
     console.print(
         f"    meanwhile {changed} enterprises changed and {removed} were deregistered; {incremental} runs again:"
@@ -183,7 +185,7 @@ def run_demo(scale: float = 1.0) -> int:
         )
 
     _step(7, "monitoring: front-DB health (platform_front_db_health DAG) and this period's reports")
-    _monitor()
+    _monitor(catalog)
 
     _step(8, "notifications, sent by the platform_notifications DAG through Airflow's SMTP provider")
     _send_notifications()
@@ -313,7 +315,7 @@ def _change_enterprises(server: str) -> tuple[int, int]:
     return changed, removed
 
 
-def _monitor() -> None:
+def _monitor(catalog: Catalog) -> None:
     """Check every front DB through Airflow, then write this month's monitoring report for civil
     affairs and this quarter's supervision report (HTML and PDF) under .govshare/reports."""
     from govshare.monitoring import send as reports
@@ -323,7 +325,7 @@ def _monitor() -> None:
     with log.open("w") as out:
         subprocess.run(["airflow", "dags", "test", "platform_front_db_health"], stdout=out, stderr=subprocess.STDOUT)
     with session() as s:
-        checks = s.query(m.FrontDbCheck).order_by(m.FrontDbCheck.id.desc()).limit(4).all()
+        checks = s.query(m.FrontDbCheck).order_by(m.FrontDbCheck.id.desc()).limit(len(catalog.resources)).all()
         healthy = sum(c.ok for c in checks)
         console.print(f"    front DBs: {healthy} of {len(checks)} catalogued tables healthy (log: {log})")
         folder = _log_dir().parent.parent / "reports"
@@ -340,27 +342,19 @@ def _monitor() -> None:
 
 
 def _send_notifications() -> None:
-    """Point the govshare_smtp connection at a local mailbox and let Airflow send the outbox."""
-    from airflow.models.connection import Connection
-    from airflow.utils.session import create_session
-
+    """Let Airflow send the outbox to a local mailbox. The govshare_smtp connection points at it
+    for this one run only (an environment variable): the mailbox closes when the demo ends, and
+    a connection you configured for `make airflow` is left alone."""
     folder = _log_dir().parent.parent / "mail"
     with Mailbox(folder) as box:
-        with create_session() as s:
-            s.query(Connection).filter(Connection.conn_id == mail.SMTP_CONN_ID).delete()
-            s.add(
-                Connection(
-                    conn_id=mail.SMTP_CONN_ID,
-                    conn_type="smtp",
-                    host="127.0.0.1",
-                    port=box.port,
-                    extra=json.dumps({"disable_tls": True, "disable_ssl": True}),
-                    description="govshare demo: a local mailbox in .govshare/mail",
-                )
-            )
+        smtp = {"conn_type": "smtp", "host": "127.0.0.1", "port": box.port}
+        smtp["extra"] = {"disable_tls": True, "disable_ssl": True}
+        env = {**os.environ, f"AIRFLOW_CONN_{mail.SMTP_CONN_ID.upper()}": json.dumps(smtp)}
         log = _log_dir() / "platform_notifications.log"
         with log.open("w") as out:
-            subprocess.run(["airflow", "dags", "test", "platform_notifications"], stdout=out, stderr=subprocess.STDOUT)
+            subprocess.run(
+                ["airflow", "dags", "test", "platform_notifications"], stdout=out, stderr=subprocess.STDOUT, env=env
+            )
         subjects = [str(message["Subject"]) for message in box.received]
     console.print(f"    {len(subjects)} emails delivered to {folder}/*.eml (open them in any mail client), e.g.")
     for subject in subjects[:3]:

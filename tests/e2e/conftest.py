@@ -104,11 +104,14 @@ def api_server(airflow_db, tmp_path):
     try:
         root = f"http://127.0.0.1:{port}"
         for _ in range(120):
+            if server.poll() is not None:  # it exited: no use waiting
+                pytest.fail("the api-server stopped: " + log_path.read_text()[-3000:])
             try:
                 if httpx.get(f"{root}/govshare/openapi.json", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.5)
+                pass
+            time.sleep(0.5)
         else:
             pytest.fail("the api-server did not come up: " + log_path.read_text()[-3000:])
         passwords = json.loads(

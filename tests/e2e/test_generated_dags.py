@@ -11,7 +11,6 @@ import pytest
 from govshare.demo import front_db, sample_data
 from govshare.lifecycle import service
 from govshare.registry import agreements, deliveries
-from govshare.registry.catalog_store import apply_catalog
 from govshare.registry.db import session
 from tests.e2e.conftest import dagbag
 from tests.helpers import (
@@ -32,7 +31,7 @@ INSURANCE_ITEMS = ["record_id", "citizen_id", "insurance_type", "monthly_base", 
 
 
 @pytest.fixture
-def world(airflow_db, registry, make_database, monkeypatch):
+def dag_world(airflow_db, applied, make_database, monkeypatch):
     """Catalogue filed; population and social-insurance front DBs; one subscriber DB; Airflow
     connections for all three (as AIRFLOW_CONN_* variables); three agreements, two active."""
     front_gat, front_rst, subscriber = make_database("gat"), make_database("rst"), make_database("mzt")
@@ -43,8 +42,6 @@ def world(airflow_db, registry, make_database, monkeypatch):
         front_db.fill(conn, insurance, sample_data.social_insurance(900, people, [("91130102MA0000000X",)]))
     for conn_id, url in {"front_hb_gat": front_gat, "front_hb_rst": front_rst, "sub_hb_mzt": subscriber}.items():
         monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", url)
-    with session() as s:
-        apply_catalog(s, shipped_catalog(), source="test", applied_by="test")
     specs = [
         ("gat_population_register", POPULATION_ITEMS, "population_basic", True),
         ("rst_social_insurance", INSURANCE_ITEMS, "social_insurance", True),
@@ -78,7 +75,7 @@ PLATFORM = [
 ]
 
 
-def test_one_dag_per_active_agreement_and_none_for_inactive(world):
+def test_one_dag_per_active_agreement_and_none_for_inactive(dag_world):
     bag = dagbag()
     assert bag.import_errors == {}
     assert sorted(bag.dag_ids) == ["AGR-0001", "AGR-0002", *PLATFORM]  # AGR-0003 is a draft
@@ -87,7 +84,7 @@ def test_one_dag_per_active_agreement_and_none_for_inactive(world):
     assert sorted(dagbag().dag_ids) == ["AGR-0001", *PLATFORM]
 
 
-def test_dag_shows_the_agreement(world):
+def test_dag_shows_the_agreement(dag_world):
     dag = dagbag().dags["AGR-0001"]
     assert set(dag.tags) == {"govshare", "hb_gat", "hb_mzt", "gat_population_register"}
     assert dag.owner == "hb_gat"
@@ -105,7 +102,7 @@ def test_dag_shows_the_agreement(world):
     assert dag.max_active_runs == 1 and not dag.catchup
 
 
-def test_generation_is_deterministic(world):
+def test_generation_is_deterministic(dag_world):
     from airflow.serialization.serialized_objects import DagSerialization
 
     def serialised() -> dict:
@@ -117,13 +114,13 @@ def test_generation_is_deterministic(world):
     assert serialised() == serialised()
 
 
-def test_dag_run_delivers_exactly_the_authorised_data(world):
+def test_dag_run_delivers_exactly_the_authorised_data(dag_world):
     run = dagbag().dags["AGR-0001"].test()
     assert run.state == "success"
-    assert columns_of(world["subscriber"], "public", "population_basic") == POPULATION_ITEMS
-    assert checksum(world["subscriber"], ("public", "population_basic"), POPULATION_ITEMS, ["person_id"]) == checksum(
-        world["front_gat"], ("exchange", "population_register"), POPULATION_ITEMS, ["person_id"]
-    )
+    assert columns_of(dag_world["subscriber"], "public", "population_basic") == POPULATION_ITEMS
+    assert checksum(
+        dag_world["subscriber"], ("public", "population_basic"), POPULATION_ITEMS, ["person_id"]
+    ) == checksum(dag_world["front_gat"], ("exchange", "population_register"), POPULATION_ITEMS, ["person_id"])
     with session() as s:
         delivery = deliveries.find(s, "AGR-0001", run.run_id)
     assert (delivery.status, delivery.rows, delivery.checks_failed) == ("succeeded", 600, 0)
@@ -132,10 +129,10 @@ def test_dag_run_delivers_exactly_the_authorised_data(world):
     assert delivery.checks_passed == len(delivery.check_results) - 2
 
 
-def test_failing_suite_leaves_the_target_and_records_a_failed_delivery(world):
-    execute(world["subscriber"], "CREATE TABLE public.social_insurance (record_id bigint, note text)")
-    execute(world["subscriber"], "INSERT INTO public.social_insurance VALUES (1, 'previous delivery')")
-    before = checksum(world["subscriber"], ("public", "social_insurance"), ["record_id", "note"], ["record_id"])
+def test_failing_suite_leaves_the_target_and_records_a_failed_delivery(dag_world):
+    execute(dag_world["subscriber"], "CREATE TABLE public.social_insurance (record_id bigint, note text)")
+    execute(dag_world["subscriber"], "INSERT INTO public.social_insurance VALUES (1, 'previous delivery')")
+    before = checksum(dag_world["subscriber"], ("public", "social_insurance"), ["record_id", "note"], ["record_id"])
     run = dagbag().dags["AGR-0002"].test()
     assert run.state == "failed"
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
@@ -147,14 +144,17 @@ def test_failing_suite_leaves_the_target_and_records_a_failed_delivery(world):
         "record": "failed",
         "notify": "success",
     }
-    assert checksum(world["subscriber"], ("public", "social_insurance"), ["record_id", "note"], ["record_id"]) == before
+    assert (
+        checksum(dag_world["subscriber"], ("public", "social_insurance"), ["record_id", "note"], ["record_id"])
+        == before
+    )
     with session() as s:
         delivery = deliveries.find(s, "AGR-0002", run.run_id)
     assert delivery.status == "failed" and delivery.checks_failed == 2
     assert "key_unique:record_id" in delivery.error and "monthly_base_in_range" in delivery.error
     failed = {r["rule"] for r in delivery.check_results if not r["success"]}
     assert failed == {"key_unique:record_id", "monthly_base_in_range"}
-    with psycopg.connect(world["subscriber"]) as conn:  # the staging table was cleared away
+    with psycopg.connect(dag_world["subscriber"]) as conn:  # the staging table was cleared away
         assert (
             conn.execute(
                 "SELECT count(*) FROM pg_tables WHERE schemaname = 'govshare_staging' AND tablename LIKE 'stage\\_%'"
@@ -171,13 +171,13 @@ def test_unreachable_registry_is_a_clear_import_error(airflow_db, monkeypatch):
     assert "govshare registry upgrade" in errors[0]
 
 
-def test_a_queued_run_of_a_suspended_agreement_delivers_nothing(world):
+def test_a_queued_run_of_a_suspended_agreement_delivers_nothing(dag_world):
     dag = dagbag().dags["AGR-0001"]  # parsed while active: a run of it is already on its way
     with session() as s:
         service.suspend(s, operator(), "AGR-0001", "front DB maintenance")
     run = dag.test()
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert states["preflight"] == "skipped" and states["stage"] == "skipped"
-    assert columns_of(world["subscriber"], "public", "population_basic") == []  # nothing was delivered
+    assert columns_of(dag_world["subscriber"], "public", "population_basic") == []  # nothing was delivered
     with session() as s:
         assert deliveries.find(s, "AGR-0001", run.run_id) is None

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from govshare import corrections, identity
 from govshare.api.app import app
+from govshare.registry import deliveries
 from govshare.registry import models as m
 from govshare.registry.db import session
 from tests.e2e.conftest import dagbag
@@ -84,7 +85,7 @@ def test_the_report_is_served_to_the_parties_only(world):
     code = active_agreement(request(items=["person_id", "citizen_id", "updated_at"]))
     run = dagbag().dags[code].test()
     with session() as s:
-        delivery = s.query(m.Delivery).filter_by(agreement_code=code, run_id=run.run_id).one()
+        delivery = deliveries.find(s, code, run.run_id)
         tokens = {a: identity.create_token(s, a, operator()) for a in ("hb_gat", "hb_scjg")}
     client = TestClient(app)
     shown = client.get(f"/reports/{delivery.id}", headers={"Authorization": f"Bearer {tokens['hb_gat']}"})
@@ -199,7 +200,7 @@ def test_the_report_from_the_command_line(world, tmp_path):
     code = active_agreement(request(items=["person_id", "updated_at"]))
     run = dagbag().dags[code].test()
     with session() as s:
-        delivery = s.query(m.Delivery).filter_by(agreement_code=code, run_id=run.run_id).one()
+        delivery = deliveries.find(s, code, run.run_id)
         token = identity.create_token(s, "hb_mzt", operator())
     out = tmp_path / "report.html"
     done = run_cli("report", "quality", str(delivery.id), "--out", str(out), env={"GOVSHARE_TOKEN": token})

@@ -78,7 +78,7 @@ def test_an_operator_reads_the_agreement_and_its_quality_report_in_the_airflow_u
     assert not ID_NUMBER.search(text) and not any(p[1] in text for p in people)  # …with ID numbers masked
 
 
-def test_without_a_session_the_report_pages_are_refused(world, api_server, browser):
+def test_without_a_session_the_report_pages_are_refused(applied, api_server, browser):
     page = browser.new_page()
     response = page.goto(f"{api_server.root}/govshare/reports")
     assert response.status == 401
