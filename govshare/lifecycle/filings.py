@@ -33,10 +33,9 @@ def file_catalog(session: Session, catalog: Catalog, source: str, by: Actor) -> 
         f"catalog:v{filing.version}",
         {"version": filing.version, "checksum": filing.checksum, "changes": filing.changes},
     )
-    content = catalog.model_dump(mode="json", by_alias=True)
     suspended: dict[str, list[str]] = {}
     for agreement in agreements.listing(session, status="active"):
-        reasons = diff.breaking(filing.previous, content, agreement.resource_code, list(agreement.items))
+        reasons = diff.breaking(filing.previous, filing.content, agreement.resource_code, list(agreement.items))
         if reasons:
             service.suspend(
                 session,

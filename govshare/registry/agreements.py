@@ -158,9 +158,7 @@ def plan_for(session: Session, code: str) -> DeliveryPlan:
         source_schema=resource.schema_name,
         source_table=resource.table_name,
         columns=tuple(
-            _column(i, agreement.masking.get(i.name), i.name in resource.primary_key)
-            for i in resource.items
-            if i.name in agreement.items
+            _column(i, item_mask(agreement, resource, i)) for i in resource.items if i.name in agreement.items
         ),
         catalogued=tuple(_column(i) for i in resource.items),
         key=tuple(resource.primary_key),
@@ -178,8 +176,14 @@ def plan_for(session: Session, code: str) -> DeliveryPlan:
     )
 
 
-def _column(item: m.ResourceItem, declared_mask: str | None = None, is_key: bool = False) -> Column:
-    mask = masking.effective(item.personal, declared_mask, is_key)
+def item_mask(agreement: m.Agreement, resource: m.Resource, item: m.ResourceItem) -> masking.Mask:
+    """The mask an agreement's item is delivered with: what the agreement declares, else the
+    default of the item's personal-data category (a pseudonym for a personal key)."""
+    return masking.effective(item.personal, agreement.masking.get(item.name), item.name in resource.primary_key)
+
+
+def _column(item: m.ResourceItem, mask: masking.Mask | None = None) -> Column:
+    mask = mask or masking.effective(item.personal, None)  # catalogued columns: the category's default
     return Column(item.name, CatalogType.parse(item.type), item.nullable, item.personal, mask)
 
 
@@ -337,7 +341,7 @@ def cards(session: Session, status: str | None = "active", code: str | None = No
                 name,
                 item.title,
                 item.personal,
-                str(masking.effective(item.personal, agreement.masking.get(name), name in resource.primary_key)),
+                str(item_mask(agreement, resource, item)),
             )
             if (item := resource.item(name) if resource else None)
             else (name, "?", "?", "?")

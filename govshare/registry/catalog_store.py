@@ -19,6 +19,7 @@ class Filing:
     changed: bool  # False when the catalogue equals the latest filing (nothing was written)
     changes: list[str]  # what differs from the version before, in words
     previous: dict | None  # the catalogue of the version before (JSON), to judge agreements by
+    content: dict  # this catalogue (JSON)
 
 
 def apply_catalog(session: Session, catalog: Catalog, source: str, applied_by: str) -> Filing:
@@ -31,7 +32,9 @@ def apply_catalog(session: Session, catalog: Catalog, source: str, applied_by: s
     checksum = catalog.checksum()
     latest = session.scalars(select(m.CatalogFiling).order_by(m.CatalogFiling.version.desc()).limit(1)).first()
     if latest is not None and latest.checksum == checksum:
-        return Filing(latest.version, checksum, changed=False, changes=[], previous=latest.content)
+        return Filing(
+            latest.version, checksum, changed=False, changes=[], previous=latest.content, content=latest.content
+        )
 
     version = (session.scalar(select(func.max(m.CatalogFiling.version))) or 0) + 1
     content = catalog.model_dump(mode="json", by_alias=True)
@@ -49,7 +52,9 @@ def apply_catalog(session: Session, catalog: Catalog, source: str, applied_by: s
     _replace(session, m.Agency, [_agency_row(a) for a in catalog.agencies.values()])
     _replace(session, m.DataElement, [_element_row(e) for e in catalog.elements.values()])
     _replace(session, m.Resource, [_resource_row(r) for r in catalog.resources.values()])
-    return Filing(version, checksum, changed=True, changes=changes, previous=latest.content if latest else None)
+    return Filing(
+        version, checksum, changed=True, changes=changes, previous=latest.content if latest else None, content=content
+    )
 
 
 def current_version(session: Session) -> int | None:

@@ -7,9 +7,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from govshare.errors import NotFound
-from govshare.exchange.masking import effective
 from govshare.quality.report import Past
 from govshare.registry import models as m
+from govshare.registry.agreements import item_mask
 
 
 def save(session: Session, delivery_id: int, agreement_code: str, scores: dict, html: str) -> None:
@@ -54,10 +54,7 @@ def unmasked_copies(session: Session, subscriber: str, target_conn_id: str) -> d
         resource = session.get(m.Resource, agreement.resource_code)
         for name in agreement.items:
             item = resource.item(name) if resource else None
-            raw = (
-                item
-                and effective(item.personal, agreement.masking.get(name), name in resource.primary_key).kind == "none"
-            )
+            raw = item and item_mask(agreement, resource, item).kind == "none"
             if raw:
                 copies.setdefault((resource.code, name), f"{agreement.target_schema}.{agreement.target_table}")
     return copies

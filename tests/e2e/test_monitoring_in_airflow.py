@@ -42,7 +42,9 @@ def front_dbs(make_database, monkeypatch, tmp_path):
             )
         for url, table in ((gat, "population_register"), (scjg, "enterprise_register"), (rst, "social_insurance")):
             with psycopg.connect(url) as conn:
-                conn.execute(f"UPDATE exchange.{table} SET updated_at = localtimestamp")  # fresh today
+                conn.execute(
+                    f"UPDATE exchange.{table} SET updated_at = now() AT TIME ZONE 'Asia/Shanghai'"
+                )  # fresh, in Beijing time
         for conn_id, url in {"front_hb_gat": gat, "front_hb_scjg": scjg, "front_hb_rst": rst}.items():
             monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", url)
         yield server
