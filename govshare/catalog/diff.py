@@ -57,6 +57,10 @@ def breaking(old: dict | None, new: dict, resource_code: str, items: list[str]) 
             reasons.append(
                 f"agreed item {name} was retyped from {old_items[name]['type']} to {new_items[name]['type']}"
             )
+        elif name in old_items and (was := old_items[name].get("personal")) != (now := new_items[name].get("personal")):
+            # The category decides the default mask: a changed one would deliver the item masked
+            # differently (or raw) without anyone having agreed to it.
+            reasons.append(f"agreed item {name}'s personal-data category changed from {was} to {now}")
     return reasons
 
 

@@ -179,6 +179,22 @@ def test_two_agreements_cannot_write_one_table(applied):
     assert snapshot(applied) == before
 
 
+def test_a_changed_personal_data_category_suspends_rather_than_unmasks(applied, catalog_copy):
+    code = active_agreement(request(items=["person_id", "citizen_id", "phone"]))
+    population = catalog_copy / "catalog" / "hb_gat.yaml"
+    text = population.read_text()
+    phone = "      - {name: phone, title: 联系电话, type: varchar(20), personal: phone}\n"
+    assert phone in text
+    population.write_text(text.replace(phone, phone.replace(", personal: phone", "")))
+    done = run_cli("catalog", "apply", str(catalog_copy / "catalog"))
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"suspended agreement {code}: agreed item phone's personal-data category changed from phone to" in done.stderr
+    )
+    with session() as s:
+        assert agreements.get(s, code).status == "suspended"
+
+
 def test_a_catalogue_change_can_break_an_agreement(applied, catalog_copy):
     code = active_agreement(request(items=["person_id", "citizen_id", "phone"]))
     without_phone(catalog_copy)
