@@ -11,8 +11,9 @@ The installed binary also runs as ``docker compose`` once linked into
 ``$DOCKER_CONFIG/cli-plugins/``.
 
 Run with the project's Python: ``.venv/bin/python scripts/ensure_compose.py``. It prints one
-line when it installed something, nothing when there was nothing to do, and exits non-zero
-with the reason when it cannot provide Compose.
+line when it installed something, nothing when there was nothing to do, and the reason when
+it cannot provide Compose — then the compose test fails with that reason while the rest of
+the suite runs.
 """
 
 from __future__ import annotations
@@ -150,8 +151,8 @@ def main() -> int:
     try:
         print(f"ensure_compose: {install()}")
     except Failure as exc:
+        # The rest of the suite still runs; the compose test fails with the same reason.
         print(f"ensure_compose: cannot provide Docker Compose: {exc}", file=sys.stderr)
-        return 1
     return 0
 
 
