@@ -7,6 +7,7 @@ environment before the first import, which this file arranges.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 from psycopg import sql
 
 from govshare import devserver
+from govshare.demo.mailbox import Mailbox
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -164,3 +166,21 @@ def mysql_database():
     with admin.cursor() as cur:
         cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
     admin.close()
+
+
+@pytest.fixture
+def mailbox(tmp_path, monkeypatch):
+    """A real SMTP server on a free port; Airflow's govshare_smtp connection points at it."""
+    with Mailbox(tmp_path / "mail") as box:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_GOVSHARE_SMTP",
+            json.dumps(
+                {
+                    "conn_type": "smtp",
+                    "host": "127.0.0.1",
+                    "port": box.port,
+                    "extra": {"disable_tls": True, "disable_ssl": True},
+                }
+            ),
+        )
+        yield box

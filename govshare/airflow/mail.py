@@ -8,6 +8,7 @@ The SMTP server is the Airflow connection ``govshare_smtp`` (type smtp; extras
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
@@ -25,6 +26,9 @@ from govshare.registry import models as m
 from govshare.registry.db import session
 
 SMTP_CONN_ID = "govshare_smtp"
+# Pictures embedded in a page (a report's charts) become inline parts of the email: most mail
+# clients do not show data: URLs, every client shows cid: ones.
+_EMBEDDED_IMAGE = re.compile(r"data:image/(png|jpeg|gif);base64,([A-Za-z0-9+/=]+)")
 MAX_ATTEMPTS = 5
 log = logging.getLogger("govshare.mail")
 
@@ -43,7 +47,12 @@ def compose(message: m.Notification, report: m.QualityReport | None, files=()) -
     mime["Date"] = formatdate(localtime=True)
     mime["Message-ID"] = make_msgid(idstring=f"govshare-{message.id}")
     mime.set_content(message.text_body or re.sub(r"<[^>]+>", "", message.body), charset="utf-8")
-    mime.add_alternative(message.body, subtype="html", charset="utf-8")
+    html, images = _inline_images(message.body)
+    mime.add_alternative(html, subtype="html", charset="utf-8")
+    if images:
+        html_part = mime.get_payload()[-1]
+        for subtype, content, cid in images:
+            html_part.add_related(content, maintype="image", subtype=subtype, cid=f"<{cid}>")
     if report is not None:
         mime.add_attachment(
             report.html,
@@ -56,6 +65,19 @@ def compose(message: m.Notification, report: m.QualityReport | None, files=()) -
         maintype, _, subtype = file.content_type.partition("/")
         mime.add_attachment(file.content, maintype=maintype, subtype=subtype, filename=file.filename)
     return mime
+
+
+def _inline_images(html: str) -> tuple[str, list[tuple[str, bytes, str]]]:
+    """The page with its embedded pictures referred to by Content-ID, and the pictures
+    (subtype, bytes, content id)."""
+    images: list[tuple[str, bytes, str]] = []
+
+    def by_reference(match: re.Match) -> str:
+        cid = make_msgid(idstring=f"image{len(images) + 1}")[1:-1]
+        images.append((match[1], base64.b64decode(match[2]), cid))
+        return f"cid:{cid}"
+
+    return _EMBEDDED_IMAGE.sub(by_reference, html), images
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,13 @@ class Document:
     summary: list[str]  # a few plain lines for the email's text part
 
 
+def _due(due, period_end) -> str:
+    """A correction's deadline, marked when it passed before the period's end."""
+    if due is None:
+        return ""
+    return f"{due.isoformat()} 逾期 overdue" if due < period_end else due.isoformat()
+
+
 def monitoring_document(report: Monitoring) -> Document:
     title = (
         f"政务信息资源共享监测报告 Monitoring report — {report.agency_name} ({report.agency}), {report.period.label}"
@@ -60,7 +67,7 @@ def monitoring_document(report: Monitoring) -> Document:
         (
             "未结纠错 Open corrections",
             ["correction", "role", "status", "due"],
-            [[c, r, s, d.isoformat() if d else ""] for c, r, s, d in report.corrections],
+            [[c, r, s, _due(d, report.period.end)] for c, r, s, d in report.corrections],
         ),
         (
             "前置库事件 Front-DB incidents",
@@ -68,10 +75,11 @@ def monitoring_document(report: Monitoring) -> Document:
             [[str(i), _when(o), _when(c) if c else "open", d] for i, o, c, d in report.incidents],
         ),
     ]
+    overdue = sum(1 for *_, due in report.corrections if due and due < report.period.end)
     summary = [
         title,
         f"交付 Deliveries: {report.deliveries}, failed {report.failed}; anomalies {len(report.anomalies)}; "
-        f"open corrections {len(report.corrections)}; front-DB incidents {len(report.incidents)}",
+        f"open corrections {len(report.corrections)} ({overdue} overdue); front-DB incidents {len(report.incidents)}",
     ]
     return Document(title, _html(title, summary, sections, pictures), _pdf(title, summary, sections, pictures), summary)
 

@@ -16,7 +16,6 @@ import psycopg
 import pytest
 
 from govshare.demo import front_db, sample_data
-from govshare.demo.mailbox import Mailbox
 from tests.conftest import ROOT
 from tests.helpers import population_front_db, shipped_catalog
 
@@ -26,24 +25,6 @@ def airflow_db():
     """Airflow's metadata DB, migrated once per test session."""
     done = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-
-
-@pytest.fixture
-def mailbox(tmp_path, monkeypatch):
-    """A real SMTP server on a free port; Airflow's govshare_smtp connection points at it."""
-    with Mailbox(tmp_path / "mail") as box:
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_GOVSHARE_SMTP",
-            json.dumps(
-                {
-                    "conn_type": "smtp",
-                    "host": "127.0.0.1",
-                    "port": box.port,
-                    "extra": {"disable_tls": True, "disable_ssl": True},
-                }
-            ),
-        )
-        yield box
 
 
 def dagbag():

@@ -4,6 +4,7 @@ an image to prove its charts are drawn."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import psycopg
@@ -11,7 +12,7 @@ import pypdfium2
 import pytest
 
 from govshare.lifecycle.deadlines import TIMEZONE
-from govshare.monitoring import anomalies, documents, figures
+from govshare.monitoring import anomalies, documents, figures, send
 from govshare.monitoring.anomalies import Thresholds, unusual_volume
 from govshare.monitoring.figures import Period
 from govshare.registry import models as m
@@ -205,6 +206,53 @@ def test_reports_from_the_command_line(applied, seeded_month, tmp_path):
     assert bad.returncode == 2 and "is not a period like 2026-10" in bad.stderr
     unknown = run_cli("report", "monitoring", "--agency", "hb_nobody", "--month", "2026-10")
     assert unknown.returncode == 1 and "unknown agency 'hb_nobody'" in unknown.stderr
+
+
+def test_an_overdue_correction_is_marked_in_the_authoritys_report(applied, seeded_month):
+    population, _ = seeded_month
+    with session() as s:
+        s.add(
+            m.Correction(
+                code="COR-0001",
+                agreement_code=population,
+                resource_code="gat_population_register",
+                record_key={"person_id": "7"},
+                item="name",
+                authority_code="hb_gat",
+                provider_code="hb_gat",
+                subscriber_code="hb_mzt",
+                problem="姓名有误",
+                evidence="户口簿",
+                status="filed",
+                due_date=date(2026, 10, 20),
+                filed_at=datetime(2026, 10, 13, 9, tzinfo=TIMEZONE),
+            )
+        )
+    with session() as s:
+        october = documents.monitoring_document(figures.monitoring(s, "hb_gat", Period.month("2026-10")))
+        september = documents.monitoring_document(figures.monitoring(s, "hb_gat", Period.month("2026-09")))
+    assert "2026-10-20 逾期 overdue" in october.html and "open corrections 1 (1 overdue)" in october.summary[1]
+    assert "open corrections 0 (0 overdue)" in september.summary[1]  # filed after September
+
+
+def test_the_emailed_report_shows_its_charts_and_carries_its_pdf(applied, seeded_month, mailbox):
+    from govshare.airflow import mail
+
+    with session() as s:
+        s.query(m.Notification).update({"status": "sent"})  # only the report matters here
+        send.monitoring(s, "hb_mzt", Period.month("2026-10"), send=True)
+    assert mail.send_pending().sent == 1
+    [message] = mailbox.received
+    assert "监测报告 monitoring report 2026-10" in str(message["Subject"])
+    html = message.get_body(("html",)).get_content()
+    charts = re.findall(r"src='cid:([^']+)'", html)
+    assert charts and "data:image" not in html  # mail clients show cid: pictures, not data: URLs
+    pictures = {
+        p["Content-ID"].strip("<>"): p.get_content() for p in message.walk() if p.get_content_maintype() == "image"
+    }
+    assert all(pictures[cid].startswith(b"\x89PNG") for cid in charts)
+    [pdf] = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert pdf.get_filename() == "monitoring-hb_mzt-2026-10.pdf" and pdf.get_content().startswith(b"%PDF")
 
 
 def test_periods():
