@@ -129,6 +129,20 @@ def test_dag_run_delivers_exactly_the_authorised_data(dag_world):
     assert delivery.checks_passed == len(delivery.check_results) - 2
 
 
+def test_schema_drift_fails_before_loading_and_is_in_the_log_and_the_delivery_record(dag_world, capfd):
+    execute(dag_world["front_gat"], "ALTER TABLE exchange.population_register RENAME COLUMN name TO full_name")
+    run = dagbag().dags["AGR-0001"].test()
+    assert run.state == "failed"
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert (states["preflight"], states["stage"]) == ("failed", "upstream_failed")  # nothing was loaded
+    difference = "column name looks renamed to full_name"
+    assert difference in "".join(capfd.readouterr())  # the task log
+    with session() as s:
+        delivery = deliveries.find(s, "AGR-0001", run.run_id)
+    assert delivery.status == "failed" and difference in delivery.error
+    assert columns_of(dag_world["subscriber"], "public", "population_basic") == []
+
+
 def test_failing_suite_leaves_the_target_and_records_a_failed_delivery(dag_world):
     execute(dag_world["subscriber"], "CREATE TABLE public.social_insurance (record_id bigint, note text)")
     execute(dag_world["subscriber"], "INSERT INTO public.social_insurance VALUES (1, 'previous delivery')")
