@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, task
@@ -28,12 +29,13 @@ DEFAULTS = {"owner": "platform", "retries": 2, "retry_delay": timedelta(minutes=
 
 
 def _platform_dag(dag_id: str, schedule: str, description: str, doc: str | None, *tags: str, **defaults) -> DAG:
-    """A platform DAG: never catches up, one run at a time, running from the start."""
+    """A platform DAG: never catches up, one run at a time, running from the start. Its schedule
+    is the default given here unless GOVSHARE_SCHEDULE_<DAG ID> sets another (cron or preset)."""
     return DAG(
         dag_id=dag_id,
         description=description,
         doc_md=doc,
-        schedule=schedule,
+        schedule=os.environ.get(f"GOVSHARE_SCHEDULE_{dag_id.upper()}", schedule),
         start_date=START,
         catchup=False,
         max_active_runs=1,

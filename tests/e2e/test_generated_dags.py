@@ -75,6 +75,12 @@ PLATFORM = [
 ]
 
 
+def test_platform_schedules_are_defaults_an_operator_can_change(airflow_db, applied, monkeypatch):
+    assert dagbag().dags["platform_front_db_health"].schedule == "@hourly"
+    monkeypatch.setenv("GOVSHARE_SCHEDULE_PLATFORM_FRONT_DB_HEALTH", "*/15 * * * *")
+    assert dagbag().dags["platform_front_db_health"].schedule == "*/15 * * * *"
+
+
 def test_one_dag_per_active_agreement_and_none_for_inactive(dag_world):
     bag = dagbag()
     assert bag.import_errors == {}
