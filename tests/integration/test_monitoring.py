@@ -11,14 +11,15 @@ import psycopg
 import pypdfium2
 import pytest
 
+from govshare.exchange.address import DatabaseAddress
 from govshare.lifecycle.deadlines import TIMEZONE
-from govshare.monitoring import anomalies, documents, figures, send
+from govshare.monitoring import anomalies, documents, figures, health, send
 from govshare.monitoring.anomalies import Thresholds, unusual_volume
 from govshare.monitoring.figures import Period
 from govshare.registry import models as m
 from govshare.registry.db import session
 from tests.conftest import run_cli
-from tests.helpers import active_agreement, request
+from tests.helpers import active_agreement, execute, population_front_db, request
 
 STEADY = [10_000, 10_040, 9_980, 10_010, 9_995, 10_020, 10_005]
 
@@ -253,6 +254,22 @@ def test_the_emailed_report_shows_its_charts_and_carries_its_pdf(applied, seeded
     assert all(pictures[cid].startswith(b"\x89PNG") for cid in charts)
     [pdf] = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
     assert pdf.get_filename() == "monitoring-hb_mzt-2026-10.pdf" and pdf.get_content().startswith(b"%PDF")
+
+
+def test_a_front_db_table_is_checked_for_its_columns_and_its_freshness(applied, make_database):
+    front = make_database("front")
+    population_front_db(front, 50)
+    address, now = DatabaseAddress.from_url(front), datetime.now(TIMEZONE)
+    with session() as s:
+        resource = s.get(m.Resource, "gat_population_register")
+        execute(front, "UPDATE exchange.population_register SET updated_at = now() AT TIME ZONE 'Asia/Shanghai'")
+        assert health.check_resource(resource, address, now) == health.Finding(resource.code, True)
+        execute(front, "UPDATE exchange.population_register SET updated_at = updated_at - interval '3 days'")
+        stale = health.check_resource(resource, address, now)
+        assert not stale.ok and "not fresh: the newest row is 72.0 hours old" in stale.problem
+        execute(front, "ALTER TABLE exchange.population_register DROP COLUMN phone")
+        drifted = health.check_resource(resource, address, now)
+        assert not drifted.ok and "column phone (character varying(20)) is in the catalogue" in drifted.problem
 
 
 def test_periods():
