@@ -109,6 +109,21 @@ def test_the_weekly_digest_reaches_the_agencies(world):
     )
 
 
+def test_agencies_choose_which_quality_emails_they_get(world):
+    with session() as s:  # the catalogue's quality_alerts: false and quality_digest: off, for hb_gat
+        gat = s.get(m.Agency, "hb_gat")
+        gat.quality_alerts, gat.quality_digest = False, "off"
+    code = active_agreement(request(items=["person_id", "citizen_id", "updated_at"], masking={"citizen_id": "none"}))
+    assert dagbag().dags[code].test().state == "success"
+    [alert] = quality_alerts(world["mail"])  # the 15-digit ID numbers break warn rules
+    assert {a.strip() for a in alert["To"].split(",")} == {"shjz@mzt.hebei.gov.cn", "xxzx@mzt.hebei.gov.cn"}
+    world["mail"].received.clear()
+    assert dagbag().dags["platform_quality_digest"].test().state == "success"
+    digests = [msg for msg in world["mail"].received if "周报" in str(msg["Subject"])]
+    recipients = {a.strip() for msg in digests for a in msg["To"].split(",")}
+    assert "shjz@mzt.hebei.gov.cn" in recipients and "data@gat.hebei.gov.cn" not in recipients
+
+
 def flags(url: str) -> list[tuple]:
     with psycopg.connect(url) as conn:
         if conn.execute("SELECT to_regclass('public.enterprise_basic__corrections')").fetchone()[0] is None:
