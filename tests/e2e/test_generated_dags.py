@@ -11,6 +11,7 @@ import pytest
 from govshare.demo import front_db, sample_data
 from govshare.lifecycle import service
 from govshare.registry import agreements, deliveries
+from govshare.registry import models as m
 from govshare.registry.db import session
 from tests.e2e.conftest import dagbag
 from tests.helpers import (
@@ -133,6 +134,9 @@ def test_dag_run_delivers_exactly_the_authorised_data(dag_world):
     # the 15-digit ID numbers break two warn rules: the 18-digit form and GB 11643 validity
     assert delivery.checks_warned == 2 and delivery.bytes > 0 and delivery.duration_seconds > 0
     assert delivery.checks_passed == len(delivery.check_results) - 2
+    with session() as s:  # and the delivery is in the audit log
+        entry = s.query(m.AuditEntry).filter_by(action="delivery.succeeded", subject="agreement:AGR-0001").one()
+    assert entry.detail["rows"] == 600
 
 
 def test_schema_drift_fails_before_loading_and_is_in_the_log_and_the_delivery_record(dag_world, capfd):

@@ -116,3 +116,25 @@ def test_a_cut_tail_is_found_with_an_anchor(logged, tmp_path):
     assert not result.ok and "the anchored entry 10 is missing or changed" in result.problem
     done = run_cli("audit", "verify", "--anchor", str(anchor_file))
     assert done.returncode == 1 and "cut or rewritten" in done.stderr
+
+
+def test_token_changes_and_catalogue_filings_are_audited(applied, catalog_copy):
+    from govshare import identity
+    from tests.helpers import operator
+    from tests.integration.test_registry import audit_tail, without_phone
+
+    with session() as s:
+        secret = identity.create_token(s, "hb_mzt", operator())
+    with session() as s:
+        identity.rotate_token(s, "hb_mzt", operator())
+    with session() as s:
+        identity.revoke_tokens(s, "hb_mzt", operator())
+    without_phone(catalog_copy)
+    assert run_cli("catalog", "apply", str(catalog_copy / "catalog")).returncode == 0
+    actions = [(actor, action, subject) for actor, action, subject, _ in reversed(audit_tail(applied, 5))]
+    me = str(operator())
+    token = (me, "token.create", "agency:hb_mzt"), (me, "token.revoke", "agency:hb_mzt")
+    assert actions[:4] == [*token, *token]  # created; rotated (the old one revoked, a new one made); revoked
+    assert actions[4][1:] == ("catalog.file", "catalog:v2")
+    assert secret not in json.dumps(audit_tail(applied, 5), ensure_ascii=False)  # the token itself is never logged
+    assert verdict().ok
