@@ -21,6 +21,7 @@ from __future__ import annotations
 import getpass
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -194,7 +195,14 @@ def environment(server: Server) -> dict[str, str]:
     return {**wanted, **{k: v for k, v in os.environ.items() if k in wanted and k != "GOVSHARE_PG_URL"}}
 
 
+def _terminated(signum, _frame) -> None:
+    # A cancelled job or `kill` sends SIGTERM: leave through the finally below, so the
+    # project's own server is stopped too (subprocess.run kills the command on the way).
+    raise SystemExit(128 + signum)
+
+
 def run(command: list[str]) -> int:
+    signal.signal(signal.SIGTERM, _terminated)
     server = find_or_start()
     where = {
         "configured": "GOVSHARE_PG_URL",

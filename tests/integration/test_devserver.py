@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import psycopg
 
@@ -51,4 +53,27 @@ def test_starts_uses_and_stops_its_own_server_and_can_run_again(tmp_path):
     second = run_with_own_server(tmp_path, port)  # safe to run again: reuses the cluster
     assert second.returncode == 0, second.stderr
     assert "creating a PostgreSQL cluster" not in second.stderr
+    assert not answers(port)
+
+
+def test_a_terminated_run_still_stops_its_own_server(tmp_path):
+    port = 54394
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVSHARE_", "AIRFLOW"))}
+    env.update(GOVSHARE_PG_OWN="1", GOVSHARE_PG_PORT=str(port), GOVSHARE_PGDATA=str(tmp_path / "pgdata"))
+    marker = tmp_path / "running"
+    wait = f"import pathlib, time; pathlib.Path({str(marker)!r}).touch(); time.sleep(600)"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "govshare.devserver", "run", "--", sys.executable, "-c", wait],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    for _ in range(600):  # the command is running once its marker exists
+        if marker.exists() or run.poll() is not None:
+            break
+        time.sleep(0.2)
+    assert marker.exists() and answers(port)
+    run.send_signal(signal.SIGTERM)  # as a cancelled CI job does
+    assert run.wait(timeout=120) == 128 + signal.SIGTERM
+    assert "stopped" in run.stderr.read()
     assert not answers(port)
