@@ -7,7 +7,6 @@ environment before the first import, which this file arranges.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -172,15 +171,5 @@ def mysql_database():
 def mailbox(tmp_path, monkeypatch):
     """A real SMTP server on a free port; Airflow's govshare_smtp connection points at it."""
     with Mailbox(tmp_path / "mail") as box:
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_GOVSHARE_SMTP",
-            json.dumps(
-                {
-                    "conn_type": "smtp",
-                    "host": "127.0.0.1",
-                    "port": box.port,
-                    "extra": {"disable_tls": True, "disable_ssl": True},
-                }
-            ),
-        )
+        monkeypatch.setenv("AIRFLOW_CONN_GOVSHARE_SMTP", box.connection)
         yield box

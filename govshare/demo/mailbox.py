@@ -3,6 +3,7 @@ the notifications the platform sends can be opened in any mail client."""
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 from email import message_from_bytes, policy
@@ -41,6 +42,18 @@ class Mailbox:
     @property
     def received(self) -> list:
         return self.handler.received
+
+    @property
+    def connection(self) -> str:
+        """An Airflow SMTP connection to this mailbox, as ``AIRFLOW_CONN_<ID>`` takes it (JSON)."""
+        return json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": self.port,
+                "extra": {"disable_tls": True, "disable_ssl": True},
+            }
+        )
 
     def __enter__(self) -> Mailbox:
         self._controller.start()

@@ -18,6 +18,7 @@ import os
 import secrets
 import subprocess
 import time
+from contextlib import ExitStack
 from datetime import date, datetime
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from govshare.catalog import load_catalog
 from govshare.catalog.model import Catalog
 from govshare.demo import front_db, sample_data, workflow
 from govshare.demo.mailbox import Mailbox
+from govshare.demo.runner import DagRunner, DagsTest
 from govshare.demo.workflow import DemoAgreement
 from govshare.errors import GovshareError
 from govshare.lifecycle.deadlines import TIMEZONE
@@ -126,7 +128,19 @@ AGREEMENTS = (
 )
 
 
-def run_demo(scale: float = 1.0) -> int:
+def run_demo(scale: float = 1.0, runner: DagRunner | None = None, mailbox: Mailbox | None = None) -> int:
+    """The demo on ``runner`` (``airflow dags test`` by default). Its mail goes to ``mailbox``,
+    whose SMTP connection the caller gave Airflow; without one the demo opens its own and sets
+    ``AIRFLOW_CONN_GOVSHARE_SMTP`` for the processes it starts (it closes when the demo ends, so
+    it is never stored: a connection you configured for `make airflow` is left alone)."""
+    with ExitStack() as stack:
+        if mailbox is None:
+            mailbox = stack.enter_context(Mailbox(_mail_dir()))
+            os.environ[f"AIRFLOW_CONN_{mail.SMTP_CONN_ID.upper()}"] = mailbox.connection
+        return _run(scale, runner or DagsTest(), mailbox)
+
+
+def _run(scale: float, runner: DagRunner, mailbox: Mailbox) -> int:
     server = os.environ.get("GOVSHARE_PG_URL")
     if not server:
         console.print("[red]run the demo with `make demo`[/] (it sets up the database and Airflow environment)")
@@ -167,7 +181,7 @@ def run_demo(scale: float = 1.0) -> int:
     console.print(f"    {code}  rst_medical_records (not_shared) → hb_mzt: {' → '.join(steps)}", highlight=False)
 
     _step(6, "running each agreement's DAG through Airflow")
-    outcomes = [_run_dag(code, i + 1, len(codes)) for i, code in enumerate(codes)]
+    outcomes = [_run_dag(runner, code, i + 1, len(codes)) for i, code in enumerate(codes)]
     incremental = next(
         code for code, spec in zip(codes, AGREEMENTS, strict=True) if spec.options.get("delivery_mode") == "incremental"
     )
@@ -175,7 +189,7 @@ def run_demo(scale: float = 1.0) -> int:
     console.print(
         f"    meanwhile {changed} enterprises changed and {removed} were deregistered; {incremental} runs again:"
     )
-    again = _run_dag(incremental, len(codes) + 1, len(codes) + 1)
+    again = _run_dag(runner, incremental, len(codes) + 1, len(codes) + 1)
     merged_as_expected = again is not None and (again.rows_merged, again.rows_deleted) == (changed, removed)
     if again is not None:
         console.print(
@@ -185,10 +199,10 @@ def run_demo(scale: float = 1.0) -> int:
         )
 
     _step(7, "monitoring: front-DB health (platform_front_db_health DAG) and this period's reports")
-    _monitor(catalog)
+    _monitor(runner, catalog)
 
     _step(8, "notifications, sent by the platform_notifications DAG through Airflow's SMTP provider")
-    _send_notifications()
+    _send_notifications(runner, mailbox)
 
     _step(9, "summary")
     _summary(codes, outcomes)
@@ -264,36 +278,45 @@ def _airflow_setup(server: str) -> None:
         done = subprocess.run(["airflow", "db", "migrate"], stdout=out, stderr=subprocess.STDOUT)
     if done.returncode != 0:
         raise GovshareError("`airflow db migrate` failed", f"see {log}")
-    from airflow.models.connection import Connection
-    from airflow.utils.session import create_session
+    path = _connections_file(server)
+    log = _log_dir() / "airflow-connections-import.log"
+    with log.open("w") as out:
+        done = subprocess.run(["airflow", "connections", "import", "--overwrite", str(path)], stdout=out, stderr=out)
+    if done.returncode != 0:
+        raise GovshareError("`airflow connections import` failed", f"see {log}")
+    names = sorted(json.loads(path.read_text()))
+    console.print(f"    connections from {path}: {', '.join(names)}")
 
+
+def _connections_file(server: str) -> Path:
+    """The demo's connections the way an operator provides them: a file for `airflow connections
+    import` (README: Connections). The pseudonym key in it is made once and kept, so pseudonyms
+    stay the same from run to run."""
+    path = Path(os.environ["AIRFLOW_HOME"]) / "connections.json"
+    before = json.loads(path.read_text()) if path.exists() else {}
     parsed = make_url(server)
-    with create_session() as s:
-        for conn_id, dbname in {**FRONT_DBS, **SUBSCRIBER_DBS}.items():
-            s.query(Connection).filter(Connection.conn_id == conn_id).delete()
-            s.add(
-                Connection(
-                    conn_id=conn_id,
-                    conn_type="postgres",
-                    host=parsed.host,
-                    port=parsed.port or 5432,
-                    login=parsed.username,
-                    password=parsed.password,
-                    schema=dbname,
-                    description="govshare demo",
-                )
-            )
-        # The pseudonym key: made once and kept, so pseudonyms stay the same from run to run.
-        if not s.query(Connection).filter(Connection.conn_id == PSEUDONYM_KEY).first():
-            s.add(
-                Connection(
-                    conn_id=PSEUDONYM_KEY,
-                    conn_type="generic",
-                    password=secrets.token_urlsafe(48),
-                    description="govshare: master key for pseudonyms (HMAC)",
-                )
-            )
-    console.print(f"    connections: {', '.join(sorted({**FRONT_DBS, **SUBSCRIBER_DBS}))}, {PSEUDONYM_KEY}")
+    connections = {
+        conn_id: {
+            "conn_type": "postgres",
+            "host": parsed.host,
+            "port": parsed.port or 5432,
+            "login": parsed.username,
+            "password": parsed.password,
+            "schema": dbname,
+            "description": "govshare demo",
+        }
+        for conn_id, dbname in {**FRONT_DBS, **SUBSCRIBER_DBS}.items()
+    }
+    key = before.get(PSEUDONYM_KEY, {}).get("password") or secrets.token_urlsafe(48)
+    connections[PSEUDONYM_KEY] = {
+        "conn_type": "generic",
+        "password": key,
+        "description": "govshare: master key for pseudonyms (HMAC)",
+    }
+    path.touch(mode=0o600)
+    path.chmod(0o600)  # it holds passwords and the key
+    path.write_text(json.dumps(connections, indent=2, sort_keys=True))
+    return path
 
 
 def _change_enterprises(server: str) -> tuple[int, int]:
@@ -315,15 +338,14 @@ def _change_enterprises(server: str) -> tuple[int, int]:
     return changed, removed
 
 
-def _monitor(catalog: Catalog) -> None:
+def _monitor(runner: DagRunner, catalog: Catalog) -> None:
     """Check every front DB through Airflow, then write this month's monitoring report for civil
     affairs and this quarter's supervision report (HTML and PDF) under .govshare/reports."""
     from govshare.monitoring import send as reports
     from govshare.monitoring.figures import Period
 
     log = _log_dir() / "platform_front_db_health.log"
-    with log.open("w") as out:
-        subprocess.run(["airflow", "dags", "test", "platform_front_db_health"], stdout=out, stderr=subprocess.STDOUT)
+    runner.start("platform_front_db_health", log).wait()
     with session() as s:
         checks = s.query(m.FrontDbCheck).order_by(m.FrontDbCheck.id.desc()).limit(len(catalog.resources)).all()
         healthy = sum(c.ok for c in checks)
@@ -341,33 +363,27 @@ def _monitor(catalog: Catalog) -> None:
             console.print(f"    {folder / stem}.pdf (and .html): {document.summary[1]}", highlight=False, markup=False)
 
 
-def _send_notifications() -> None:
-    """Let Airflow send the outbox to a local mailbox. The govshare_smtp connection points at it
-    for this one run only (an environment variable): the mailbox closes when the demo ends, and
-    a connection you configured for `make airflow` is left alone."""
-    folder = _log_dir().parent.parent / "mail"
-    with Mailbox(folder) as box:
-        smtp = {"conn_type": "smtp", "host": "127.0.0.1", "port": box.port}
-        smtp["extra"] = {"disable_tls": True, "disable_ssl": True}
-        env = {**os.environ, f"AIRFLOW_CONN_{mail.SMTP_CONN_ID.upper()}": json.dumps(smtp)}
-        log = _log_dir() / "platform_notifications.log"
-        with log.open("w") as out:
-            subprocess.run(
-                ["airflow", "dags", "test", "platform_notifications"], stdout=out, stderr=subprocess.STDOUT, env=env
-            )
-        subjects = [str(message["Subject"]) for message in box.received]
-    console.print(f"    {len(subjects)} emails delivered to {folder}/*.eml (open them in any mail client), e.g.")
+def _send_notifications(runner: DagRunner, mailbox: Mailbox) -> None:
+    """Let Airflow send what is still in the outbox (each DAG's notify task sent its own mail
+    already), then show what the mailbox received."""
+    runner.start("platform_notifications", _log_dir() / "platform_notifications.log").wait()
+    subjects = [str(message["Subject"]) for message in mailbox.received]
+    console.print(f"    {len(subjects)} emails delivered to {_mail_dir()}/*.eml (open them in any mail client), e.g.")
     for subject in subjects[:3]:
         console.print(f"      {subject}", highlight=False, markup=False)
 
 
-def _run_dag(code: str, number: int, total: int) -> m.Delivery | None:
+def _mail_dir() -> Path:
+    return _log_dir().parent.parent / "mail"
+
+
+def _run_dag(runner: DagRunner, code: str, number: int, total: int) -> m.Delivery | None:
     with session() as s:
         before = max((d.id for d in deliveries.recent(s, code, 1)), default=0)
     log = _log_dir() / f"{code}.log"
     started = time.monotonic()
-    with log.open("w") as out, console.status(f"  [{number}/{total}] {code}: starting Airflow") as status:
-        process = subprocess.Popen(["airflow", "dags", "test", code], stdout=out, stderr=subprocess.STDOUT)
+    with console.status(f"  [{number}/{total}] {code}: starting Airflow") as status:
+        process = runner.start(code, log)
         while process.poll() is None:
             time.sleep(0.5)
             delivery = _latest(code, before)
