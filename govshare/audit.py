@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from govshare import clock
 from govshare.registry import models as m
 
 GENESIS = "0" * 64
@@ -57,7 +58,7 @@ def append(session: Session, actor: str, action: str, subject: str, detail: dict
     last = _head(session)
     prev_hash = last.hash if last else GENESIS
     seq = session.execute(text("SELECT nextval(pg_get_serial_sequence('govshare.audit_entry', 'seq'))")).scalar_one()
-    at = datetime.now(UTC)
+    at = clock.now().astimezone(UTC)
     detail = _canonical(detail or {})
     entry = m.AuditEntry(
         seq=seq,

@@ -21,7 +21,7 @@ import os
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govshare import audit
+from govshare import audit, clock
 from govshare.errors import IllegalTransition, NotAllowed, NotFound, RequestRefused
 from govshare.identity import Actor
 from govshare.lifecycle import deadlines
@@ -88,7 +88,7 @@ def file(
         problem=problem.strip(),
         evidence=evidence.strip(),
         status="filed",
-        due_date=deadlines.add_working_days(deadlines.today(), answer_days()),
+        due_date=deadlines.add_working_days(clock.today(), answer_days()),
     )
     session.add(correction)
     session.flush()
@@ -115,8 +115,8 @@ def act(session: Session, actor: Actor, code: str, action: str, reason: str) -> 
     before = correction.status
     correction.status = target
     correction.due_date = {
-        "accepted": deadlines.add_working_days(deadlines.today(), answer_days()),
-        "disputed": deadlines.add_working_days(deadlines.today(), deadlines.coordination_days()),
+        "accepted": deadlines.add_working_days(clock.today(), answer_days()),
+        "disputed": deadlines.add_working_days(clock.today(), deadlines.coordination_days()),
     }.get(target)
     _record(session, correction, actor, action, before, target, reason)
     return correction

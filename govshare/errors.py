@@ -105,6 +105,24 @@ class ChecksFailed(GovshareError):
         )
 
 
+class ChecksCouldNotRun(ChecksFailed):
+    """Quality checks could not be evaluated (the database refused a rule's query); whatever
+    their severity, nothing was published. The delivery's status is ``error``."""
+
+    def __init__(self, errored: Sequence[str], failed: Sequence[str], rows: int):
+        self.errored = list(errored)
+        self.failed = list(failed)
+        self.rows = rows
+        also = f"; and {len(self.failed)} blocking check(s) failed: " + "; ".join(self.failed) if self.failed else ""
+        GovshareError.__init__(
+            self,
+            f"{len(self.errored)} check(s) could not run on {rows:,} staged rows: " + "; ".join(self.errored) + also,
+            "a check that cannot run stops the delivery whatever its severity, so the subscriber's table was left as "
+            "it was; the message is the subscriber database's — fix what it names (the rule, or the database) and "
+            "run the delivery again",
+        )
+
+
 class AgreementNotActive(GovshareError):
     """A run started for an agreement that is not active (any more); nothing is delivered."""
 

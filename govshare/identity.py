@@ -12,10 +12,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govshare import audit
+from govshare import audit, clock
 from govshare.errors import GovshareError, NotFound
 from govshare.lifecycle.machine import Role
 from govshare.registry import models as m
@@ -111,7 +111,7 @@ def revoke_tokens(session: Session, agency_code: str, by: Actor, token_id: int |
     if token_id is not None:
         query = query.where(m.AgencyToken.id == token_id)
     revoked = 0
-    now = session.scalar(select(text("now()")))
+    now = clock.now()
     for row in session.scalars(query.with_for_update()):
         row.revoked_at = now
         revoked += 1
@@ -143,5 +143,5 @@ def authenticate(session: Session, token: str | None) -> Actor:
     agency = session.get(m.Agency, row.agency_code) if row else None
     if agency is None:  # the agency may have left the catalogue since its token was issued
         raise refusal
-    row.last_used_at = session.scalar(select(text("now()")))
+    row.last_used_at = clock.now()
     return Actor.of_agency(agency)

@@ -58,11 +58,16 @@ def _drop(dbname: str) -> None:
 
 
 def _create(dbname: str, template: str | None = None) -> None:
+    """Create the database, with parallel plans forced in it: PostgreSQL plans in parallel only
+    on large tables, so without this a function wrongly labelled PARALLEL SAFE (or any query
+    that breaks in a parallel worker) would pass every fixture-sized test and fail in production."""
     with psycopg.connect(admin_url(), autocommit=True) as conn:
         statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname))
         if template:
             statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
         conn.execute(statement)
+        setting = "debug_parallel_query" if conn.info.server_version >= 160000 else "force_parallel_mode"
+        conn.execute(sql.SQL("ALTER DATABASE {} SET {} = on").format(sql.Identifier(dbname), sql.Identifier(setting)))
 
 
 def _registry_template(with_catalog: bool) -> str:

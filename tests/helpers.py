@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
+from datetime import datetime
 
 import psycopg
 from psycopg import sql
 
+from govshare import clock
 from govshare.catalog import load_catalog
 from govshare.catalog.model import Catalog
 from govshare.demo import front_db, sample_data
@@ -23,6 +25,12 @@ MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 def shipped_catalog() -> Catalog:
     """The catalogue in include/catalog, parsed once (callers copy it before changing it)."""
     return load_catalog(ROOT / "include" / "catalog")
+
+
+def provider_now() -> datetime:
+    """A provider's "now" for rows a test changes: Beijing wall-clock time on the platform's clock,
+    as the sample data is stamped (a database server's now() runs on its own clock and zone)."""
+    return clock.wall_clock()
 
 
 def population_front_db(url: str, rows: int = 500) -> list[tuple]:

@@ -15,8 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from govshare.airflow import tasks
 from govshare.airflow.docs import doc_md
+from govshare.clock import TIMEZONE
 from govshare.errors import ConfigurationError
-from govshare.lifecycle.deadlines import TIMEZONE
 from govshare.registry import agreements
 from govshare.registry.agreements import AgreementCard
 from govshare.registry.db import session

@@ -4,6 +4,8 @@ The SMTP server is the Airflow connection ``govshare_smtp`` (type smtp; extras
 ``disable_tls`` / ``disable_ssl`` as for any SmtpHook connection); the sender address is
 ``GOVSHARE_MAIL_FROM``. A message that fails is retried on the next round, up to
 ``MAX_ATTEMPTS`` times, then marked failed with the error; nothing is dropped silently.
+Until the connection exists (a first start), everything stays queued, with one warning per
+round, and goes out on the first round after it is added.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from airflow.providers.smtp.hooks.smtp import SmtpHook
-from sqlalchemy import select, text
+from airflow.sdk import BaseHook
+from airflow.sdk.exceptions import AirflowNotFoundException
+from sqlalchemy import select
 
+from govshare import clock
 from govshare.notify import outbox
 from govshare.registry import models as m
 from govshare.registry.db import session
@@ -85,12 +90,24 @@ class Sent:
     sent: int
     failed: int
     retrying: int  # failed this time, will be retried on a later round
+    no_connection: bool = False  # nothing was tried: the SMTP connection is not defined yet
 
 
 def send_pending(conn_id: str = SMTP_CONN_ID, batch: int = 100, agreement_code: str | None = None) -> Sent:
     """Send what the outbox holds (only one agreement's, if given). Each message is marked in
     its own transaction right after it is sent, so a worker that dies mid-batch does not mail
     the ones before it again; each is tried once per round."""
+    if not _defined(conn_id):
+        with session() as s:
+            queued = outbox.waiting(s, agreement_code)
+        log.warning(
+            "no Airflow connection '%s': %d notification(s) stay queued and go out once it exists — add an smtp "
+            "connection under Admin → Connections, as AIRFLOW_CONN_%s, or with `airflow connections import`",
+            conn_id,
+            queued,
+            conn_id.upper(),
+        )
+        return Sent(0, 0, 0, no_connection=True)
     outcomes = Counter()
     last_id = 0
     with ExitStack() as stack:
@@ -106,6 +123,14 @@ def send_pending(conn_id: str = SMTP_CONN_ID, batch: int = 100, agreement_code: 
                     smtp = stack.enter_context(SmtpHook(smtp_conn_id=conn_id))
                 outcomes[_send(s, smtp, message)] += 1
     return Sent(outcomes["sent"], outcomes["failed"], outcomes["retrying"])
+
+
+def _defined(conn_id: str) -> bool:
+    try:
+        BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        return False
+    return True
 
 
 def _send(s, smtp: SmtpHook, message: m.Notification) -> str:
@@ -128,7 +153,7 @@ def _send(s, smtp: SmtpHook, message: m.Notification) -> str:
             return "failed"
         return "retrying"
     message.status = "sent"
-    message.sent_at = s.scalar(select(text("now()")))
+    message.sent_at = clock.now()
     message.error = None
     log.info("notification %s sent to %d recipient(s): %s", message.id, len(message.recipients), message.subject)
     return "sent"

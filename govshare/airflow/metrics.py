@@ -2,16 +2,16 @@
 Airflow's ``[metrics]`` section turns on). Names (StatsD has no tags, so the subject is in the name;
 backends with tags also get ``agreement``, ``provider``, ``subscriber``):
 
-=============================================  =======  ==========================================
+=============================================  =======  ===================================================
 ``govshare.delivery.<agreement>.rows``          gauge    rows delivered
 ``govshare.delivery.<agreement>.bytes``         gauge    bytes staged
 ``govshare.delivery.<agreement>.duration``      timer    seconds from preflight to record
 ``govshare.delivery.<agreement>.check_pass_rate`` gauge  percent of quality rules passed
 ``govshare.delivery.<agreement>.freshness_lag``  gauge    seconds between the newest update and delivery
-``govshare.delivery.<agreement>.succeeded``      counter  / ``.failed``
+``govshare.delivery.<agreement>.succeeded``      counter  / ``.failed`` / ``.error`` (a check could not run)
 ``govshare.front_db.<agency>.up``               gauge    1 healthy, 0 not
 ``govshare.anomaly.<kind>``                     counter  anomalies found (volume, overdue, …)
-=============================================  =======  ==========================================
+=============================================  =======  ===================================================
 """
 
 from __future__ import annotations

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from airflow.sdk import DAG, task
 from sqlalchemy import select
 
-from govshare import audit
+from govshare import audit, clock
 from govshare.airflow import connections, mail, metrics
+from govshare.clock import TIMEZONE
 from govshare.identity import Actor
 from govshare.lifecycle import daily
-from govshare.lifecycle.deadlines import TIMEZONE
 from govshare.monitoring import anomalies, health
 from govshare.monitoring.figures import Period
 from govshare.notify import outbox
@@ -45,9 +45,17 @@ def _platform_dag(dag_id: str, schedule: str, description: str, doc: str | None,
     )
 
 
+def _run_moment(data_interval_end: datetime | None) -> datetime:
+    """Where a run stands in time: the end of its data interval when the scheduler made it; a
+    manual run (Airflow 3 gives it no data interval) stands at now."""
+    return data_interval_end.astimezone(TIMEZONE) if data_interval_end else clock.now()
+
+
 @task(task_id="send_notifications")
 def send_notifications() -> None:
     result = mail.send_pending()
+    if result.no_connection:  # the outbox keeps them; a missing connection is not a failed run
+        return
     log.info("notifications: %d sent, %d to retry, %d failed for good", result.sent, result.retrying, result.failed)
 
 
@@ -60,8 +68,8 @@ def lifecycle_dag() -> DAG:
     ) as dag:
 
         @task(task_id="daily_round")
-        def daily_round(data_interval_end: datetime | None = None) -> None:
-            today = data_interval_end.astimezone(TIMEZONE).date()
+        def daily_round() -> None:
+            today = clock.today()  # deadlines are judged against today, whichever run this is
             done = daily.run(today)
             log.info(
                 "round of %s: escalated %s; reminded %s; expired %s",
@@ -132,7 +140,7 @@ def quality_digest_dag() -> DAG:
         @task(task_id="queue_digests")
         def queue_digests(data_interval_end: datetime | None = None) -> None:
             with session() as s:
-                queued = digest.queue_all(s, data_interval_end)
+                queued = digest.queue_all(s, _run_moment(data_interval_end))
             log.info("weekly digests queued for: %s", ", ".join(queued) or "nobody")
 
         queue_digests() >> send_notifications()
@@ -150,10 +158,11 @@ def front_db_health_dag() -> DAG:
     ) as dag:
 
         @task(task_id="check_front_dbs")
-        def check_front_dbs(data_interval_end: datetime | None = None) -> None:
+        def check_front_dbs() -> None:
+            now = clock.now()  # freshness and lateness are judged against now, whichever run this is
             with session() as s:
-                findings = health.run_round(s, connections.address, data_interval_end)
-                late = anomalies.overdue(s, data_interval_end)
+                findings = health.run_round(s, connections.address, now)
+                late = anomalies.overdue(s, now)
             for agency, results in sorted(findings.items()):
                 healthy = all(f.ok for f in results)
                 metrics.front_db(agency, healthy)
@@ -174,7 +183,7 @@ def reports_dag(dag_id: str, schedule: str, description: str, produce) -> DAG:
 
         @task(task_id="produce_reports")
         def produce_reports(data_interval_end: datetime | None = None) -> None:
-            produce(data_interval_end.astimezone(TIMEZONE).date())
+            produce(_run_moment(data_interval_end).date())
 
         produce_reports() >> send_notifications()
     return dag

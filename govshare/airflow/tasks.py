@@ -11,16 +11,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from govshare import audit, settings
+from govshare import audit, clock, settings
 from govshare.airflow import metrics
 from govshare.airflow.connections import address, pseudonym_key
 from govshare.errors import (
     AgreementBroken,
     AgreementNotActive,
+    ChecksCouldNotRun,
     ChecksFailed,
     ConfigurationError,
     GovshareError,
@@ -34,7 +34,7 @@ from govshare.exchange.preflight import preflight as check_databases
 from govshare.exchange.publish import EmptySource
 from govshare.exchange.publish import publish as swap_in
 from govshare.exchange.stage import stage as stream
-from govshare.lifecycle.deadlines import TIMEZONE, seconds_since
+from govshare.lifecycle.deadlines import seconds_since
 from govshare.monitoring import anomalies
 from govshare.notify import outbox
 from govshare.registry import agreements, deliveries, quality
@@ -74,7 +74,7 @@ def stage(code: str, run_id: str) -> None:
         error=None,
         watermark_from=result.watermark_from,
         watermark_to=result.watermark_to,
-        freshness_lag_seconds=seconds_since(result.newest, datetime.now(TIMEZONE)),
+        freshness_lag_seconds=seconds_since(result.newest, clock.now()),
     )
     masked = [f"{c.name} ({c.mask})" for c in plan.columns if c.mask.kind != "none"]
     log.info(
@@ -113,13 +113,16 @@ def check(code: str, run_id: str) -> None:
                 run_id,
                 status="checked",
                 checks_passed=report.passed,
-                checks_failed=len(report.failed),
+                checks_failed=len(report.failed) + len(report.errored),
                 checks_warned=len(report.warned),
                 check_results=[r.as_dict() for r in report.results],
                 error=None,
             )
             _file_report(s, code, delivery, report)
         for result in report.results:
+            if result.error:
+                log.error("check %-40s %-5s COULD NOT RUN: %s", result.rule, result.severity, result.error)
+                continue
             log.info(
                 "check %-40s %-5s %s (%s of %s rows unexpected)",
                 result.rule,
@@ -145,7 +148,7 @@ def _file_report(s, code: str, delivery, report) -> None:
     quality.save(
         s, delivery.id, code, scores(report.results), render(card, delivery, report, quality.trend(s, code), link)
     )
-    broken = report.failed + report.warned
+    broken = report.errored + report.failed + report.warned
     if not broken:
         return
     wanting = [
@@ -153,7 +156,7 @@ def _file_report(s, code: str, delivery, report) -> None:
         for a in (card.provider_code, card.subscriber_code)
         if (agency := s.get(m.Agency, a)) and agency.quality_alerts
     ]
-    verdict = "未发布 not published" if report.failed else "已发布，有警告 published with warnings"
+    verdict = "未发布 not published" if report.blocked else "已发布，有警告 published with warnings"
     outbox.enqueue(
         s,
         "quality.alert",
@@ -229,9 +232,9 @@ def record(code: str, run_id: str) -> None:
         delivery.checks_warned,
         delivery.duration_seconds,
     )
-    if delivery.status == "failed":
+    if delivery.status in deliveries.UNSUCCESSFUL:
         # Without this the run would show green: the record task is the DAG's only leaf.
-        raise AirflowFailException(f"delivery failed — {delivery.error}")
+        raise AirflowFailException(f"delivery {delivery.status} — {delivery.error}")
 
 
 def notify(code: str) -> None:
@@ -244,7 +247,8 @@ def notify(code: str) -> None:
     except Exception as exc:
         log.warning("emails not sent now (%s); they stay queued for platform_notifications", sanitise(str(exc)))
         return
-    log.info("emails: %d sent, %d to retry, %d failed", result.sent, result.retrying, result.failed)
+    if not result.no_connection:
+        log.info("emails: %d sent, %d to retry, %d failed", result.sent, result.retrying, result.failed)
 
 
 def _plan(code: str, run_id: str) -> DeliveryPlan:
@@ -266,9 +270,11 @@ def _step(code: str, run_id: str, step: str) -> Iterator[None]:
     except Exception as exc:
         # Only our own messages are known to be free of row values; anything else is sanitised.
         message = str(exc) if isinstance(exc, GovshareError) else f"{type(exc).__name__}: {sanitise(str(exc))}"
+        # A check that could not run leaves the data's fitness unknown: an error, not a verdict.
+        status = "error" if isinstance(exc, ChecksCouldNotRun) else "failed"
         try:
             with session() as s:
-                deliveries.fail(s, code, run_id, step, message)
+                deliveries.fail(s, code, run_id, step, message, status)
         except Exception as registry_error:  # the original failure matters more
             log.error("could not record the failure in the registry: %s", registry_error)
         if isinstance(exc, PERMANENT) or (isinstance(exc, ExchangeFailed) and not exc.retryable):

@@ -19,7 +19,6 @@ import secrets
 import subprocess
 import time
 from contextlib import ExitStack
-from datetime import date, datetime
 from pathlib import Path
 
 import psycopg
@@ -27,7 +26,7 @@ from psycopg import sql
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
-from govshare import settings
+from govshare import clock, settings
 from govshare.airflow import mail
 from govshare.airflow.connections import PSEUDONYM_KEY
 from govshare.catalog import load_catalog
@@ -37,7 +36,6 @@ from govshare.demo.mailbox import Mailbox
 from govshare.demo.runner import DagRunner, DagsTest
 from govshare.demo.workflow import DemoAgreement
 from govshare.errors import GovshareError
-from govshare.lifecycle.deadlines import TIMEZONE
 from govshare.lifecycle.filings import file_catalog
 from govshare.registry import agreements, deliveries
 from govshare.registry import models as m
@@ -51,7 +49,6 @@ FRONT_DBS = {
     "front_hb_rst": "demo_front_hb_rst",
 }
 SUBSCRIBER_DBS = {"sub_hb_mzt": "demo_sub_hb_mzt", "sub_hb_rst": "demo_sub_hb_rst", "sub_sjz_mzj": "demo_sub_sjz_mzj"}
-START = date(2026, 11, 1)
 
 
 AGREEMENTS = (
@@ -174,7 +171,7 @@ def _run(scale: float, runner: DagRunner, mailbox: Mailbox) -> int:
     )
     codes = []
     for spec in AGREEMENTS:
-        code, steps = workflow.negotiate(desk, spec, START)
+        code, steps = workflow.negotiate(desk, spec, clock.today().replace(day=1))
         codes.append(code)
         console.print(f"    {code}  {spec.resource} → {spec.subscriber}: {' → '.join(steps)}", highlight=False)
     code, steps = workflow.joint_decision(desk)
@@ -249,10 +246,9 @@ def _create_database(server: str, dbname: str, fresh: bool = False) -> None:
 
 
 def _load_front_dbs(server: str, catalog: Catalog, scale: float) -> dict[str, int]:
-    synced = datetime.now(TIMEZONE).replace(tzinfo=None, minute=0, second=0, microsecond=0)
-    people = list(sample_data.population(max(100, int(20_000 * scale)), synced))
-    employers = list(sample_data.enterprises(max(20, int(3_000 * scale)), people, synced))
-    insurance = list(sample_data.social_insurance(max(50, int(25_000 * scale)), people, employers, synced))
+    people = list(sample_data.population(max(100, int(20_000 * scale))))
+    employers = list(sample_data.enterprises(max(20, int(3_000 * scale)), people))
+    insurance = list(sample_data.social_insurance(max(50, int(25_000 * scale)), people, employers))
     tables = {
         "gat_population_register": (people, True),
         "scjg_enterprise_register": (employers, True),
@@ -323,7 +319,7 @@ def _change_enterprises(server: str) -> tuple[int, int]:
     """What a day at the market regulation bureau looks like: 1% of enterprises change, a few close."""
     # The front DB keeps Beijing wall-clock time, as the sample data does; the server's own
     # zone (localtimestamp) may be another one.
-    now = datetime.now(TIMEZONE).replace(tzinfo=None, microsecond=0)
+    now = clock.wall_clock().replace(microsecond=0)
     with psycopg.connect(_url(server, FRONT_DBS["front_hb_scjg"])) as conn:
         changed = conn.execute(
             "UPDATE exchange.enterprise_register SET registered_capital = registered_capital + 100, "
@@ -352,7 +348,7 @@ def _monitor(runner: DagRunner, catalog: Catalog) -> None:
         console.print(f"    front DBs: {healthy} of {len(checks)} catalogued tables healthy (log: {log})")
         folder = _log_dir().parent.parent / "reports"
         folder.mkdir(parents=True, exist_ok=True)
-        today = datetime.now(TIMEZONE).date()
+        today = clock.today()
         month, quarter = Period.month_of(today), Period.quarter_of(today)
         for stem, document in (
             (f"monitoring-hb_mzt-{month.label}", reports.monitoring(s, "hb_mzt", month)),

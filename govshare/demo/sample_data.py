@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from faker import Faker
 
+from govshare import clock
 from govshare.quality.identifiers import citizen_id, uscc
 
 # Real GB/T 2260 county-level divisions of Hebei with their city, used for addresses too.
@@ -44,11 +45,15 @@ HEBEI_DISTRICTS = {
 INSURANCE_TYPES = ("企业职工基本养老保险", "城乡居民基本养老保险", "失业保险", "工伤保险", "职工基本医疗保险")
 ENTERPRISE_STATUSES = ("存续", "存续", "存续", "在业", "注销", "吊销")
 INSURANCE_STATUSES = ("参保缴费", "参保缴费", "参保缴费", "暂停缴费", "终止参保")
-# When the front DB was last synced. Fixed by default (tests); the demo passes the current hour,
-# so the front DBs look as fresh as a real, healthy one (article 10) — the same data otherwise.
-EXPORTED_AT = datetime(2026, 11, 25, 22, 0)
 
 SEED = 20151201  # the regulation took effect on 1 December 2015
+
+
+def synced_hour() -> datetime:
+    """When a healthy front DB was last synced (article 10): the start of the current hour on the
+    platform's clock, in Beijing wall-clock time as front DBs keep it. Rows were updated up to 30
+    days before it, so the data is as fresh on any date as on the day it was written."""
+    return clock.wall_clock().replace(minute=0, second=0, microsecond=0)
 
 
 def _faker(offset: int) -> tuple[Faker, random.Random]:
@@ -62,8 +67,9 @@ def _address(rng: random.Random, fake: Faker, region: str) -> str:
     return f"河北省{city}{district}{fake.street_name()}{rng.randint(1, 300)}号{rng.randint(1, 30)}栋"
 
 
-def population(count: int, exported_at: datetime = EXPORTED_AT) -> Iterator[tuple]:
+def population(count: int, exported_at: datetime | None = None) -> Iterator[tuple]:
     """(person_id, citizen_id, name, gender, birth_date, region_code, address, phone, updated_at)"""
+    exported_at = exported_at or synced_hour()
     fake, rng = _faker(1)
     regions = sorted(HEBEI_DISTRICTS)
     for person_id in range(1, count + 1):
@@ -90,9 +96,10 @@ def population(count: int, exported_at: datetime = EXPORTED_AT) -> Iterator[tupl
         )
 
 
-def enterprises(count: int, people: list[tuple], exported_at: datetime = EXPORTED_AT) -> Iterator[tuple]:
+def enterprises(count: int, people: list[tuple], exported_at: datetime | None = None) -> Iterator[tuple]:
     """(uscc, name, legal_rep_name, legal_rep_citizen_id, registered_capital, established_on,
     region_code, status, updated_at); legal representatives are drawn from ``people``."""
+    exported_at = exported_at or synced_hour()
     fake, rng = _faker(2)
     regions = sorted(HEBEI_DISTRICTS)
     seen: set[str] = set()
@@ -114,10 +121,11 @@ def enterprises(count: int, people: list[tuple], exported_at: datetime = EXPORTE
 
 
 def social_insurance(
-    count: int, people: list[tuple], employers: list[tuple], exported_at: datetime = EXPORTED_AT
+    count: int, people: list[tuple], employers: list[tuple], exported_at: datetime | None = None
 ) -> Iterator[tuple]:
     """(record_id, citizen_id, insurance_type, employer_uscc, start_month, monthly_base, status,
     updated_at), with two records exported twice and one negative contribution base."""
+    exported_at = exported_at or synced_hour()
     _, rng = _faker(3)
     rows = []
     for record_id in range(1, count + 1):

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import os
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from govshare.clock import TIMEZONE
+
 log = logging.getLogger("govshare.deadlines")
-TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 
 def seconds_since(moment: date | datetime | None, now: datetime) -> float | None:
@@ -37,10 +37,6 @@ def review_days() -> int:
 def coordination_days() -> int:
     """Working days the competent department has to settle a coordination (default 15)."""
     return int(os.environ.get("GOVSHARE_COORDINATION_WORKING_DAYS", "15"))
-
-
-def today() -> date:
-    return datetime.now(TIMEZONE).date()
 
 
 def is_working_day(day: date) -> bool:

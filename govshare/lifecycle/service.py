@@ -16,7 +16,7 @@ from typing import TypeVar
 from sqlalchemy import Integer, cast, func, select, text
 from sqlalchemy.orm import Session
 
-from govshare import audit
+from govshare import audit, clock
 from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotFound, RequestRefused
 from govshare.identity import Actor, may_read, roles
 from govshare.lifecycle import deadlines
@@ -191,7 +191,7 @@ def file(session: Session, actor: Actor, code: str, number: str | None = None) -
     agreement = _check(session, actor, code, "file")
     if number is None:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext('govshare.filing_number'))"))
-        prefix = f"冀共享备〔{int(session.scalar(select(func.extract('year', func.now()))))}〕"
+        prefix = f"冀共享备〔{clock.today().year}〕"
         # After the highest number of the year, so a number once typed by hand is never issued again.
         highest = session.scalar(
             select(func.max(cast(func.substring(m.Agreement.filing_number, r"〕(\d+)号$"), Integer))).where(
@@ -209,7 +209,7 @@ def activate(session: Session, actor: Actor, code: str) -> m.Agreement:
     """The platform authorises the subscriber's access: the agreement's DAG appears."""
     agreement = _check(session, actor, code, "activate")
     agreements.check_fits_catalog(session, agreement)
-    agreement.activated_at = session.scalar(select(text("now()")))
+    agreement.activated_at = clock.now()
     return _move(session, actor, code, "activate", reason="identity and authorisation confirmed; deliveries start")
 
 
@@ -285,7 +285,7 @@ def _move(
     if after == Status.AGREED:
         _refuse_not_shared(session, agreement, action)
     agreement.status = after.value
-    today = deadlines.today()
+    today = clock.today()
     agreement.due_date = {
         Status.SUBMITTED: deadlines.add_working_days(today, deadlines.review_days()),
         Status.COORDINATION: deadlines.add_working_days(today, deadlines.coordination_days()),

@@ -25,9 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govshare import audit
-from govshare.lifecycle.deadlines import TIMEZONE
+from govshare.clock import TIMEZONE
 from govshare.notify import outbox
 from govshare.registry import models as m
+from govshare.registry.deliveries import UNSUCCESSFUL
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,9 @@ def after_delivery(session: Session, delivery: m.Delivery, limits: Thresholds | 
         history = [d.rows for d in earlier if d.status == "succeeded" and d.rows is not None][:20]
         if (why := unusual_volume(history, delivery.rows or 0, limits)) is not None:
             found.append(("volume", why))
-    if delivery.status == "failed":
+    if delivery.status in UNSUCCESSFUL:
         recent = [delivery, *earlier][: limits.failures]
-        if len(recent) == limits.failures and all(d.status == "failed" for d in recent):
+        if len(recent) == limits.failures and all(d.status in UNSUCCESSFUL for d in recent):
             found.append(("repeated_failures", f"the last {limits.failures} deliveries all failed: {delivery.error}"))
         if delivery.error and "no longer matches the catalogue" in delivery.error:
             found.append(("schema_drift", delivery.error))

@@ -20,7 +20,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from govshare.lifecycle.deadlines import TIMEZONE
+from govshare.clock import TIMEZONE
 from govshare.monitoring import charts
 from govshare.monitoring.figures import Monitoring, Supervision
 

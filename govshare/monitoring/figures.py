@@ -14,11 +14,12 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from govshare.clock import TIMEZONE
 from govshare.corrections import OPEN as OPEN_CORRECTIONS
 from govshare.corrections import answer_days
 from govshare.lifecycle import deadlines
-from govshare.lifecycle.deadlines import TIMEZONE
 from govshare.registry import models as m
+from govshare.registry.deliveries import UNSUCCESSFUL
 
 
 @dataclass(frozen=True)
@@ -120,17 +121,17 @@ def monitoring(session: Session, agency_code: str, period: Period) -> Monitoring
         for d in _deliveries(session, agreement.code, period):
             line.deliveries += 1
             line.succeeded += d.status == "succeeded"
-            line.failed += d.status == "failed"
+            line.failed += d.status in UNSUCCESSFUL
             line.rows += (d.rows or 0) if d.status == "succeeded" else 0
             checks = (d.checks_passed or 0) + (d.checks_failed or 0) + (d.checks_warned or 0)
             line.checks_passed += d.checks_passed or 0
             line.checks_total += checks
             day = d.finished_at.astimezone(TIMEZONE).date()
             daily[day][0] += d.status == "succeeded"
-            daily[day][1] += d.status == "failed"
+            daily[day][1] += d.status in UNSUCCESSFUL
             daily[day][2] += d.checks_passed or 0
             daily[day][3] += checks
-            if d.status == "failed":
+            if d.status in UNSUCCESSFUL:
                 report.failures.append((d.finished_at, agreement.code, (d.error or "")[:200]))
         (report.as_provider if as_provider else report.as_subscriber).append(line)
         for a in session.scalars(

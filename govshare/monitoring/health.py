@@ -17,19 +17,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from psycopg import sql
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govshare import audit
+from govshare import audit, clock
 from govshare.catalog.model import CYCLE_HOURS
 from govshare.catalog.types import CatalogType
+from govshare.clock import TIMEZONE
 from govshare.errors import GovshareError
 from govshare.exchange import schema
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.failures import reported
 from govshare.exchange.plan import Column
 from govshare.exchange.sources import open_source
-from govshare.lifecycle.deadlines import TIMEZONE, seconds_since
+from govshare.lifecycle.deadlines import seconds_since
 from govshare.notify import outbox
 from govshare.registry import models as m
 
@@ -121,7 +122,7 @@ def _incident(session: Session, agency: str, failed: list[Finding]) -> None:
     elif failed:
         current.detail = detail  # still down: keep the newest reason, send nothing
     elif current is not None:
-        current.closed_at = session.scalar(select(text("now()")))
+        current.closed_at = clock.now()
         audit.append(session, "system:platform", "incident.close", f"agency:{agency}", {"incident": current.id})
         outbox.enqueue(
             session,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from govshare.identity import Actor
@@ -93,3 +93,11 @@ def pending(
         .with_for_update(skip_locked=True)
     )
     return list(session.scalars(query))
+
+
+def waiting(session: Session, agreement_code: str | None = None) -> int:
+    """How many notifications are queued (of one agreement, if given)."""
+    query = select(func.count()).select_from(m.Notification).where(m.Notification.status == "pending")
+    if agreement_code:
+        query = query.where(m.Notification.agreement_code == agreement_code)
+    return session.scalar(query)

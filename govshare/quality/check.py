@@ -9,7 +9,7 @@ from pathlib import Path
 
 from psycopg import sql
 
-from govshare.errors import ChecksFailed
+from govshare.errors import ChecksCouldNotRun, ChecksFailed
 from govshare.exchange import masking, staging
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.connect import connect
@@ -48,14 +48,26 @@ class CheckReport:
         return sum(r.success for r in self.results)
 
     @property
+    def errored(self) -> list:
+        """Rules that could not run. Each blocks the publish whatever its severity: a rule never
+        evaluated says nothing about the data."""
+        return [r for r in self.results if r.error]
+
+    @property
     def failed(self) -> list:
-        return [r for r in self.results if not r.success and r.severity == "block"]
+        return [r for r in self.results if not r.success and not r.error and r.severity == "block"]
 
     @property
     def warned(self) -> list:
-        return [r for r in self.results if not r.success and r.severity == "warn"]
+        return [r for r in self.results if not r.success and not r.error and r.severity == "warn"]
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.errored or self.failed)
 
     def raise_if_blocked(self, rows: int) -> None:
+        if self.errored:
+            raise ChecksCouldNotRun([_describe(r) for r in self.errored], [_describe(r) for r in self.failed], rows)
         if self.failed:
             raise ChecksFailed([_describe(r) for r in self.failed], rows)
 

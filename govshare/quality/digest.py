@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from govshare.lifecycle.deadlines import TIMEZONE
+from govshare.clock import TIMEZONE
 from govshare.notify import outbox
 from govshare.registry import models as m
 

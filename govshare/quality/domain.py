@@ -6,7 +6,7 @@
     - {name: uscc_ok,   rule: uscc,          column: uscc}              # GB 32100
     - {name: region_ok, rule: division_code, column: region_code, province: "13"}   # GB/T 2260
     - {name: mobile_ok, rule: mobile,        column: phone}
-    - {name: born_ok,   rule: date_range,    column: birth_date, min: "1900-01-01", max: "2026-12-31"}
+    - {name: born_ok,   rule: date_range,    column: birth_date, min: "1900-01-01", max: today}
     - {name: status_ok, rule: value_set,     column: status, values: [存续, 在业, 注销]}
     - {name: rep_known, rule: reference,     column: legal_rep_citizen_id,
        resource: gat_population_register, item: citizen_id}
@@ -18,6 +18,8 @@ as govshare.quality.identifiers, which the tests hold them to). ``reference`` lo
 up in the subscriber's own delivered copy of the referenced resource (it is skipped when the
 subscriber has none, or only a masked one); ``timeliness`` compares the newest value with the
 resource's declared update cycle (plus ``grace_hours``), reading timestamps as Asia/Shanghai.
+``today`` as a ``date_range`` bound, and "now" for ``timeliness`` and for birth dates in
+``citizen_id``, are the platform's clock (govshare.clock) when the check runs.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from govshare import clock
 from govshare.catalog.model import CYCLE_HOURS
 from govshare.exchange.plan import STAGING_SCHEMA
-from govshare.quality.identifiers import PROVINCES
+from govshare.quality.identifiers import BORN_AFTER, ID_WEIGHTS, PROVINCES, USCC_ALPHABET, USCC_WEIGHTS
 
 RULES = ("citizen_id", "uscc", "division_code", "mobile", "date_range", "value_set", "reference", "timeliness")
 _ARGS = {
@@ -89,10 +92,8 @@ def compile_rule(
 ) -> Compiled:
     col = sql.Identifier(column)
     if rule == "date_range":
-        kwargs = {
-            "column": column,
-            **{f"{k}_value": v for k, v in (("min", args.get("min")), ("max", args.get("max"))) if v},
-        }
+        bounds = {k: clock.today().isoformat() if args.get(k) == "today" else args.get(k) for k in ("min", "max")}
+        kwargs = {"column": column, **{f"{k}_value": v for k, v in bounds.items() if v}}
         return Compiled("expect_column_values_to_be_between", kwargs, None)
     if rule == "value_set":
         return Compiled("expect_column_values_to_be_in_set", {"column": column, "value_set": args["values"]}, None)
@@ -100,10 +101,12 @@ def compile_rule(
         return Compiled("expect_column_values_to_match_regex", {"column": column, "regex": r"^1[3-9][0-9]{9}$"}, None)
     if rule == "timeliness":
         hours = CYCLE_HOURS[update_cycle or "daily"] + float(args.get("grace_hours", 0))
+        # "Now" is the platform's clock in Beijing wall-clock time (GX's session reads naive
+        # timestamps as Asia/Shanghai), never the subscriber server's own.
         query = sql.SQL(
             "SELECT newest FROM (SELECT max({col}) AS newest FROM {{batch}}) latest "
-            "WHERE newest IS NULL OR newest < localtimestamp - make_interval(secs => {secs})"
-        ).format(col=col, secs=sql.Literal(hours * 3600))
+            "WHERE newest IS NULL OR newest < {now}::timestamp - make_interval(secs => {secs})"
+        ).format(col=col, now=sql.Literal(clock.wall_clock().isoformat()), secs=sql.Literal(hours * 3600))
         return _unexpected(query, None)
     if rule == "reference":
         schema, table = reference_table.split(".")
@@ -115,6 +118,8 @@ def compile_rule(
         return _unexpected(sql.SQL("SELECT * FROM {batch} WHERE ") + where, where)
     function = {"citizen_id": "is_citizen_id", "uscc": "is_uscc", "division_code": "is_division_code"}[rule]
     call = sql.SQL("{}({}::text").format(sql.Identifier(SCHEMA, function), col)
+    if rule == "citizen_id":
+        call += sql.SQL(", {}::date").format(sql.Literal(clock.today().isoformat()))
     if rule == "division_code":
         call += sql.SQL(", {}").format(sql.Literal(str(args.get("province", ""))))
     where = sql.SQL("{} IS NOT NULL AND NOT {})").format(col, call)
@@ -127,47 +132,40 @@ def _unexpected(query: sql.Composable, where: sql.Composable | None) -> Compiled
 
 
 _PROVINCE_LIST = ", ".join(f"'{p}'" for p in sorted(PROVINCES))
+
+
+def _weighted(weights: tuple[int, ...], digit: str) -> str:
+    """SQL summing ``digit`` (an expression of the position i) times each position's weight,
+    written out term by term: the function stays one expression PostgreSQL can inline."""
+    return " + ".join(f"{digit.format(i=i)} * {w}" for i, w in enumerate(weights, start=1))
+
+
+# Each function is a single SQL expression: no exception handling (PostgreSQL cannot run a
+# subtransaction in a parallel worker, and large tables are checked in parallel), and no
+# clock (the check passes today's date in, from govshare.clock), so IMMUTABLE and PARALLEL
+# SAFE are true. CASE guards each step: make_date is only reached with a valid year and month.
 FUNCTIONS = f"""
-CREATE OR REPLACE FUNCTION {SCHEMA}.is_citizen_id(v text) RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-DECLARE
-    weights int[] := ARRAY[7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    total int := 0;
-    born date;
-BEGIN
-    IF v IS NULL OR v !~ '^[0-9]{{17}}[0-9X]$' OR substr(v, 1, 2) NOT IN ({_PROVINCE_LIST}) THEN
-        RETURN false;
-    END IF;
-    BEGIN
-        born := to_date(substr(v, 7, 8), 'YYYYMMDD');
-    EXCEPTION WHEN others THEN
-        RETURN false;
-    END;
-    -- to_date rolls 0230 over into March: only a date that prints back the same is real
-    IF to_char(born, 'YYYYMMDD') <> substr(v, 7, 8) OR born > current_date OR born < DATE '1800-01-01' THEN
-        RETURN false;
-    END IF;
-    FOR i IN 1..17 LOOP
-        total := total + substr(v, i, 1)::int * weights[i];
-    END LOOP;
-    RETURN substr('10X98765432', total % 11 + 1, 1) = substr(v, 18, 1);
-END $$;
+CREATE OR REPLACE FUNCTION {SCHEMA}.is_citizen_id(v text, today date) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN v IS NULL OR v !~ '^[0-9]{{17}}[0-9X]$' OR substr(v, 1, 2) NOT IN ({_PROVINCE_LIST}) THEN false
+        WHEN substr(v, 7, 4)::int < {BORN_AFTER.year} OR substr(v, 11, 2)::int NOT BETWEEN 1 AND 12 THEN false
+        WHEN substr(v, 13, 2)::int NOT BETWEEN 1 AND extract(day FROM
+            make_date(substr(v, 7, 4)::int, substr(v, 11, 2)::int, 1) + interval '1 month - 1 day') THEN false
+        WHEN make_date(substr(v, 7, 4)::int, substr(v, 11, 2)::int, substr(v, 13, 2)::int) > today THEN false
+        ELSE substr('10X98765432', ({_weighted(ID_WEIGHTS, "substr(v, {i}, 1)::int")}) % 11 + 1, 1) = substr(v, 18, 1)
+    END
+$$;
 
 CREATE OR REPLACE FUNCTION {SCHEMA}.is_uscc(v text) RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-DECLARE
-    alphabet text := '0123456789ABCDEFGHJKLMNPQRTUWXY';
-    weights int[] := ARRAY[1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-    total int := 0;
-BEGIN
-    IF v IS NULL OR v !~ '^[0-9A-HJ-NPQRTUWXY]{{18}}$' THEN
-        RETURN false;
-    END IF;
-    FOR i IN 1..17 LOOP
-        total := total + (strpos(alphabet, substr(v, i, 1)) - 1) * weights[i];
-    END LOOP;
-    RETURN substr(alphabet, (31 - total % 31) % 31 + 1, 1) = substr(v, 18, 1);
-END $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN v IS NULL OR v !~ '^[0-9A-HJ-NPQRTUWXY]{{18}}$' THEN false
+        ELSE substr('{USCC_ALPHABET}', (31 - ({
+    _weighted(USCC_WEIGHTS, f"(strpos('{USCC_ALPHABET}', substr(v, {{i}}, 1)) - 1)")
+}) % 31) % 31 + 1, 1) = substr(v, 18, 1)
+    END
+$$;
 
 CREATE OR REPLACE FUNCTION {SCHEMA}.is_division_code(v text, province text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -175,11 +173,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         AND (province = '' OR substr(v, 1, 2) = province)
 $$;
 """
+# Earlier versions: the citizen_id function took one argument (and read current_date).
+_DROPPED = f"DROP FUNCTION IF EXISTS {SCHEMA}.is_citizen_id(text);"
 
 
 def install(conn: psycopg.Connection) -> None:
     """The rule functions in the subscriber's database (idempotent; serialised by a lock)."""
     conn.execute("SELECT pg_advisory_xact_lock(hashtext('govshare.quality.functions'))")
     conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
+    conn.execute(_DROPPED)
     conn.execute(FUNCTIONS)
     conn.commit()

@@ -96,8 +96,13 @@ def run(checks: list[Runnable], address: DatabaseAddress, schema: str, table: st
     results = []
     for item in outcome.results:
         rule = by_name[item.expectation_config.meta["rule"]]
-        failure = _failure(item.exception_info)
         whole_rows = "observed_value" in item.result  # unexpected-rows checks count rows themselves
+        unexpected = item.result.get("observed_value" if whole_rows else "unexpected_count")
+        # GX's own message can quote values: only its first line is kept, minus anything quoted.
+        # A failure without a count was not evaluated either, whatever GX says of it.
+        error = _failure(item.exception_info)
+        if error is None and not item.success and unexpected is None:
+            error = "Great Expectations returned no result for this rule"
         results.append(
             CheckResult(
                 rule=rule.name,
@@ -107,13 +112,10 @@ def run(checks: list[Runnable], address: DatabaseAddress, schema: str, table: st
                 dimension=rule.dimension,
                 description=rule.description,
                 origin=rule.origin,
-                success=bool(item.success),
+                success=bool(item.success) and error is None,
                 element_count=rows if whole_rows else item.result.get("element_count"),
-                unexpected_count=item.result.get("observed_value")
-                if whole_rows
-                else item.result.get("unexpected_count"),
-                # GX's own message can quote values; keep only its first line, minus anything quoted.
-                error=failure,
+                unexpected_count=unexpected,
+                error=error,
             )
         )
     return results

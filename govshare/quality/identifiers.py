@@ -13,32 +13,36 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from govshare import clock
+
 # GB/T 2260 province-level codes: the first two digits of every division code.
 PROVINCES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
 )
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+# The earliest birth date accepted: anything before is a typing error, not a living person's.
+BORN_AFTER = date(1800, 1, 1)
 _ID_CHECK = "10X98765432"
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def citizen_id_check(first17: str) -> str:
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
 def is_citizen_id(value: str, today: date | None = None) -> bool:
-    """18 characters, a real province, a real birth date not in the future (nor before 1900),
-    and the right check character."""
-    if not isinstance(value, str) or not re.fullmatch(r"\d{17}[\dX]", value) or value[:2] not in PROVINCES:
+    """18 ASCII characters, a real province, a real birth date from BORN_AFTER up to ``today``
+    (default: the platform's clock), and the right check character."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{17}[0-9X]", value) or value[:2] not in PROVINCES:
         return False
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return False
-    if not date(1800, 1, 1) <= born <= (today or date.today()):
+    if not BORN_AFTER <= born <= (today or clock.today()):
         return False
     return citizen_id_check(value[:17]) == value[17]
 
@@ -47,7 +51,7 @@ def is_division_code(value: str, province: str = "") -> bool:
     """A GB/T 2260 code's form: six digits under a real province (and ``province``, if given)."""
     return (
         isinstance(value, str)
-        and re.fullmatch(r"\d{6}", value) is not None
+        and re.fullmatch(r"[0-9]{6}", value) is not None
         and value[:2] in PROVINCES
         and (not province or value[:2] == province)
     )
@@ -65,7 +69,7 @@ def organisation_code_check(first8: str) -> str:
 
 
 def uscc_check(first17: str) -> str:
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 

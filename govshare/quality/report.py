@@ -49,13 +49,21 @@ def scores(results: list) -> dict[str, float | None]:
 
 def summary_lines(card, delivery, report) -> list[str]:
     """The summary as plain lines (the email's text part uses these too)."""
-    status = "被阻止，未发布 blocked: not published" if report.failed else "检查通过，发布 passed: published"
+    if report.errored:
+        status = "检查未能执行，未发布 checks could not run: not published"
+    elif report.failed:
+        status = "被阻止，未发布 blocked: not published"
+    else:
+        status = "检查通过，发布 passed: published"
     lines = [
         f"共享协议 Agreement {card.code}: {card.resource_name} ({card.provider_code} → {card.subscriber_code})",
         f"交付 Delivery {delivery.id}, run {delivery.run_id}: {status}",
         f"行数 Rows checked: {delivery.rows or 0:,}",
-        f"规则 Rules: {report.passed} passed, {len(report.failed)} failed (blocking), {len(report.warned)} warned",
+        f"规则 Rules: {report.passed} passed, {len(report.failed)} failed (blocking), {len(report.warned)} warned"
+        + (f", {len(report.errored)} could not run" if report.errored else ""),
     ]
+    for r in report.errored:
+        lines.append(f"  - [{r.severity}] {r.rule}: 未能执行 could not run — {r.error}")
     for r in report.failed + report.warned:
         lines.append(
             f"  - [{r.severity}] {r.rule}: {r.unexpected_count or 0:,} of {r.element_count or 0:,} rows — {r.description}"
@@ -71,10 +79,14 @@ def render(card, delivery, report, trend: list[Past], link: str | None = None) -
         for d, score in scores(report.results).items()
     )
     rule_rows = "".join(
-        f"<tr class='{'ok' if r.success else r.severity}'><td>{escape(r.rule)}</td><td>{escape(r.description)}</td>"
+        f"<tr class='{'ok' if r.success else 'block' if r.error else r.severity}'><td>{escape(r.rule)}</td><td>{escape(r.description)}</td>"
         f"<td>{escape(DIMENSION_NAMES.get(r.dimension, r.dimension))}</td><td>{escape(r.severity)}</td>"
         f"<td>{'通过 passed' if r.success else ('未通过 failed' if not r.error else '未能执行 could not run')}</td>"
-        f"<td class='n'>{r.unexpected_count or 0:,}</td><td class='n'>{r.element_count or 0:,}</td></tr>"
+        + (
+            f"<td colspan='2'>{escape(r.error)}</td></tr>"
+            if r.error
+            else f"<td class='n'>{r.unexpected_count or 0:,}</td><td class='n'>{r.element_count or 0:,}</td></tr>"
+        )
         for r in report.results
     )
     skipped = "".join(f"<li>{escape(name)}: {escape(why)}</li>" for name, why in report.skipped)

@@ -15,10 +15,10 @@ from datetime import date
 
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govshare import corrections
+from govshare import clock, corrections
 from govshare.catalog.model import CONN_ID, NAME_RULE, SAFE_NAME
 from govshare.catalog.types import CatalogType
 from govshare.errors import AgreementBroken, AgreementNotActive, NotFound, RequestRefused
@@ -72,7 +72,7 @@ def create(session: Session, request: AgreementRequest, created_by: str) -> m.Ag
         purpose=request.purpose.strip(),
         legal_basis=request.legal_basis.strip(),
         schedule=request.schedule,
-        start_date=request.start_date or session.scalar(select(text("current_date"))),
+        start_date=request.start_date or clock.today(),
         end_date=request.end_date,
         delivery_mode=request.delivery_mode,
         watermark_column=request.watermark,

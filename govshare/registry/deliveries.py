@@ -4,26 +4,30 @@ Each task writes what it learned as soon as it knows it, so a run that dies half
 leaves a record saying how far it got and why it stopped. A delivery is identified by its
 agreement and run id; a retried or cleared run updates the same row.
 
-Statuses: running → staged → checked → published → succeeded, or failed from any step.
+Statuses: running → staged → checked → published → succeeded; or failed from any step; or
+error, when a quality check could not run (whether the data is fit is then unknown). Neither
+failed nor error published anything.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from govshare import clock
 from govshare.errors import NotFound
 from govshare.registry import models as m
 
-FINAL = ("succeeded", "failed")
+FINAL = ("succeeded", "failed", "error")
+UNSUCCESSFUL = ("failed", "error")  # nothing was published
 
 
 def begin(session: Session, agreement_code: str, run_id: str, staging_table: str) -> m.Delivery:
     """Start (or restart, for a cleared run) the delivery record of one run."""
     fresh = dict(
         status="running",
-        started_at=func.now(),
+        started_at=clock.now(),
         finished_at=None,
         rows=None,
         bytes=None,
@@ -73,13 +77,13 @@ def finish(session: Session, agreement_code: str, run_id: str) -> m.Delivery | N
         delivery.status = "succeeded" if delivery.status == "published" else "failed"
         if delivery.status == "failed" and not delivery.error:
             delivery.error = f"the run stopped after step '{_last_step(delivery)}' without an error message"
-    delivery.finished_at = session.scalar(select(text("now()")))
+    delivery.finished_at = clock.now()
     delivery.duration_seconds = (delivery.finished_at - delivery.started_at).total_seconds()
     return delivery
 
 
-def fail(session: Session, agreement_code: str, run_id: str, step: str, error: str) -> None:
-    update(session, agreement_code, run_id, status="failed", error=f"{step}: {error}")
+def fail(session: Session, agreement_code: str, run_id: str, step: str, error: str, status: str = "failed") -> None:
+    update(session, agreement_code, run_id, status=status, error=f"{step}: {error}")
 
 
 def recent(session: Session, agreement_code: str | None = None, limit: int = 20) -> list[m.Delivery]:

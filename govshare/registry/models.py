@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from govshare import clock
+
 SCHEMA = "govshare"
 
 
@@ -52,7 +54,7 @@ class CatalogFiling(Base):
 
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     checksum: Mapped[str] = mapped_column(String(64))
-    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
     applied_by: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
     content: Mapped[dict] = mapped_column(JSONB)
@@ -155,7 +157,7 @@ class Agreement(Base):
     condition_statement: Mapped[str | None] = mapped_column(Text)  # how a conditional share is met
     filing_number: Mapped[str | None] = mapped_column(Text, unique=True)
     catalog_version: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
     created_by: Mapped[str] = mapped_column(Text)
     activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -168,7 +170,7 @@ class _Step:
     to_status: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
 
 
 class Transition(_Step, Base):
@@ -193,7 +195,7 @@ class JointVote(Base):
     approve: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(Text)
     legal_basis: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
 
 
 class AgencyToken(Base):
@@ -206,7 +208,7 @@ class AgencyToken(Base):
     agency_code: Mapped[str] = mapped_column(Text, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(Text)  # the first characters, to tell tokens apart in lists
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
     created_by: Mapped[str] = mapped_column(Text)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -234,7 +236,7 @@ class Notification(Base):
     __tablename__ = "notification"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
     kind: Mapped[str] = mapped_column(Text)
     agreement_code: Mapped[str | None] = mapped_column(Text, index=True)
     recipients: Mapped[list[str]] = mapped_column(ARRAY(Text))
@@ -258,7 +260,7 @@ class Delivery(Base):
     agreement_code: Mapped[str] = mapped_column(ForeignKey(Agreement.code), index=True)
     run_id: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rows: Mapped[int | None] = mapped_column(BigInteger)
     bytes: Mapped[int | None] = mapped_column(BigInteger)
@@ -283,7 +285,7 @@ class QualityReport(Base):
 
     delivery_id: Mapped[int] = mapped_column(ForeignKey(Delivery.id, ondelete="CASCADE"), primary_key=True)
     agreement_code: Mapped[str] = mapped_column(Text, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
     scores: Mapped[dict] = mapped_column(JSONB)  # dimension -> percent conforming
     html: Mapped[str] = mapped_column(Text)
 
@@ -310,7 +312,7 @@ class Correction(Base):
     evidence: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text)  # see govshare.corrections
     due_date: Mapped[date | None] = mapped_column(Date)
-    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
 
 
 class CorrectionStep(_Step, Base):
@@ -328,7 +330,9 @@ class FrontDbCheck(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     agency_code: Mapped[str] = mapped_column(Text, index=True)
     resource_code: Mapped[str] = mapped_column(Text)
-    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    checked_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=clock.now, server_default=func.now(), index=True
+    )
     ok: Mapped[bool] = mapped_column(Boolean)
     problem: Mapped[str] = mapped_column(Text, default="")
 
@@ -341,7 +345,7 @@ class Incident(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     agency_code: Mapped[str] = mapped_column(Text, index=True)
     kind: Mapped[str] = mapped_column(Text)  # front_db
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     detail: Mapped[str] = mapped_column(Text)
 
@@ -354,7 +358,7 @@ class Anomaly(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     agreement_code: Mapped[str] = mapped_column(Text, index=True)
     kind: Mapped[str] = mapped_column(Text)  # volume, repeated_failures, overdue, schema_drift
-    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
     delivery_id: Mapped[int | None] = mapped_column(BigInteger)
     detail: Mapped[str] = mapped_column(Text)
 

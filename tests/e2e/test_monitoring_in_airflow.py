@@ -14,7 +14,7 @@ from govshare.devserver import LocalServer
 from govshare.registry import models as m
 from govshare.registry.db import session
 from tests.e2e.conftest import dagbag
-from tests.helpers import active_agreement, population_front_db, request, shipped_catalog
+from tests.helpers import active_agreement, population_front_db, provider_now, request, shipped_catalog
 
 pytestmark = pytest.mark.airflow
 
@@ -42,9 +42,7 @@ def front_dbs(make_database, monkeypatch, tmp_path):
             )
         for url, table in ((gat, "population_register"), (scjg, "enterprise_register"), (rst, "social_insurance")):
             with psycopg.connect(url) as conn:
-                conn.execute(
-                    f"UPDATE exchange.{table} SET updated_at = now() AT TIME ZONE 'Asia/Shanghai'"
-                )  # fresh, in Beijing time
+                conn.execute(f"UPDATE exchange.{table} SET updated_at = %s", (provider_now(),))  # fresh
         for conn_id, url in {"front_hb_gat": gat, "front_hb_scjg": scjg, "front_hb_rst": rst}.items():
             monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", url)
         yield server

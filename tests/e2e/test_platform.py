@@ -4,12 +4,12 @@ away, and the REST API served inside Airflow's api-server."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 
-from govshare import identity
+from govshare import clock, identity
 from govshare.registry import models as m
 from govshare.registry.db import session
 from tests.conftest import run_cli
@@ -26,14 +26,14 @@ def test_overdue_review_is_escalated_and_everyone_is_emailed(airflow_db, applied
         from tests.helpers import agency
 
         code = service.request(s, agency("hb_mzt"), request(), and_submit=True).code
-        s.get(m.Agreement, code).due_date = date.today() - timedelta(days=1)  # ten working days went by
+        s.get(m.Agreement, code).due_date = clock.today() - timedelta(days=1)  # ten working days went by
         s.query(m.Notification).update({"status": "sent"})  # only the escalation's emails matter here
     run = dagbag().dags["platform_lifecycle"].test()
     assert run.state == "success"
     with session() as s:
         agreement = s.get(m.Agreement, code)
         last = s.query(m.Transition).filter_by(agreement_code=code).order_by(m.Transition.id.desc()).first()
-    assert agreement.status == "coordination" and agreement.due_date > date.today()
+    assert agreement.status == "coordination" and agreement.due_date > clock.today()
     assert (last.action, last.actor) == ("escalate", "system:platform") and "did not answer by" in last.reason
     [message] = mailbox.received
     to = {a.strip() for a in message["To"].split(",")}

@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from govshare import clock
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.plan import STAGING_SCHEMA
 from govshare.quality import domain
@@ -47,10 +48,17 @@ def sql_says(url: str, function: str, value: str, *args) -> bool:
 
 
 def test_citizen_id_numbers(sub):
+    today = clock.today()
     for number in VALID_IDS:
-        assert is_citizen_id(number) and sql_says(sub, "is_citizen_id", number), number
+        assert is_citizen_id(number) and sql_says(sub, "is_citizen_id", number, today), number
     for number in INVALID_IDS:
-        assert not is_citizen_id(number) and not sql_says(sub, "is_citizen_id", number), number
+        assert not is_citizen_id(number) and not sql_says(sub, "is_citizen_id", number, today), number
+
+
+def test_a_birth_date_is_judged_against_the_day_given():
+    born_tomorrow = citizen_id("130102", clock.today() + timedelta(days=1), 1)
+    assert not is_citizen_id(born_tomorrow)
+    assert is_citizen_id(born_tomorrow, today=clock.today() + timedelta(days=1))
 
 
 def test_unified_social_credit_codes(sub):
@@ -81,9 +89,8 @@ def test_sql_and_python_agree_on_a_thousand_generated_values(sub):
     codes += [c[:17] + rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for c in codes[:200]]
     with psycopg.connect(sub) as conn:
         for number in values:
-            assert conn.execute(f"SELECT {STAGING_SCHEMA}.is_citizen_id(%s)", (number,)).fetchone()[0] == is_citizen_id(
-                number
-            )
+            found = conn.execute(f"SELECT {STAGING_SCHEMA}.is_citizen_id(%s, %s)", (number, clock.today())).fetchone()
+            assert found[0] == is_citizen_id(number)
         for code in codes:
             assert conn.execute(f"SELECT {STAGING_SCHEMA}.is_uscc(%s)", (code,)).fetchone()[0] == is_uscc(code)
 
@@ -95,6 +102,7 @@ def test_sql_and_python_agree_on_a_thousand_generated_values(sub):
         ("division_code", {"province": "13"}, 1),
         ("mobile", {}, 1),
         ("date_range", {"min": "1900-01-01", "max": "2026-12-31"}, 2),  # 1880 and 2030
+        ("date_range", {"max": "today"}, 1),  # row 3, born after today
         ("value_set", {"values": ["男", "女"]}, 1),
         ("timeliness", {"grace_hours": 1}, 1),
         ("reference", {"resource": "gat_population_register", "item": "citizen_id"}, 1),
@@ -104,11 +112,12 @@ def test_each_domain_rule_runs_as_a_check(make_database, tmp_path: Path, rule, a
     url = make_database("staged")
     plan = make_plan(["person_id", "citizen_id", "gender", "birth_date", "region_code", "phone", "updated_at"])
     table = plan.staging_table("run")
-    now = datetime.now() if rule != "timeliness" else datetime(2020, 1, 1)
+    now = clock.wall_clock() if rule != "timeliness" else datetime(2020, 1, 1)
+    future = max(date(2030, 1, 1), clock.today() + timedelta(days=1))  # after today on any date
     rows = [
         (1, "11010519491231002X", "男", date(1949, 12, 31), "130102", "13812345678", now),
         (2, "440524188001010014", "女", date(1880, 1, 1), "130104", "15912345678", now),
-        (3, "110105194912310021", "未知", date(2030, 1, 1), "110102", "12345", now),  # breaks each rule
+        (3, "110105194912310021", "未知", future, "110102", "12345", now),  # breaks each rule
         (4, "BAD", "男", date(1990, 1, 1), "130105", None, now),
     ]
     column = {

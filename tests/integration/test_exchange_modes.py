@@ -16,7 +16,7 @@ from govshare.exchange.filters import Condition
 from govshare.exchange.masking import pseudonym, subscriber_key
 from govshare.exchange.publish import EmptySource, publish
 from govshare.exchange.stage import stage
-from tests.helpers import ID_NUMBER, MOBILE, checksum, execute, population_front_db, query
+from tests.helpers import ID_NUMBER, MOBILE, checksum, execute, population_front_db, provider_now, query
 from tests.integration.test_exchange import ITEMS, deliver, make_plan
 
 ALL = ITEMS[:6] + ["address", "phone", "updated_at"]
@@ -102,14 +102,17 @@ def test_incremental_merges_changes_deletes_and_advances_the_watermark(dbs):
     first, _, published = deliver(plan, source, target, "run-1")
     assert first.rows == 600 and first.watermark_from is None and published.merged == 600
     execute(
-        provider, "UPDATE exchange.population_register SET name = name || '改', updated_at = now() WHERE person_id <= 6"
+        provider,
+        "UPDATE exchange.population_register SET name = name || '改', updated_at = %s WHERE person_id <= 6",
+        (provider_now(),),
     )
     execute(provider, "DELETE FROM exchange.population_register WHERE person_id IN (7, 8)")
     execute(
         provider,
         "INSERT INTO exchange.population_register SELECT person_id + 1000, citizen_id, name, gender, "
-        "birth_date, region_code, address, phone, now() FROM exchange.population_register "
+        "birth_date, region_code, address, phone, %s FROM exchange.population_register "
         "WHERE person_id = 9",
+        (provider_now(),),
     )
     second, _, merged = deliver(plan, source, target, "run-2")
     # six changed and one new row, plus the unchanged ones inside the overlap window
@@ -138,16 +141,21 @@ def test_keys_are_shipped_only_when_something_was_deleted(dbs):
     plan = incremental()
     first, _, _ = deliver(plan, source, target, "run-1")
     assert (first.keys, first.keys_listed) == (None, False)  # swapped in whole: nothing to compare with
-    execute(provider, "UPDATE exchange.population_register SET name = '改', updated_at = now() WHERE person_id = 3")
+    execute(
+        provider,
+        "UPDATE exchange.population_register SET name = '改', updated_at = %s WHERE person_id = 3",
+        (provider_now(),),
+    )
     execute(
         provider,
         "INSERT INTO exchange.population_register SELECT 9001, citizen_id, name, gender, birth_date, "
-        "region_code, address, phone, now() FROM exchange.population_register WHERE person_id = 4",
+        "region_code, address, phone, %s FROM exchange.population_register WHERE person_id = 4",
+        (provider_now(),),
     )
     changed, _, merged = deliver(plan, source, target, "run-2")
     assert (changed.keys, changed.keys_listed, merged.deleted) == (601, False, 0)  # counts agree: no deletions
     execute(provider, "DELETE FROM exchange.population_register WHERE person_id IN (5, 6)")
-    execute(provider, "UPDATE exchange.population_register SET updated_at = now() WHERE person_id = 7")
+    execute(provider, "UPDATE exchange.population_register SET updated_at = %s WHERE person_id = 7", (provider_now(),))
     removed, _, merged = deliver(plan, source, target, "run-3")
     assert (removed.keys, removed.keys_listed, merged.deleted) == (599, True, 2)
     assert checksum(subscriber, ("public", "population_basic"), ITEMS, ["person_id"]) == checksum(
@@ -189,9 +197,11 @@ def test_a_row_committed_late_is_caught_by_the_overlap(dbs):
     plan = incremental()
     deliver(plan, source, target, "run-1")
     late = psycopg.connect(provider)  # a provider transaction that started before the extract...
-    late.execute("UPDATE exchange.population_register SET name = '迟到' , updated_at = now() WHERE person_id = 42")
+    late.execute(
+        "UPDATE exchange.population_register SET name = '迟到', updated_at = %s WHERE person_id = 42", (provider_now(),)
+    )
     time.sleep(0.05)
-    execute(provider, "UPDATE exchange.population_register SET updated_at = now() WHERE person_id = 43")
+    execute(provider, "UPDATE exchange.population_register SET updated_at = %s WHERE person_id = 43", (provider_now(),))
     deliver(plan, source, target, "run-2")  # ...is not visible to this run, which moves past it
     late.commit()  # ...and commits afterwards, with an updated_at older than the new watermark
     late.close()
@@ -204,9 +214,11 @@ def test_without_overlap_the_late_row_would_be_lost(dbs):
     plan = make_plan(mode="incremental", watermark="updated_at", overlap=0)
     deliver(plan, source, target, "run-1")
     late = psycopg.connect(provider)
-    late.execute("UPDATE exchange.population_register SET name = '迟到', updated_at = now() WHERE person_id = 42")
+    late.execute(
+        "UPDATE exchange.population_register SET name = '迟到', updated_at = %s WHERE person_id = 42", (provider_now(),)
+    )
     time.sleep(0.05)
-    execute(provider, "UPDATE exchange.population_register SET updated_at = now() WHERE person_id = 43")
+    execute(provider, "UPDATE exchange.population_register SET updated_at = %s WHERE person_id = 43", (provider_now(),))
     deliver(plan, source, target, "run-2")
     late.commit()
     late.close()
@@ -232,7 +244,11 @@ def test_a_rerun_of_a_published_incremental_run_changes_nothing(dbs):
     plan = incremental()
     deliver(plan, source, target, "run-1")
     before = checksum(subscriber, ("public", "population_basic"), ITEMS, ["person_id"])
-    execute(provider, "UPDATE exchange.population_register SET name = '再', updated_at = now() WHERE person_id = 1")
+    execute(
+        provider,
+        "UPDATE exchange.population_register SET name = '再', updated_at = %s WHERE person_id = 1",
+        (provider_now(),),
+    )
     stage(plan, source, target, "run-2")
     publish(plan, target, "run-2")
     after = checksum(subscriber, ("public", "population_basic"), ITEMS, ["person_id"])

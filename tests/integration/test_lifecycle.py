@@ -3,11 +3,12 @@ role trying what it may not do (refused, nothing changed, refusal audited)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import psycopg
 import pytest
 
+from govshare import clock
 from govshare.errors import AgreementNotActive, IllegalTransition, NotAllowed, NotFound, RequestRefused
 from govshare.lifecycle import daily, service
 from govshare.lifecycle.machine import MOVES, Status, allowed_here, find
@@ -61,8 +62,8 @@ def test_every_allowed_move(applied):
     do(b, sjj, service.file)
     do(b, ops, service.activate)
     with session() as s:
-        s.get(m.Agreement, b).end_date = date.today() - timedelta(days=1)
-    assert daily.run(date.today()).expired == [b]
+        s.get(m.Agreement, b).end_date = clock.today() - timedelta(days=1)
+    assert daily.run(clock.today()).expired == [b]
     assert status(b) == "expired"
 
     # refused, coordinated, settled, filed; suspended and revoked by the competent department
@@ -102,8 +103,8 @@ def test_every_allowed_move(applied):
     # a provider that lets the deadline pass: the daily round escalates
     f = submitted(table="t_late")
     with session() as s:
-        s.get(m.Agreement, f).due_date = date.today() - timedelta(days=1)
-    assert daily.run(date.today()).escalated == [f]
+        s.get(m.Agreement, f).due_date = clock.today() - timedelta(days=1)
+    assert daily.run(clock.today()).escalated == [f]
     assert status(f) == "coordination"
 
     expected = {(mv.action, src.value, mv.target.value) for mv in MOVES if mv.target for src in mv.sources}
@@ -123,7 +124,7 @@ def test_each_move_records_actor_reason_deadline_and_notifications(applied):
         "submitted",
         "agency:hb_mzt",
     )
-    assert agreement.due_date is not None and agreement.due_date > date.today()
+    assert agreement.due_date is not None and agreement.due_date > clock.today()
     assert [n.recipients for n in notes] == [
         ["shjz@mzt.hebei.gov.cn", "xxzx@mzt.hebei.gov.cn", "data@gat.hebei.gov.cn"]
     ]
@@ -229,7 +230,7 @@ def test_one_refusal_does_not_hold_up_the_daily_round(applied, monkeypatch):
         do(code, sjj, service.file)
         do(code, ops, service.activate)
         with session() as s:
-            s.get(m.Agreement, code).end_date = date.today() - timedelta(days=1)
+            s.get(m.Agreement, code).end_date = clock.today() - timedelta(days=1)
     real = daily._expire
 
     def expire(s, code, today):  # the first one is refused, as a broken record would be
@@ -238,7 +239,7 @@ def test_one_refusal_does_not_hold_up_the_daily_round(applied, monkeypatch):
         real(s, code, today)
 
     monkeypatch.setattr(daily, "_expire", expire)
-    done = daily.run(date.today())
+    done = daily.run(clock.today())
     assert done.expired == [ended[1]] and done.failed == [f"{ended[0]}: refused on purpose"]
     assert (status(ended[0]), status(ended[1])) == ("active", "expired")
     assert any(row[1] == "denied" and row[2] == f"agreement:{ended[0]}" for row in audit_tail(applied, 5))
@@ -269,7 +270,7 @@ def test_filing_numbers_are_sequential_and_unique(applied):
         submitted("scjg_enterprise_register", ("uscc",)),
         submitted("scjg_enterprise_register", ("uscc",), "t2"),
     )
-    year = date.today().year
+    year = clock.today().year
     assert do(first, sjj, service.file).filing_number == f"冀共享备〔{year}〕0001号"
     assert do(second, sjj, service.file).filing_number == f"冀共享备〔{year}〕0002号"
     by_hand, after = (submitted("scjg_enterprise_register", ("uscc",), f"t{i}") for i in (3, 4))

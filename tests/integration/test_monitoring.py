@@ -11,15 +11,16 @@ import psycopg
 import pypdfium2
 import pytest
 
+from govshare import clock
+from govshare.clock import TIMEZONE
 from govshare.exchange.address import DatabaseAddress
-from govshare.lifecycle.deadlines import TIMEZONE
 from govshare.monitoring import anomalies, documents, figures, health, send
 from govshare.monitoring.anomalies import Thresholds, unusual_volume
 from govshare.monitoring.figures import Period
 from govshare.registry import models as m
 from govshare.registry.db import session
 from tests.conftest import run_cli
-from tests.helpers import active_agreement, execute, population_front_db, request
+from tests.helpers import active_agreement, execute, population_front_db, provider_now, request
 
 STEADY = [10_000, 10_040, 9_980, 10_010, 9_995, 10_020, 10_005]
 
@@ -81,7 +82,7 @@ def test_the_delivery_history_is_judged_after_each_delivery(applied):
 
 def test_an_agreement_without_deliveries_becomes_overdue_once(applied):
     code = active_agreement(request())
-    now = datetime.now(TIMEZONE) + timedelta(days=3)  # three days later, still nothing
+    now = clock.now() + timedelta(days=3)  # three days later, still nothing
     with session() as s:
         assert [a.agreement_code for a in anomalies.overdue(s, now)] == [code]
         assert anomalies.overdue(s, now) == []  # recorded once, not every hour
@@ -259,10 +260,10 @@ def test_the_emailed_report_shows_its_charts_and_carries_its_pdf(applied, seeded
 def test_a_front_db_table_is_checked_for_its_columns_and_its_freshness(applied, make_database):
     front = make_database("front")
     population_front_db(front, 50)
-    address, now = DatabaseAddress.from_url(front), datetime.now(TIMEZONE)
+    address, now = DatabaseAddress.from_url(front), clock.now()
     with session() as s:
         resource = s.get(m.Resource, "gat_population_register")
-        execute(front, "UPDATE exchange.population_register SET updated_at = now() AT TIME ZONE 'Asia/Shanghai'")
+        execute(front, "UPDATE exchange.population_register SET updated_at = %s", (provider_now(),))
         assert health.check_resource(resource, address, now) == health.Finding(resource.code, True)
         execute(front, "UPDATE exchange.population_register SET updated_at = updated_at - interval '3 days'")
         stale = health.check_resource(resource, address, now)

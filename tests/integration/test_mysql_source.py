@@ -10,7 +10,7 @@ from govshare.errors import SchemaDrift
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.filters import Condition
 from govshare.exchange.preflight import preflight
-from tests.helpers import mysql_connect, mysql_front_table, mysql_url, shipped_catalog
+from tests.helpers import mysql_connect, mysql_front_table, mysql_url, provider_now, shipped_catalog
 from tests.integration.test_exchange import ITEMS, deliver, make_plan
 
 
@@ -67,7 +67,9 @@ def test_incremental_from_mysql(mysql_world):
     plan = plan_for(database, mode="incremental", watermark="updated_at", overlap=600, deletions="key_diff")
     deliver(plan, source, target, "run-1")
     with mysql_connect(database) as conn, conn.cursor() as cur:
-        cur.execute('UPDATE population_register SET name = "改名", updated_at = NOW() WHERE person_id = 5')
+        cur.execute(
+            'UPDATE population_register SET name = "改名", updated_at = %s WHERE person_id = 5', (provider_now(),)
+        )
         cur.execute("DELETE FROM population_register WHERE person_id = 6")
     _, _, published = deliver(plan, source, target, "run-2")
     assert (published.merged, published.deleted) == (1, 1)
