@@ -37,6 +37,34 @@ os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
 os.environ["AIRFLOW__CORE__MIN_SERIALIZED_DAG_UPDATE_INTERVAL"] = "0"
 
 
+def _move_the_clock() -> str | None:
+    """GOVSHARE_TEST_DATE (``2027-06-15`` or ``2026-12-31T23:50``, Beijing time) runs the suite on
+    another date: the platform's clock is shifted for this process and every process it starts.
+    A date alone keeps the current time of day."""
+    wanted = os.environ.get("GOVSHARE_TEST_DATE", "").strip()
+    if not wanted:
+        return None
+    from datetime import datetime
+
+    from govshare import clock
+
+    try:
+        moment = datetime.fromisoformat(wanted)
+    except ValueError:
+        raise pytest.UsageError(f"GOVSHARE_TEST_DATE={wanted!r}: give a date or time such as 2027-06-15") from None
+    if "T" not in wanted and " " not in wanted:
+        moment = datetime.combine(moment.date(), clock.wall_clock().time())
+    os.environ[clock.SHIFT] = str(clock.shift_to(moment))
+    return f"{moment:%Y-%m-%d %H:%M} Beijing time"
+
+
+_moved_to = _move_the_clock()
+
+
+def pytest_report_header(config):
+    return f"govshare clock moved to {_moved_to} (GOVSHARE_TEST_DATE)" if _moved_to else None
+
+
 _templates: dict[str, str] = {}
 
 

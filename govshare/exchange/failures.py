@@ -34,6 +34,14 @@ def sanitise(message: str) -> str:
     return _LONG_NUMBERS.sub("…", _QUOTED.sub("'…'", message.strip().splitlines()[0] if message.strip() else ""))
 
 
+# What a database error that no retry can fix most likely means, by step.
+_HINT = "the data does not fit the catalogue's types; the provider should check its front DB"
+_HINTS = {
+    "check": "the subscriber's database refused a quality rule's query: fix the rule in include/quality "
+    "(or what the message names in that database) and run the delivery again",
+}
+
+
 @contextmanager
 def reported(step: str) -> Iterator[None]:
     try:
@@ -61,10 +69,7 @@ def reported(step: str) -> Iterator[None]:
     except psycopg.Error as exc:
         primary = exc.diag.message_primary or type(exc).__name__
         raise ExchangeFailed(
-            step,
-            f"{type(exc).__name__}: {sanitise(primary)}",
-            "the data does not fit the catalogue's types; the provider should check its front DB",
-            retryable=False,
+            step, f"{type(exc).__name__}: {sanitise(primary)}", _HINTS.get(step, _HINT), retryable=False
         ) from None
     except Exception as exc:
         if type(exc).__module__.startswith("pymysql"):

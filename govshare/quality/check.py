@@ -103,7 +103,7 @@ def check(
         with connect(subscriber, "subscriber", plan.target_conn_id) as conn:
             domain.install(conn)
         results = gx.run(checks, subscriber, STAGING_SCHEMA, plan.staging_table(run_id), context.rows)
-        failed = {r.rule for r in results if not r.success}
+        failed = {r.rule for r in results if not r.success and not r.error}  # samples of what ran
         with connect(subscriber, "subscriber", plan.target_conn_id) as conn:
             samples = {
                 c.rule.name: _samples(conn, plan, table, c)

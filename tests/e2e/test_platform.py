@@ -95,3 +95,34 @@ def test_each_email_is_tried_once_a_round_and_marked_as_it_goes(applied, mailbox
     with session() as s:
         statuses = [(n.status, n.attempts) for n in (s.get(m.Notification, i) for i in queued)]
     assert statuses == [("sent", 1), ("pending", 2), ("sent", 1)]
+
+
+def test_on_first_start_every_platform_dag_runs_by_hand_and_mail_waits_for_its_connection(
+    airflow_db, applied, monkeypatch, capfd, tmp_path
+):
+    """A manual run in Airflow 3 has no logical date and no data interval; a fresh install has no
+    SMTP connection yet. Neither may turn a platform DAG red, and no notification may be lost."""
+    from govshare.demo.mailbox import Mailbox
+    from govshare.lifecycle import service
+    from govshare.notify import outbox
+    from tests.e2e.test_generated_dags import PLATFORM
+    from tests.helpers import agency
+
+    monkeypatch.delenv("AIRFLOW_CONN_GOVSHARE_SMTP", raising=False)
+    with session() as s:
+        service.request(s, agency("hb_mzt"), request(), and_submit=True)  # mail for the provider
+    capfd.readouterr()
+    for dag_id in PLATFORM:
+        run = dagbag().dags[dag_id].test(logical_date=None)
+        assert run.state == "success", dag_id
+        log = "".join(capfd.readouterr())
+        assert log.count("stay queued and go out once it exists") == 1, dag_id  # one clear warning a run
+    with session() as s:
+        waiting = outbox.waiting(s)
+        assert waiting > 0 and s.query(m.Notification).filter(m.Notification.attempts > 0).count() == 0
+    with Mailbox(tmp_path / "mail") as box:
+        monkeypatch.setenv("AIRFLOW_CONN_GOVSHARE_SMTP", box.connection)
+        assert dagbag().dags["platform_notifications"].test(logical_date=None).state == "success"
+        assert len(box.received) == waiting  # everything that waited went out
+    with session() as s:
+        assert outbox.waiting(s) == 0

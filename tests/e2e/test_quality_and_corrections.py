@@ -15,7 +15,7 @@ from govshare.registry import deliveries
 from govshare.registry import models as m
 from govshare.registry.db import session
 from tests.e2e.conftest import dagbag
-from tests.helpers import ID_NUMBER, MOBILE, active_agreement, agency, checksum, operator, request
+from tests.helpers import ID_NUMBER, MOBILE, active_agreement, agency, checksum, execute, operator, query, request
 
 pytestmark = pytest.mark.airflow
 
@@ -79,6 +79,34 @@ def test_a_block_rule_stops_the_publish_and_alerts_both_parties(world):
     text = alert.get_body(("plain",)).get_content()
     assert "被阻止，未发布 blocked: not published" in text
     assert "key_unique:record_id" in text and "monthly_base_in_range" in text
+
+
+def test_a_warn_rule_that_cannot_run_stops_the_publish_as_an_error(world, catalog_copy, monkeypatch, capfd):
+    # An operator's typo: PostgreSQL refuses the regular expression, so the rule is never evaluated.
+    suite = catalog_copy / "quality" / "gat_population_register.yaml"
+    suite.write_text(
+        suite.read_text()
+        + "  - {name: name_is_chinese, expect: column_values_to_match_regex, column: name, regex: '[', severity: warn}\n"
+    )
+    monkeypatch.setenv("GOVSHARE_QUALITY_DIR", str(suite.parent))
+    code = active_agreement(request(items=["person_id", "name", "updated_at"], masking={"name": "none"}))
+    execute(world["subscriber"], "CREATE TABLE public.population_basic (person_id bigint, note text)")
+    execute(world["subscriber"], "INSERT INTO public.population_basic VALUES (1, 'previous delivery')")
+    run = dagbag().dags[code].test()
+    assert run.state == "failed"
+    database_says = "invalid regular expression"
+    with session() as s:
+        delivery = deliveries.find(s, code, run.run_id)
+    assert delivery.status == "error" and "could not run" in delivery.error and database_says in delivery.error
+    [errored] = [r for r in delivery.check_results if r["error"]]
+    assert errored["rule"] == "name_is_chinese" and not errored["success"] and database_says in errored["error"]
+    assert query(world["subscriber"], "SELECT * FROM public.population_basic") == [(1, "previous delivery")]
+    assert "name_is_chinese" in (log := "".join(capfd.readouterr())) and database_says in log  # the task log
+    [alert] = quality_alerts(world["mail"])
+    assert "未发布 not published" in str(alert["Subject"])
+    text = alert.get_body(("plain",)).get_content()
+    assert "checks could not run: not published" in text and "name_is_chinese: 未能执行 could not run" in text
+    assert database_says in text
 
 
 def test_the_report_is_served_to_the_parties_only(world):

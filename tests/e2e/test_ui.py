@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from govshare import clock
 from tests.e2e.conftest import dagbag
 from tests.helpers import ID_NUMBER, active_agreement, request
 
-pytestmark = pytest.mark.airflow
+pytestmark = [pytest.mark.airflow, pytest.mark.browser]
 
 CHROMIUM = os.environ.get("GOVSHARE_CHROMIUM", "/usr/bin/chromium")
 # As root, in a closed network: no sandbox, and none of Chromium's calls home.
@@ -38,8 +39,8 @@ def browser():
         chromium.close()
 
 
-def sign_in(browser: Browser, api_server) -> Page:
-    page = browser.new_page()
+def sign_in(browser: Browser, api_server, **context) -> Page:
+    page = browser.new_page(**context)
     page.goto(api_server.root + "/")
     page.get_by_label("Username").fill(api_server.user)
     page.get_by_label("Password").fill(api_server.password)
@@ -83,3 +84,18 @@ def test_without_a_session_the_report_pages_are_refused(applied, api_server, bro
     response = page.goto(f"{api_server.root}/govshare/reports")
     assert response.status == 401
     expect(page.locator("body")).to_contain_text("missing, unknown or revoked token")
+
+
+def test_the_ui_shows_times_in_beijing_even_from_a_browser_in_utc(world, api_server, browser, tmp_path):
+    code = active_agreement(request(items=["person_id", "updated_at"]))
+    run = dagbag().dags[code].test()
+    page = sign_in(browser, api_server, timezone_id="UTC")  # an operator's machine set to UTC
+    assert page.evaluate("localStorage.getItem('timezone')") == '"Asia/Shanghai"'
+    page.goto(f"{api_server.root}/dags/{code}/runs/{run.run_id}")
+    started = run.start_date.astimezone(clock.TIMEZONE)
+    expect(page.locator("body")).to_contain_text(f"Start Date{started:%Y-%m-%d %H:%M:%S}")
+    expect(page.locator("body")).to_contain_text("+08:00")  # the zone the UI says it shows
+    # A zone the user picks in Airflow's menu stays theirs.
+    page.evaluate("localStorage.setItem('timezone', JSON.stringify('Europe/Paris'))")
+    page.reload()
+    assert page.evaluate("localStorage.getItem('timezone')") == '"Europe/Paris"'

@@ -61,6 +61,39 @@ def test_a_birth_date_is_judged_against_the_day_given():
     assert is_citizen_id(born_tomorrow, today=clock.today() + timedelta(days=1))
 
 
+def test_the_rule_functions_are_what_their_labels_say(sub):
+    """IMMUTABLE and PARALLEL SAFE are promises PostgreSQL acts on: a function that reads the
+    clock or needs a subtransaction (an EXCEPTION block) breaks them, and fails in a parallel
+    worker — which the test databases force on every query, large or small."""
+    with psycopg.connect(sub) as conn:
+        functions = conn.execute(
+            "SELECT p.proname, p.provolatile, p.proparallel, lower(p.prosrc) FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s ORDER BY 1",
+            (STAGING_SCHEMA,),
+        ).fetchall()
+        assert [f[0] for f in functions] == ["is_citizen_id", "is_division_code", "is_uscc"]
+        for name, volatility, parallel, source in functions:
+            assert (volatility, parallel) == ("i", "s"), name
+            for impure in ("exception", "current_date", "now()", "localtimestamp", "clock_timestamp", "random("):
+                assert impure not in source, (name, impure)
+        conn.execute("CREATE TABLE sample (v text)")
+        conn.cursor().executemany("INSERT INTO sample VALUES (%s)", [(v,) for v in VALID_IDS + INVALID_IDS])
+        counts = conn.execute(
+            f"SELECT count(*) FILTER (WHERE {STAGING_SCHEMA}.is_citizen_id(v, %s)), "
+            f"count(*) FILTER (WHERE {STAGING_SCHEMA}.is_uscc(v)), "
+            f"count(*) FILTER (WHERE {STAGING_SCHEMA}.is_division_code(substr(v, 1, 6), '13')) FROM sample",
+            (clock.today(),),
+        ).fetchone()
+        values = VALID_IDS + INVALID_IDS
+        assert counts == (
+            len(VALID_IDS),
+            sum(map(is_uscc, values)),
+            sum(is_division_code(v[:6], "13") for v in values),
+        )
+        plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN SELECT {STAGING_SCHEMA}.is_uscc(v) FROM sample"))
+        assert "Gather" in plan  # it did run in a parallel worker
+
+
 def test_unified_social_credit_codes(sub):
     for code in VALID_USCC:
         assert is_uscc(code) and sql_says(sub, "is_uscc", code), code
