@@ -7,6 +7,7 @@ environment before the first import, which this file arranges.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -39,8 +40,9 @@ os.environ["AIRFLOW__CORE__MIN_SERIALIZED_DAG_UPDATE_INTERVAL"] = "0"
 
 def _move_the_clock() -> str | None:
     """GOVSHARE_TEST_DATE (``2027-06-15`` or ``2026-12-31T23:50``, Beijing time) runs the suite on
-    another date: the platform's clock is shifted for this process and every process it starts.
-    A date alone keeps the current time of day."""
+    another date: tests/timetravel/sitecustomize.py moves Python's clock by the same fixed shift
+    in this process and, through PYTHONPATH, in every Python process the tests start. A date
+    alone keeps the current time of day."""
     wanted = os.environ.get("GOVSHARE_TEST_DATE", "").strip()
     if not wanted:
         return None
@@ -54,8 +56,13 @@ def _move_the_clock() -> str | None:
         raise pytest.UsageError(f"GOVSHARE_TEST_DATE={wanted!r}: give a date or time such as 2027-06-15") from None
     if "T" not in wanted and " " not in wanted:
         moment = datetime.combine(moment.date(), clock.wall_clock().time())
-    os.environ[clock.SHIFT] = str(clock.shift_to(moment))
-    return f"{moment:%Y-%m-%d %H:%M} Beijing time"
+    moment = moment.replace(tzinfo=clock.TIMEZONE)
+    os.environ["GOVSHARE_CLOCK_SHIFT"] = str((moment - clock.now()).total_seconds())
+    travel = Path(__file__).parent / "timetravel"
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(travel), os.environ.get("PYTHONPATH")]))
+    spec = importlib.util.spec_from_file_location("govshare_timetravel", travel / "sitecustomize.py")
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))  # this process too, from here on
+    return f"{clock.now():%Y-%m-%d %H:%M} Beijing time"
 
 
 _moved_to = _move_the_clock()

@@ -11,6 +11,8 @@ import subprocess
 from pathlib import Path
 from typing import Protocol
 
+from govshare.demo.task_logs import file_task_logs
+
 
 class Running(Protocol):
     """A DAG run under way: ``poll()`` is None until it ends, then its exit code."""
@@ -27,8 +29,29 @@ class DagRunner(Protocol):
 
 
 class DagsTest:
-    """``airflow dags test DAG_ID`` in a child process."""
+    """``airflow dags test DAG_ID`` in a child process; when it ends, each task's part of its
+    output is filed as that task's log, where Airflow's UI reads it (see task_logs)."""
 
     def start(self, dag_id: str, log: Path) -> Running:
         with log.open("w") as out:
-            return subprocess.Popen(["airflow", "dags", "test", dag_id], stdout=out, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(["airflow", "dags", "test", dag_id], stdout=out, stderr=subprocess.STDOUT)
+        return _DagsTestRun(process, dag_id, log)
+
+
+class _DagsTestRun:
+    def __init__(self, process: subprocess.Popen, dag_id: str, log: Path):
+        self.process, self.dag_id, self.log = process, dag_id, log
+        self._filed = False
+
+    def poll(self) -> int | None:
+        code = self.process.poll()
+        if code is not None and not self._filed:
+            from airflow.configuration import conf
+
+            file_task_logs(self.log, self.dag_id, Path(conf.get("logging", "base_log_folder")))
+            self._filed = True
+        return code
+
+    def wait(self) -> int:
+        self.process.wait()
+        return self.poll()
