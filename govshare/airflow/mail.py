@@ -14,11 +14,12 @@ import base64
 import logging
 import os
 import re
+import secrets
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 from airflow.providers.smtp.hooks.smtp import SmtpHook
 from airflow.sdk import BaseHook
@@ -50,7 +51,7 @@ def compose(message: m.Notification, report: m.QualityReport | None, files=()) -
     mime["From"] = mail_from()
     mime["To"] = ", ".join(message.recipients)
     mime["Date"] = formatdate(localtime=True)
-    mime["Message-ID"] = make_msgid(idstring=f"govshare-{message.id}")
+    mime["Message-ID"] = f"<{_unique(f'govshare-{message.id}')}>"
     mime.set_content(message.text_body or re.sub(r"<[^>]+>", "", message.body), charset="utf-8")
     html, images = _inline_images(message.body)
     mime.add_alternative(html, subtype="html", charset="utf-8")
@@ -78,11 +79,18 @@ def _inline_images(html: str) -> tuple[str, list[tuple[str, bytes, str]]]:
     images: list[tuple[str, bytes, str]] = []
 
     def by_reference(match: re.Match) -> str:
-        cid = make_msgid(idstring=f"image{len(images) + 1}")[1:-1]
+        cid = _unique(f"image{len(images) + 1}")
         images.append((match[1], base64.b64decode(match[2]), cid))
         return f"cid:{cid}"
 
     return _EMBEDDED_IMAGE.sub(by_reference, html), images
+
+
+def _unique(name: str) -> str:
+    """A Message-ID or Content-ID (without its angle brackets). Not email.utils.make_msgid: its
+    random 64-bit number is an 18-digit run about one time in twenty, which leak filters — the
+    agencies' mail gateways, and our own tests — rightly take for a citizen ID number."""
+    return f"{name}.{secrets.token_hex(8)}@{mail_from().rpartition('@')[2] or 'localhost'}"
 
 
 @dataclass(frozen=True)

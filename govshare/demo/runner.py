@@ -7,6 +7,7 @@ triggers the run through the cluster's scheduler instead; the demo only needs ``
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import Protocol
@@ -46,12 +47,17 @@ class _DagsTestRun:
     def poll(self) -> int | None:
         code = self.process.poll()
         if code is not None and not self._filed:
-            from airflow.configuration import conf
-
-            file_task_logs(self.log, self.dag_id, Path(conf.get("logging", "base_log_folder")))
+            file_task_logs(self.log, self.dag_id, _base_log_folder())
             self._filed = True
         return code
 
     def wait(self) -> int:
         self.process.wait()
         return self.poll()
+
+
+def _base_log_folder() -> Path:
+    """Where Airflow keeps task logs (read from the environment: importing Airflow's
+    configuration here would set up its logging in the demo's own process)."""
+    configured = os.environ.get("AIRFLOW__LOGGING__BASE_LOG_FOLDER")
+    return Path(configured) if configured else Path(os.environ.get("AIRFLOW_HOME", "~/airflow")).expanduser() / "logs"

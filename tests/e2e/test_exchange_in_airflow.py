@@ -51,7 +51,9 @@ def airflow_records(run_id: str) -> str:
     return str(xcoms) + str(rendered)
 
 
-def test_masked_pseudonymised_filtered_delivery_leaks_nothing(airflow_db, applied, make_database, airflow_conns, capfd):
+def test_masked_pseudonymised_filtered_delivery_leaks_nothing(
+    airflow_db, applied, make_database, airflow_conns, capfd, caplog
+):
     front, subscriber = make_database("gat"), make_database("rst")
     people = population_front_db(front, 500)
     airflow_conns("front_hb_gat", front)
@@ -74,7 +76,9 @@ def test_masked_pseudonymised_filtered_delivery_leaks_nothing(airflow_db, applie
     assert [r[0] for r in rows] == [p[0] for p in expected]
     assert all(len(r[1]) == 64 for r in rows)
     raw_ids = {p[1] for p in people} | {p[7] for p in people if p[7]}
-    logs = "".join(capfd.readouterr())
+    # Everything printed, and every log record (how Airflow routes an in-process task's log to the
+    # console depends on when its logging was set up; the records reach caplog either way).
+    logs = "".join(capfd.readouterr()) + caplog.text
     for where, text in (
         ("target", everything_in(subscriber)),
         ("task logs", logs),
