@@ -68,6 +68,20 @@ def _move_the_clock() -> str | None:
 _moved_to = _move_the_clock()
 
 
+def _airflow_database() -> str | None:
+    """The tests' own Airflow metadata DB, never the demo's: the tests' DAG runs would crowd the
+    demo's in `make airflow`. A run on another date gets a fresh one, dropped again at the end:
+    Airflow takes the newest serialized DAG by its timestamp, so rows from a moved clock's
+    future would be served in every later run."""
+    server = devserver.Server(os.environ["GOVSHARE_PG_URL"], "configured")
+    name = f"gst_airflow_moved_{os.getpid()}" if _moved_to else "govshare_airflow_test"
+    if _moved_to:
+        _drop(name)
+    devserver.ensure_database(server, name)
+    os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = server.database_url(name, "psycopg")
+    return name if _moved_to else None
+
+
 def pytest_report_header(config):
     return f"govshare clock moved to {_moved_to} (GOVSHARE_TEST_DATE)" if _moved_to else None
 
@@ -76,7 +90,7 @@ _templates: dict[str, str] = {}
 
 
 def pytest_sessionfinish(session, exitstatus):
-    for dbname in _templates.values():
+    for dbname in [*_templates.values(), *filter(None, [_moved_airflow_db])]:
         _drop(dbname)
     if _started_here:
         devserver.project_server().stop()
@@ -103,6 +117,9 @@ def _create(dbname: str, template: str | None = None) -> None:
         conn.execute(statement)
         setting = "debug_parallel_query" if conn.info.server_version >= 160000 else "force_parallel_mode"
         conn.execute(sql.SQL("ALTER DATABASE {} SET {} = on").format(sql.Identifier(dbname), sql.Identifier(setting)))
+
+
+_moved_airflow_db = _airflow_database()
 
 
 def _registry_template(with_catalog: bool) -> str:
