@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEV    := $(PY) -m govshare.devserver run --
 
-.PHONY: demo test airflow shell setup stop-db clean
+.PHONY: demo test airflow cluster shell setup stop-db clean
 
 demo: setup ## run the main job end to end on sample agencies
 	$(DEV) govshare demo
@@ -20,6 +20,9 @@ test: setup ## run the test suite (real PostgreSQL, real Airflow runs)
 
 airflow: setup ## the Airflow UI on http://localhost:8080 for the same setup (Ctrl-C stops it)
 	$(DEV) sh -c 'airflow db migrate >/dev/null && exec airflow standalone'
+
+cluster: setup ## the production topology here: api-server, scheduler, dag-processor, triggerer, 2 Celery workers (Ctrl-C stops all)
+	$(DEV) $(PY) -m govshare.cluster up
 
 shell: setup ## a shell with the registry, Airflow and database environment set
 	$(DEV) $${SHELL:-sh}
