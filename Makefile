@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEV    := $(PY) -m govshare.devserver run --
 
-.PHONY: demo test airflow cluster shell setup stop-db clean
+.PHONY: demo test airflow cluster cluster-demo shell setup stop-db clean
 
 demo: setup ## run the main job end to end on sample agencies
 	$(DEV) govshare demo
@@ -23,6 +23,9 @@ airflow: setup ## the Airflow UI on http://localhost:8080 for the same setup (Ct
 
 cluster: setup ## the production topology here: api-server, scheduler, dag-processor, triggerer, 2 Celery workers (Ctrl-C stops all)
 	$(DEV) $(PY) -m govshare.cluster up
+
+cluster-demo: setup ## the demo's agreements run by that cluster's scheduler and workers
+	$(DEV) $(PY) -m govshare.cluster demo
 
 shell: setup ## a shell with the registry, Airflow and database environment set
 	$(DEV) $${SHELL:-sh}

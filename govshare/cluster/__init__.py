@@ -9,6 +9,7 @@ registry — the shape docker-compose.yml deploys, from the same pins and settin
 ``topology``  starting, watching and stopping the components
 ``hostname``  the name a worker records on the task instances it runs
 ``runner``    a DAG runner for the demo that triggers runs through the api-server
+``demo``      ``make cluster-demo``: the demo's agreements through the cluster's scheduler
 
 Nothing here is imported by the platform itself (DAGs, tasks, API): it only starts Airflow.
 """

@@ -1,4 +1,4 @@
-"""``python -m govshare.cluster up [--workers N]`` (``make cluster``).
+"""``python -m govshare.cluster up|demo [--workers N]`` (``make cluster``, ``make cluster-demo``).
 
 Run through the devserver environment (the Makefile does): it supplies AIRFLOW_HOME, Airflow's
 metadata DB and the registry. Ctrl-C or SIGTERM stops every process the cluster started.
@@ -71,14 +71,19 @@ def up(workers: int) -> int:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m govshare.cluster", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["up"])
+    parser.add_argument("command", choices=["up", "demo"])
     parser.add_argument("--workers", type=int, default=2, help="Celery workers to start (default 2)")
+    parser.add_argument("--scale", type=float, default=1.0, help="demo: multiply the sample row counts")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminated)
     # A task process whose worker died comes to us rather than to init: ended below.
     processes.adopt_orphans()
     try:
-        return up(args.workers)
+        if args.command == "up":
+            return up(args.workers)
+        from govshare.cluster.demo import cluster_demo
+
+        return cluster_demo(args.workers, args.scale)
     except (KeyboardInterrupt, Stopped):
         console.print("stopped")  # the cluster was stopped on the way out
         return 130
