@@ -17,7 +17,8 @@ BASE = {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql+psycopg://u@db:5432/a
 
 def test_secrets_are_made_once_long_enough_and_readable_only_by_the_owner(tmp_path):
     first = settings.Secrets.load_or_create(tmp_path)
-    assert len(base64.urlsafe_b64decode(first.jwt_secret + "==")) >= 64  # HS512 wants a 64-byte key
+    assert len(first.jwt_secret.encode()) >= 64  # the HS512 key, as PyJWT takes it: at least 64 bytes
+    assert len(base64.urlsafe_b64decode(first.jwt_secret + "==")) >= 64  # and as random
     assert stat.S_IMODE((tmp_path / settings.SECRETS_FILE).stat().st_mode) == 0o600
     assert settings.Secrets.load_or_create(tmp_path) == first  # every component, every start: the same
 
