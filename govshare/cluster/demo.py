@@ -18,7 +18,7 @@ from rich.table import Table
 
 from govshare.airflow import mail
 from govshare.cluster.runner import ClusterRun, ClusterRunner
-from govshare.cluster.topology import Cluster, shutdown
+from govshare.cluster.topology import Cluster, PeakMemory, shutdown
 from govshare.demo.mailbox import Mailbox
 from govshare.terminal import console
 
@@ -51,9 +51,13 @@ def cluster_demo(workers: int = 2, scale: float = 1.0) -> int:
                 highlight=False,
             )
             runner = ClusterRunner(cluster.url, cluster.passwords_file)
-            code = run_demo(scale, runner, mailbox)
+            with PeakMemory(cluster) as memory:
+                code = run_demo(scale, runner, mailbox)
             console.print("\n[bold cyan]cluster:[/] which worker ran each task of each agreement's run")
             worker_table(runner.runs)
+            peaks = ", ".join(f"{name} {size / 2**20:.0f} MB" for name, size in memory.peak.items())
+            total = sum(memory.peak.values()) / 2**20
+            console.print(f"    peak memory (PSS) during the demo: {peaks}; {total:.0f} MB together", highlight=False)
             lost = [c.name for c in cluster.stopped()]
             if lost:
                 console.print(f"[red]components that exited during the demo:[/] {', '.join(lost)}")

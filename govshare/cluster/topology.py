@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -217,6 +218,31 @@ class Cluster:
             f"the cluster was not ready after {timeout:.0f}s: still waiting for {waiting_for}",
             f"see the logs in {self.logs} (GOVSHARE_CLUSTER_START_TIMEOUT gives it longer)",
         )
+
+
+class PeakMemory:
+    """Each component's highest memory (``Component.memory``) while the block runs, sampled
+    every ``every`` seconds in a thread of its own."""
+
+    def __init__(self, cluster: Cluster, every: float = 3.0):
+        self.cluster, self.every = cluster, every
+        self.peak: dict[str, int] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._done.wait(self.every):
+            for component in self.cluster.components:
+                if component.running():
+                    self.peak[component.name] = max(self.peak.get(component.name, 0), component.memory())
 
 
 def shutdown(cluster: Cluster) -> None:
