@@ -21,11 +21,13 @@ test: setup ## run the test suite (real PostgreSQL, real Airflow runs)
 airflow: setup ## the Airflow UI on http://localhost:8080 for the same setup (Ctrl-C stops it)
 	$(DEV) sh -c 'airflow db migrate >/dev/null && exec airflow standalone'
 
-cluster: setup ## the production topology here: api-server, scheduler, dag-processor, triggerer, 2 Celery workers (Ctrl-C stops all)
-	$(DEV) $(PY) -m govshare.cluster up
+WORKERS ?= 2
+
+cluster: setup ## the production topology here: api-server, scheduler, dag-processor, triggerer, $(WORKERS) Celery workers (Ctrl-C stops all)
+	$(DEV) $(PY) -m govshare.cluster up --workers $(WORKERS)
 
 cluster-demo: setup ## the demo's agreements run by that cluster's scheduler and workers
-	$(DEV) $(PY) -m govshare.cluster demo
+	$(DEV) $(PY) -m govshare.cluster demo --workers $(WORKERS)
 
 shell: setup ## a shell with the registry, Airflow and database environment set
 	$(DEV) $${SHELL:-sh}
