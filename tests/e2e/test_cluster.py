@@ -61,7 +61,7 @@ def redis_database():
 
 
 @pytest.fixture
-def cluster_world(airflow_db, applied, make_database, mailbox):
+def cluster_world(applied, make_database, mailbox):
     """One provider, two subscribers, two active agreements reading the same population register."""
     front, mzt, rst = make_database("gat"), make_database("mzt"), make_database("rst")
     population_front_db(front, PEOPLE)
