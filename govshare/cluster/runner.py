@@ -60,12 +60,12 @@ class Api:
             raise RunFailed(f"the api-server refused a token for {self.user}: HTTP {response.status_code}")
         return response.json()["access_token"]
 
-    def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+    def request(self, method: str, path: str, headers: dict | None = None, **kwargs) -> httpx.Response:
         for attempt in range(2):
             if self._token is None:
                 self._token = self._login()
-            headers = {"Authorization": f"Bearer {self._token}", **kwargs.pop("headers", {})}
-            response = self.client.request(method, path, headers=headers, **kwargs)
+            sent = {"Authorization": f"Bearer {self._token}", **(headers or {})}
+            response = self.client.request(method, path, headers=sent, **kwargs)
             if response.status_code != 401 or attempt:
                 return response
             self._token = None  # expired: log in again once

@@ -181,7 +181,8 @@ class Cluster:
             app.close()
 
     def _migrate(self) -> None:
-        """Both schemas up to date before anything starts (docker-compose.yml's airflow-init)."""
+        """Both schemas up to date before anything starts (docker-compose.yml's airflow-init),
+        and no scheduler already on them."""
         log = self.logs / "db-migrate.log"
         with log.open("w") as out:
             done = subprocess.run(
@@ -193,6 +194,16 @@ class Cluster:
 
         logging.getLogger("alembic").setLevel(logging.WARNING)
         upgrade(self.base["GOVSHARE_REGISTRY_URL"])
+        alive = subprocess.run(
+            [sys.executable, "-m", "airflow", "jobs", "check", "--job-type", "SchedulerJob"],
+            env=self.base,
+            capture_output=True,
+        )
+        if alive.returncode == 0:
+            raise ClusterFailed(
+                "a scheduler is already running on this Airflow metadata DB (`make airflow`, or another cluster?)",
+                "stop it first: two schedulers of different executors on one metadata DB would share its tasks",
+            )
 
     def _wait_until_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

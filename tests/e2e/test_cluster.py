@@ -125,6 +125,12 @@ def test_the_cluster_spreads_runs_over_two_workers_and_survives_a_killed_worker(
         workers = _joined_workers(log)
         assert len(workers) == 2
         _note_descendants(cli, seen)
+
+        # A second cluster on the same metadata DB is refused before it starts anything.
+        second = subprocess.run(
+            [sys.executable, "-m", "govshare.cluster", "up"], env=env, cwd=folder, capture_output=True, text=True
+        )
+        assert second.returncode == 1 and "a scheduler is already running" in second.stderr, second.stderr
         runner = ClusterRunner(f"http://127.0.0.1:{api_port}", tmp_path / "airflow" / _PASSWORDS)
         first, second = cluster_world["agreements"]
 
