@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEV    := $(PY) -m govshare.devserver run --
 
-.PHONY: demo test airflow shell setup stop-db clean
+.PHONY: demo test airflow cluster cluster-demo shell setup stop-db clean
 
 demo: setup ## run the main job end to end on sample agencies
 	$(DEV) govshare demo
@@ -30,6 +30,14 @@ test: setup ## run the test suite (real PostgreSQL, real Airflow runs), then aga
 
 airflow: setup ## the Airflow UI on http://localhost:8080 for the same setup (Ctrl-C stops it)
 	$(DEV) sh -c 'airflow db migrate >/dev/null && exec airflow standalone'
+
+WORKERS ?= 2
+
+cluster: setup ## the production topology here: api-server, scheduler, dag-processor, triggerer, $(WORKERS) Celery workers (Ctrl-C stops all)
+	$(DEV) $(PY) -m govshare.cluster up --workers $(WORKERS)
+
+cluster-demo: setup ## the demo's agreements run by that cluster's scheduler and workers
+	$(DEV) $(PY) -m govshare.cluster demo --workers $(WORKERS)
 
 shell: setup ## a shell with the registry, Airflow and database environment set
 	$(DEV) $${SHELL:-sh}

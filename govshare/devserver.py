@@ -12,7 +12,9 @@ Which server is used, in order:
 
 ``python -m govshare.devserver run -- CMD...`` runs CMD with the environment govshare and
 Airflow need (registry URL, Airflow home and metadata DB, dags and plugins folders) and
-prints where the server came from. Production deployments set these variables themselves
+prints where the server came from. CMD runs in a session of its own; when it ends, or is
+stopped (Ctrl-C is passed on to it, SIGTERM too; ``GOVSHARE_STOP_GRACE_SECONDS`` later,
+SIGKILL), nothing it started is left running (see govshare.processes). Production deployments set these variables themselves
 (see docker-compose.yml) and never use this module.
 """
 
@@ -32,6 +34,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
+
+from govshare import processes
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".govshare"
@@ -174,6 +178,13 @@ def ensure_database(server: Server, dbname: str) -> bool:
         return True
 
 
+def task_slots() -> int:
+    """How many tasks this machine runs at once: two per core (a delivery task mostly waits for
+    its databases, which run on the same machine). Airflow's default of 32 means 32 worker
+    processes of ~150 MB each under the LocalExecutor, whatever the machine."""
+    return max(2, 2 * (os.cpu_count() or 1))
+
+
 def environment(server: Server) -> dict[str, str]:
     """Variables for govshare and Airflow on this server (existing ones are kept)."""
     airflow_home = STATE / "airflow"
@@ -189,16 +200,31 @@ def environment(server: Server) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "AIRFLOW__CORE__PARALLELISM": str(task_slots()),
+        # An activated agreement's DAG appears within half a minute (by default Airflow looks for new ones every 5 minutes).
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
-        "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "15",
+        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "15",
     }
     return {**wanted, **{k: v for k, v in os.environ.items() if k in wanted and k != "GOVSHARE_PG_URL"}}
 
 
+class Terminated(SystemExit):
+    """A SIGTERM (a cancelled job, ``kill``), turned into an exception so that the command is
+    stopped and the project's own server too, on the way out through ``finally``."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(128 + signum)
+
+
 def _terminated(signum, _frame) -> None:
-    # A cancelled job or `kill` sends SIGTERM: leave through the finally below, so the
-    # project's own server is stopped too (subprocess.run kills the command on the way).
-    raise SystemExit(128 + signum)
+    raise Terminated(signum)
+
+
+def stop_grace() -> float:
+    """Seconds a stopped command has to end by itself before it is killed (``GOVSHARE_STOP_GRACE_SECONDS``,
+    default 60: enough for a test run to tear down the Airflow processes it started)."""
+    return float(os.environ.get("GOVSHARE_STOP_GRACE_SECONDS", "60"))
 
 
 def run(command: list[str]) -> int:
@@ -210,18 +236,44 @@ def run(command: list[str]) -> int:
         "project": f"the project's own server ({PGDATA})",
     }[server.origin]
     print(f"govshare: using PostgreSQL from {where}", file=sys.stderr)
+    child = None
     try:
         ensure_database(server, REGISTRY_DB)
         ensure_database(server, AIRFLOW_DB)
         env = {**os.environ, **environment(server)}
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        # In a session of its own, so that stopping it reaches everything it started (airflow
+        # standalone's scheduler and its LocalExecutor workers, a test's Airflow processes);
+        # and what it orphans comes to us (after the server's start: pg_ctl orphans PostgreSQL).
+        processes.adopt_orphans()
+        child = processes.start("command", command, env)
         try:
-            return subprocess.run(command, env=env).returncode
+            while child.poll() is None:
+                time.sleep(0.5)
+                processes.reap(keep=[child])
+            return child.poll()
         except KeyboardInterrupt:
+            # Ctrl-C reached us, not the command (its own session): pass it on, so that it
+            # stops as it would in the foreground (pytest tears its fixtures down).
+            _stop(child, signal.SIGINT)
             return 130
+        except Terminated as exc:
+            _stop(child, exc.signum)
+            raise
     finally:
+        if child is not None:
+            _stop(child, signal.SIGTERM)  # also after a normal exit: nothing it started outlives it
         if server.started_here:
             project_server().stop()
+
+
+def _stop(child: processes.Started, signum: int) -> None:
+    try:
+        processes.stop([child], signum, stop_grace())
+        processes.stop_strays(signum, stop_grace())
+    except KeyboardInterrupt:  # Ctrl-C again while waiting: no more waiting
+        processes.kill(child)
+        processes.stop_strays(signal.SIGKILL, 0)
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,9 @@ docker-compose deployment:
     package was imported from, or the current directory when installed elsewhere.
 ``GOVSHARE_CATALOG_DIR`` / ``GOVSHARE_QUALITY_DIR``
     Override the two folders individually (tests point them at fixtures).
+``GOVSHARE_RETRY_DELAY_SECONDS``
+    The wait before an agreement DAG's failed task runs again (default 120; it doubles for the
+    next try). Read when the DAG file is parsed, so set it on the dag-processor and the workers.
 """
 
 from __future__ import annotations
@@ -33,6 +36,16 @@ def registry_url() -> str:
             "which sets it."
         )
     return url
+
+
+def retry_delay_seconds() -> int:
+    value = os.environ.get("GOVSHARE_RETRY_DELAY_SECONDS", "").strip() or "120"
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigurationError(
+            f"GOVSHARE_RETRY_DELAY_SECONDS={value!r} is not a whole number of seconds",
+            "set it to e.g. 120, or unset it for the default",
+        )
+    return int(value)
 
 
 def home() -> Path:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from airflow.sdk import DAG, TriggerRule, get_parsing_context, task
 from sqlalchemy.exc import SQLAlchemyError
 
+from govshare import settings
 from govshare.airflow import tasks
 from govshare.airflow.docs import doc_md
 from govshare.clock import TIMEZONE
@@ -55,7 +56,7 @@ def build_dag(card: AgreementCard) -> DAG:
             # The provider answers for its front DB and its data (article 10), so it owns the DAG.
             "owner": card.provider_code,
             "retries": 2,
-            "retry_delay": timedelta(minutes=2),
+            "retry_delay": timedelta(seconds=settings.retry_delay_seconds()),
             "retry_exponential_backoff": True,
             "execution_timeout": timedelta(hours=2),
         },

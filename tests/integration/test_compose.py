@@ -198,3 +198,66 @@ def test_missing_secret_is_rejected(compose, tmp_path):
     result = run_compose(compose, tmp_path, COMPOSE_FILE, "config", "--quiet", secrets=secrets)
     assert result.returncode != 0
     assert "AIRFLOW_JWT_SECRET" in result.stderr
+
+
+def _dockerfile_env() -> dict[str, str]:
+    """The ENV settings the image carries (one `ENV NAME=value` per line)."""
+    found = {}
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if line.startswith("ENV "):
+            name, _, value = line[4:].strip().partition("=")
+            found[name] = value
+    return found
+
+
+def test_the_production_settings_are_in_compose_and_the_image_as_make_cluster_has_them(config):
+    from govshare.cluster.settings import TUNABLE
+
+    image = _dockerfile_env()
+    for name in (
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT",
+        "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT",
+    ):
+        assert image[name] == TUNABLE[name], name
+    for service in AIRFLOW_SERVICES:
+        env = config["services"][service]["environment"]
+        for name, value in TUNABLE.items():  # the same values as `make cluster`
+            assert env[name] == value, (service, name)
+        assert float(env["AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT"]) > 5  # Airflow's 5 s timed out
+        assert int(env["AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT"]) > 2 * 3600  # > a task's 2 h
+        concurrency, parallelism = (
+            int(env[k]) for k in ("AIRFLOW__CELERY__WORKER_CONCURRENCY", "AIRFLOW__CORE__PARALLELISM")
+        )
+        assert parallelism == concurrency  # one worker: the scheduler queues what it can run
+        assert env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] == "8793"
+
+
+def test_the_documented_secret_recipes_give_keys_long_enough(compose):
+    """Run each `python -c …` recipe the compose file's header gives: the JWT secret must be a
+    64-byte HS512 key at least (token_urlsafe(32) gave 43 bytes, and Airflow warned)."""
+    header = COMPOSE_FILE.read_text().split("\nname:", 1)[0]
+    recipes = {}
+    current = None
+    for line in header.splitlines():
+        words = line.lstrip("# ").split()
+        if words and words[0].startswith("AIRFLOW_") and words[0].isupper():
+            current = words[0]
+        if 'python -c "' in line and current:
+            recipes[current] = line.split('python -c "', 1)[1].rsplit('"', 1)[0]
+    assert set(recipes) == set(SECRETS)
+    made = {
+        name: subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        for name, code in recipes.items()
+    }
+    assert len(made["AIRFLOW_JWT_SECRET"].encode()) >= 64
+    assert len(made["AIRFLOW_API_SECRET_KEY"].encode()) >= 32
+    assert len(set(made.values())) == 3
+
+
+def test_compose_passes_the_secrets_and_the_sizing_through(compose, tmp_path):
+    given = {**SECRETS, "AIRFLOW_JWT_SECRET": "j" * 86, "AIRFLOW_WORKER_CONCURRENCY": "6", "AIRFLOW_PARALLELISM": "12"}
+    result = run_compose(compose, tmp_path, COMPOSE_FILE, "config", "--format", "json", secrets=given)
+    assert result.returncode == 0, result.stderr
+    env = json.loads(result.stdout)["services"]["airflow-worker"]["environment"]
+    assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "j" * 86
+    assert (env["AIRFLOW__CELERY__WORKER_CONCURRENCY"], env["AIRFLOW__CORE__PARALLELISM"]) == ("6", "12")

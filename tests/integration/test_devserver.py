@@ -7,8 +7,10 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psycopg
+import pytest
 
 PROBE = (
     "import os, psycopg; url = os.environ['GOVSHARE_PG_URL']; "
@@ -77,3 +79,67 @@ def test_a_terminated_run_still_stops_its_own_server(tmp_path):
     assert run.wait(timeout=120) == 128 + signal.SIGTERM
     assert "stopped" in run.stderr.read()
     assert not answers(port)
+
+
+# A command that starts processes which ignore SIGTERM and SIGINT: one in its own group, one
+# that moves to a session of its own, and one orphaned at once (a daemon that forks twice).
+# Signalling the command alone leaves all three running.
+STUBBORN_TREE = r"""
+trap '' TERM INT
+sh -c "trap '' TERM INT; exec sleep 600" &
+setsid sh -c "trap '' TERM INT; exec sleep 601" &
+sh -c "sh -c \"trap '' TERM INT; exec sleep 602\" &"
+touch "$1"
+wait
+"""
+SLEEPERS = {("sleep", f"60{i}") for i in range(4)}
+
+
+def _start_tree(tmp_path, script: str) -> tuple[subprocess.Popen, Path, list]:
+    """The script run by `devserver run`, in a working directory of its own (see tests.leftovers)."""
+    from tests.leftovers import command, started_in
+
+    folder = tmp_path / "cwd"
+    folder.mkdir()
+    env = {**os.environ, "GOVSHARE_STOP_GRACE_SECONDS": "2"}  # GOVSHARE_PG_URL: the suite's server
+    marker = tmp_path / "running"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "govshare.devserver", "run", "--", "sh", "-c", script, "tree", str(marker)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=folder,
+    )
+    for _ in range(300):
+        if marker.exists() or run.poll() is not None:
+            break
+        time.sleep(0.2)
+    time.sleep(0.5)  # the orphan's parent has exited by now
+    return run, folder, [p for p in started_in(folder) if tuple(command(p)[:2]) in SLEEPERS]
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, 130)])
+def test_a_stopped_run_leaves_no_process_behind(tmp_path, signum, code):
+    from tests.leftovers import describe, kill_all, started_in
+
+    run, folder, sleepers = _start_tree(tmp_path, STUBBORN_TREE)
+    try:
+        assert len(sleepers) == 3, describe(started_in(folder))  # the tree is there, orphan included
+        run.send_signal(signum)
+        assert run.wait(timeout=120) == code
+        assert started_in(folder) == [], "left behind:\n" + describe(started_in(folder))
+    finally:
+        kill_all(folder)
+
+
+def test_a_command_that_ends_by_itself_leaves_no_process_behind(tmp_path):
+    from tests.leftovers import describe, kill_all, started_in
+
+    script = 'setsid sh -c "trap \'\' TERM INT; exec sleep 603" & touch "$1"; sleep 1; exit 3'
+    run, folder, sleepers = _start_tree(tmp_path, script)
+    try:
+        assert len(sleepers) == 1
+        assert run.wait(timeout=120) == 3  # the command's own exit code
+        assert started_in(folder) == [], "left behind:\n" + describe(started_in(folder))
+    finally:
+        kill_all(folder)
