@@ -76,6 +76,12 @@ def stage(code: str, run_id: str) -> None:
         watermark_to=result.watermark_to,
         freshness_lag_seconds=seconds_since(result.newest, clock.now()),
     )
+    if result.late_rows:
+        log.warning(
+            "the provider has %d row(s) the subscriber lacks although they are older than the watermark "
+            "(committed late, or stamped in the past): this run read every granted row, so none is lost",
+            result.late_rows,
+        )
     masked = [f"{c.name} ({c.mask})" for c in plan.columns if c.mask.kind != "none"]
     log.info(
         "staged %d rows (%d bytes) of %d authorised columns into %s in %.1fs; %s; masked: %s; filter: %s",
@@ -175,10 +181,12 @@ def publish(code: str, run_id: str) -> None:
     with _step(code, run_id, "publish"):
         plan = _plan(code, run_id)
         result = swap_in(plan, address(plan.target_conn_id), run_id)
-    if result.already_published:
-        log.info("run %s was already published to %s; nothing to do", run_id, plan.target)
-        return
+    # Already published: an earlier try committed and then stopped (killed, registry unreachable)
+    # before it could say so; what it did is in the subscriber's ledger.
     _record(code, run_id, status="published", error=None, rows_merged=result.merged, rows_deleted=result.deleted)
+    if result.already_published:
+        log.info("run %s was already published to %s by an earlier try; recorded what it did", run_id, plan.target)
+        return
     log.info(
         "published %d rows to %s (%d inserted or changed, %d deleted)",
         result.rows,
@@ -189,9 +197,17 @@ def publish(code: str, run_id: str) -> None:
 
 
 def record(code: str, run_id: str) -> None:
-    """Close the delivery record and clear the staging table, whatever happened before."""
+    """Close the delivery record and clear the staging table, whatever happened before. The
+    subscriber's ledger has the last word on whether the run published: a publish that
+    committed is recorded as such even when its task died before it could write the registry."""
     with session() as s:
         agreement = agreements.get(s, code)
+        if (delivery := deliveries.find(s, code, run_id)) is not None and delivery.status != "published":
+            if done := _ledger(agreement, run_id):
+                log.warning("the subscriber's ledger shows run %s published; recorded as published", run_id)
+                deliveries.update(
+                    s, code, run_id, status="published", error=None, rows_merged=done.merged, rows_deleted=done.deleted
+                )
         delivery = deliveries.finish(s, code, run_id)
         if delivery is not None:
             found = anomalies.after_delivery(s, delivery)
@@ -235,6 +251,18 @@ def record(code: str, run_id: str) -> None:
     if delivery.status in deliveries.UNSUCCESSFUL:
         # Without this the run would show green: the record task is the DAG's only leaf.
         raise AirflowFailException(f"delivery {delivery.status} — {delivery.error}")
+
+
+def _ledger(agreement: m.Agreement, run_id: str) -> staging.Publication | None:
+    """What the subscriber's ledger says the run published, or None (also when it cannot be read:
+    then the record stays as the tasks wrote it)."""
+    try:
+        with connect(address(agreement.target_conn_id), "subscriber", agreement.target_conn_id) as conn:
+            if staging.exists(conn, staging.table(staging.LEDGER)):
+                return staging.published(conn, agreement.code, run_id)
+    except GovshareError as exc:
+        log.warning("could not read the subscriber's ledger (%s)", exc)
+    return None
 
 
 def notify(code: str) -> None:

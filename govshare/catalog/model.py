@@ -83,6 +83,32 @@ class Contact(_Strict):
     email: Email
 
 
+# Schemas a delivery may never write into: the platform's own (its staging area, ledger and
+# watermarks live in ``govshare_staging`` of each subscriber database; the registry in
+# ``govshare``) and PostgreSQL's catalogues.
+RESERVED_SCHEMA = re.compile(r"^(govshare.*|pg_.*|information_schema)$")
+
+
+def _own_schema(value: str) -> str:
+    if RESERVED_SCHEMA.match(value):
+        raise PydanticCustomError(
+            "reserved_schema", "schema {value} is reserved for the platform or PostgreSQL", {"value": repr(value)}
+        )
+    return value
+
+
+class Database(_Strict):
+    """A database of the agency's own that deliveries to it may write into (its 接收库).
+
+    conn_id: the Airflow connection id of the database (declared by one agency only).
+    schemas: the schemas agreements may deliver into (default ``public``); never ``govshare*``,
+        ``pg_*`` or ``information_schema``.
+    """
+
+    conn_id: ConnId
+    schemas: Annotated[list[Annotated[SafeName, AfterValidator(_own_schema)]], Field(min_length=1)] = ["public"]
+
+
 class Agency(_Strict):
     """A body taking part in sharing.
 
@@ -97,6 +123,8 @@ class Agency(_Strict):
         quality rule (default true).
     quality_digest: ``weekly`` (default) or ``off``: a weekly summary of their deliveries'
         quality, open corrections and overdue ones.
+    databases: the agency's own databases deliveries may write into; an agreement's target
+        must be one of its subscriber's (deny by default: an agency with none receives nothing).
     """
 
     code: SafeName
@@ -108,6 +136,10 @@ class Agency(_Strict):
     contacts: Annotated[list[Contact], Field(min_length=1)]
     quality_alerts: bool = True
     quality_digest: Literal["weekly", "off"] = "weekly"
+    databases: list[Database] = []
+
+    def database(self, conn_id: str) -> Database | None:
+        return next((d for d in self.databases if d.conn_id == conn_id), None)
 
 
 class Element(_Strict):

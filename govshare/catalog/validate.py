@@ -104,6 +104,8 @@ def _shape_problem(document: Document, at: tuple, model: type[BaseModel], error:
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         return document.problem(loc, f"{error['input']!r} is not allowed here", f"use one of {expected}")
+    if kind == "reserved_schema":
+        return document.problem(loc, error["msg"], "deliver into a schema of the agency's own, such as public")
     if kind == "unsafe_name":
         return document.problem(loc, f"{error['input']!r} is not a safe SQL name or code", NAME_RULE)
     if kind == "string_pattern_mismatch" and field == "region_code":
@@ -212,10 +214,12 @@ def _cross_check(parsed: list[tuple[Document, CatalogFile]], broken: set[str]) -
             )
         return False
 
+    front_dbs = {r.front_db.conn_id: r.code for r in resources.values()}
     for document, content in parsed:
         for i, agency in enumerate(content.agencies):
             known_agency(agency.parent, document, ("agencies", i, "parent"))
             problems += _agency_region_problems(agency, document, ("agencies", i))
+            problems += _database_problems(agency, front_dbs, seen, document, ("agencies", i))
         for i, element in enumerate(content.elements):
             known_agency(element.authority, document, ("elements", i, "authority"))
             problems += _type_problems(element.type, document, ("elements", i, "type"))
@@ -238,6 +242,41 @@ def _agency_region_problems(agency: Agency, document: Document, loc: tuple) -> l
             )
         ]
     return []
+
+
+def _database_problems(
+    agency: Agency, front_dbs: dict[str, str], seen: dict, document: Document, loc: tuple
+) -> list[Problem]:
+    """A database belongs to one agency, and is a place deliveries arrive, not a front DB."""
+    problems = []
+    if agency.databases and agency.kind != "department":
+        problems.append(
+            document.problem(
+                loc + ("databases",),
+                f"agency '{agency.code}' is a {agency.kind}: only departments (政务部门) receive deliveries",
+                "remove `databases:` from this agency",
+            )
+        )
+    for j, database in enumerate(agency.databases):
+        at = loc + ("databases", j, "conn_id")
+        first = seen.setdefault(("database", database.conn_id), _Seen(document, at))
+        if first.loc != at or first.document is not document:
+            problems.append(
+                document.problem(
+                    at,
+                    f"database '{database.conn_id}' is already declared at {first.where()}",
+                    "a database belongs to one agency: declare it once, under the agency that owns it",
+                )
+            )
+        if database.conn_id in front_dbs:
+            problems.append(
+                document.problem(
+                    at,
+                    f"'{database.conn_id}' is the front DB of resource '{front_dbs[database.conn_id]}'",
+                    "deliveries go to a database of the subscriber's own, never into a provider's front DB",
+                )
+            )
+    return problems
 
 
 def _type_problems(text: str, document: Document, loc: tuple) -> list[Problem]:

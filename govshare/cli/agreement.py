@@ -222,6 +222,19 @@ _simple("resume", "Resume a suspended agreement (it must fit the current catalog
 _simple("revoke", "End an agreement for good.", needs_reason=True)
 
 
+@group.command("adopt-target")
+@click.argument("code")
+@click.option("--reason", required=True, help="The subscriber's request to have its existing table replaced.")
+@token_option
+def adopt_target(code, reason, token) -> None:
+    """Let an agreement's delivery replace an existing table govshare did not create (operator, audited)."""
+    actor = acting(token)
+    result = service.act(
+        actor, "adopt_target", f"agreement:{code}", lambda s: service.adopt_target(s, actor, code, reason)
+    )
+    _done(result, f"may now replace {result.target_schema}.{result.target_table} on {result.target_conn_id}")
+
+
 @group.command("list")
 @click.option("--status", default=None, help="Only agreements in this status.")
 @token_option

@@ -16,6 +16,8 @@ from govshare.exchange.filters import Condition
 from govshare.exchange.masking import Mask
 
 STAGING_SCHEMA = "govshare_staging"
+# The open corrections of a delivered table sit beside it under this suffix (publish writes them).
+CORRECTIONS_SUFFIX = "__corrections"
 
 
 def staging_table_name(agreement_code: str, run_id: str) -> str:
@@ -63,6 +65,8 @@ class DeliveryPlan:
     corrections: open corrections of delivered values — (record key, correction code, item,
         status) — which publish writes beside the target so the subscriber sees them.
     update_column: the resource's item recording when a row last changed, for freshness.
+    target_adopted: an operator let this agreement take over an existing table the platform
+        did not create (otherwise such a table is refused, never replaced or merged into).
     """
 
     agreement_code: str
@@ -86,6 +90,7 @@ class DeliveryPlan:
     row_filter: tuple[Condition, ...] = ()
     corrections: tuple[tuple[dict, str, str, str], ...] = ()
     update_column: str | None = None
+    target_adopted: bool = False
 
     def staging_table(self, run_id: str) -> str:
         return staging_table_name(self.agreement_code, run_id)
@@ -105,7 +110,7 @@ class DeliveryPlan:
 
     @property
     def corrections_table(self) -> str:
-        return f"{self.target_table[:50]}__corrections"
+        return f"{self.target_table[:50]}{CORRECTIONS_SUFFIX}"
 
     @property
     def source(self) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from govshare.errors import SchemaDrift
+from psycopg import sql
+
 from govshare.exchange import schema, staging
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.connect import connect
@@ -12,12 +13,12 @@ from govshare.exchange.sources import open_source
 
 
 def preflight(plan: DeliveryPlan, source: DatabaseAddress, subscriber: DatabaseAddress) -> None:
-    """Raise DatabaseUnreachable or SchemaDrift; on success the staging area exists."""
+    """Raise DatabaseUnreachable, SchemaDrift, or ExchangeFailed for a target table the
+    platform did not make; on success the staging area exists."""
     with reported("preflight"):
         with open_source(source, plan.source_conn_id) as src:
-            actual = src.columns(plan.source_schema, plan.source_table)
-        drifts = schema.drift(plan.catalogued, actual, plan.source, source.dialect)
-        if drifts:
-            raise SchemaDrift(plan.source, drifts)
+            schema.require_fit(plan, src)
         with connect(subscriber, "subscriber", plan.target_conn_id) as conn:
             staging.prepare(conn)
+            if staging.exists(conn, sql.Identifier(plan.target_schema, plan.target_table)):
+                staging.refuse_foreign(conn, plan, "preflight")

@@ -8,9 +8,12 @@
   saved. The first delivery of an incremental agreement swaps like a snapshot.
 
 Either way the run is written to the ``publication`` ledger inside the same transaction, so a
-retried publish finds itself there and does nothing, and a publish killed halfway leaves the
-target exactly as it was (PostgreSQL rolls the transaction back). A transaction-level advisory
-lock on the target keeps two publishes of one table from interleaving.
+retried publish finds itself there and does nothing (and reports what it did), and a publish
+killed halfway leaves the target exactly as it was (PostgreSQL rolls the transaction back). A
+transaction-level advisory lock on the target keeps two publishes of one table from
+interleaving, and a run that read the provider before one already published is refused: it
+would put older values over newer ones. An existing table the platform did not make is never
+replaced or merged into, unless an operator adopted it for the agreement.
 
 An empty extract never empties a target unless the agreement says an empty source is
 legitimate: a provider whose export broke looks exactly like one with no data.
@@ -51,35 +54,41 @@ def publish(plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str) -> Pub
     with reported("publish"), connect(subscriber, "subscriber", plan.target_conn_id) as conn:
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"govshare.publish:{plan.target}",))
         if (done := staging.published(conn, plan.agreement_code, run_id)) is not None:
-            return PublishResult(done, already_published=True)
-        meta = staging.staged(conn, stage_name) if staging.exists(conn, staging.table(stage_name)) else None
-        if meta is None:
+            return PublishResult(done.rows, done.merged or 0, done.deleted or 0, already_published=True)
+        held = staging.staged(conn, stage_name) if staging.exists(conn, staging.table(stage_name)) else None
+        if held is None:
             raise GovshareError(
                 f"staging table {STAGING_SCHEMA}.{stage_name} is gone, so there is nothing to publish",
                 "clear the run from the stage task on so the data is staged and checked again",
             )
-        rows, mark, keys, listed = meta
-        merged, deleted, keys_now = rows, 0, rows  # keys_now: the provider's key count
-        if plan.mode == "snapshot" or not staging.exists(conn, target):
+        if newer := staging.newer_publication(conn, plan.agreement_code, held.order):
+            raise ExchangeFailed(
+                "publish",
+                f"run {newer} read the provider after this run and has published already; publishing this run "
+                f"would put older values over newer ones in {plan.target}, which was kept as it was",
+                "nothing to do: the newer run delivered the data (run this one again from preflight to deliver "
+                "the provider's data as it is now)",
+                retryable=False,
+            )
+        rows, merged, deleted, keys_now = held.rows, held.rows, 0, held.rows  # keys_now: the provider's key count
+        exists = staging.exists(conn, target)
+        if exists:
+            staging.refuse_foreign(conn, plan, "publish")
+        if plan.mode == "snapshot" or not exists:
             _refuse_empty(plan, rows, what="the extract")
             _swap(conn, plan, stage_name, target)
         else:
             merged = _merge(conn, plan, stage_name, target)
-            keys_now = keys
-            if listed:  # the key counts showed a deletion: delete what the provider no longer has
-                _refuse_empty(plan, keys, what="the key list")
+            keys_now = held.keys
+            if held.keys_listed and plan.deletions == "key_diff":  # the keys show a deletion: delete it too
+                _refuse_empty(plan, held.keys, what="the key list")
                 deleted = _delete_missing(conn, plan, stage_name, target)
-        if plan.mode == "incremental" and mark is not None:
-            staging.record_published(
-                conn, plan.agreement_code, mark, run_id, keys_now if plan.deletions == "key_diff" else None
-            )
+        if plan.mode == "incremental" and held.watermark is not None:
+            reached = staging.LastPublished(held.watermark, keys_now, held.snapshot)
+            staging.record_published(conn, plan.agreement_code, run_id, reached)
         _write_corrections(conn, plan)
-        conn.execute(
-            sql.SQL("INSERT INTO {} (agreement_code, run_id, target, rows) VALUES (%s, %s, %s, %s)").format(
-                staging.table(staging.LEDGER)
-            ),
-            (plan.agreement_code, run_id, plan.target, rows),
-        )
+        done = staging.Publication(rows, merged, deleted)
+        staging.record_publication(conn, plan.agreement_code, run_id, plan.target, done, held.order)
         staging.drop(conn, stage_name)
         conn.execute(sql.SQL("DELETE FROM {} WHERE staging_table = %s").format(staging.table("staged")), (stage_name,))
         conn.commit()

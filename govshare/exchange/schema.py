@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from govshare.errors import Drift
-from govshare.exchange.plan import Column
+from govshare.errors import Drift, SchemaDrift
+from govshare.exchange.plan import Column, DeliveryPlan
 
 
 def drift(
@@ -29,3 +29,11 @@ def drift(
     drifts += [Drift(name, "missing", catalogued=expected[name]) for name in missing]
     drifts += [Drift(name, "added", actual=actual[name]) for name in added]
     return drifts
+
+
+def require_fit(plan: DeliveryPlan, src) -> None:
+    """SchemaDrift unless the provider's table, as ``src`` (an open source) sees it now, fits
+    the catalogue."""
+    drifts = drift(plan.catalogued, src.columns(plan.source_schema, plan.source_table), plan.source, src.dialect)
+    if drifts:
+        raise SchemaDrift(plan.source, drifts)

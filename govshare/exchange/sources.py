@@ -54,6 +54,34 @@ class PostgresSource:
         ).fetchall()
         return {name: type_ for name, type_ in rows} if rows else None
 
+    def hold(self, schema: str, table: str) -> None:
+        """Keep the table from being altered or dropped until this snapshot ends. Taken before
+        the shape is checked; a missing table is left for that check to report."""
+        relation = sql.Identifier(schema, table)
+        found = self.conn.execute(
+            "SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", (relation.as_string(self.conn),)
+        ).fetchone()
+        if found:
+            self.conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(relation))
+            self.rows_carry_writers = found[0] in ("r", "p", "m")  # a view's rows have no xmin
+
+    rows_carry_writers = False
+
+    def snapshot(self) -> str | None:
+        """This read's snapshot (which transactions it sees), for the next extract."""
+        return self.conn.execute("SELECT txid_current_snapshot()::text").fetchone()[0]
+
+    def written_since(self, snapshot: str) -> tuple[sql.Composable, list] | None:
+        """A condition on the table's rows: written by a transaction that ``snapshot`` did not
+        see (in flight then, or begun after). Rows carry their writer's 32-bit id (xmin); the
+        snapshot's ids are 64-bit, of which the low 32 bits are that id."""
+        if not self.rows_carry_writers:
+            return None
+        xmin, xmax, in_flight = snapshot.split(":")
+        low = [str(int(x) % 2**32) for x in in_flight.split(",") if x]
+        condition = sql.SQL("(xmin = ANY(%s::text[]::xid[]) OR age(xmin) <= age(%s::text::xid))")
+        return condition, [low, str(int(xmax) % 2**32)]
+
     def scalar(self, query: sql.Composable, params: list):
         return self.conn.execute(query, params).fetchone()[0]
 
@@ -86,6 +114,24 @@ class MySQLSource:
             )
             rows = cur.fetchall()
         return {name: normalise_mysql(type_) for name, type_ in rows} if rows else None
+
+    def hold(self, schema: str, table: str) -> None:
+        """Take the table's metadata lock for the rest of the transaction: an ALTER TABLE
+        waits until the extract ends (and one that came before is seen by the next query). A
+        missing table is left for the shape check to report."""
+        import pymysql
+
+        with self.conn.cursor() as cur:
+            try:
+                cur.execute(sql.SQL("SELECT 1 FROM {} LIMIT 0").format(sql.Identifier(schema, table)).as_string())
+            except pymysql.err.ProgrammingError:
+                pass
+
+    def snapshot(self) -> None:
+        return None  # InnoDB rows do not say which transaction wrote them
+
+    def written_since(self, snapshot: str) -> None:
+        return None
 
     def scalar(self, query: sql.Composable, params: list):
         with self.conn.cursor() as cur:

@@ -23,7 +23,7 @@ from psycopg import sql
 
 from govshare.catalog.types import CatalogType
 from govshare.errors import ConfigurationError
-from govshare.exchange import filters, masking, staging
+from govshare.exchange import filters, masking, schema, staging
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.connect import connect
 from govshare.exchange.failures import reported
@@ -54,8 +54,9 @@ class StageResult:
     seconds: float
     watermark_from: str | None = None  # incremental: the extract started here (overlap included)
     watermark_to: str | None = None  # and reached this
-    keys: int | None = None  # key-diff: how many keys the provider has
-    keys_listed: bool = False  # key-diff: whether they had to be shipped (the counts showed a deletion)
+    keys: int | None = None  # incremental: how many keys the provider has
+    keys_listed: bool = False  # whether they had to be shipped (the counts showed a deletion or a gap)
+    late_rows: int = 0  # incremental: rows found missing behind the watermark (all granted rows were then read)
     newest: object = None  # the newest value of the resource's update column among the granted rows
 
 
@@ -79,20 +80,24 @@ def stage(
         connect(subscriber, "subscriber", plan.target_conn_id) as dst,
         open_source(source, plan.source_conn_id) as src,
     ):
+        # The table cannot change under the read from here on (held until the read ends), and
+        # its shape is checked again here: preflight ran in another transaction, perhaps long ago
+        # (a retry of this task alone), and a column retyped since would be read as the old type.
+        src.hold(plan.source_schema, plan.source_table)
+        schema.require_fit(plan, src)
         staging.prepare(dst)
-        last, delivered = staging.last_published(dst, plan.agreement_code)
-        start = _lower_bound(plan, last)
+        if staging.exists(dst, sql.Identifier(plan.target_schema, plan.target_table)):
+            staging.refuse_foreign(dst, plan, "stage")
+        order = staging.next_order(dst)  # taken once the provider's snapshot is: runs are numbered as they read
+        last = staging.last_published(dst, plan.agreement_code)
+        start = _lower_bound(plan, last.value)
         granted, granted_params = filters.where(plan.row_filter)
         delta, delta_params = list(granted), list(granted_params)
-        if start is not None:
-            delta.append(sql.SQL("{} >= %s").format(sql.Identifier(plan.watermark)))
-            delta_params.append(start)
+        if plan.mode == "incremental" and last.value is not None:
+            changed, changed_params = _changed_since(plan, src, start, last.snapshot)
+            delta.append(changed)
+            delta_params += changed_params
         reached = _max_of(src, plan, plan.watermark, delta, delta_params) if plan.mode == "incremental" else None
-        newest = None
-        if plan.update_column:
-            # Usually the watermark is the update column: then the extract's newest row is the newest granted row.
-            same = plan.update_column == plan.watermark and reached is not None
-            newest = reached if same else _max_of(src, plan, plan.update_column, granted, granted_params)
 
         staging.drop(dst, name)  # a retry starts clean
         # An incremental target is later updated in place: leave room on each page so the updates
@@ -100,17 +105,30 @@ def stage(
         room = sql.SQL(" WITH (fillfactor = 90)") if plan.mode == "incremental" else sql.SQL("")
         dst.execute(sql.SQL("CREATE TABLE {} ({}){}").format(target, staging.definition(plan.columns), room))
         rows = _load(plan, plan.columns, src, dst, target, delta, delta_params, pseudonym_key)
-        keys, listed = None, False
-        if plan.deletions == "key_diff":
-            expected = _keys_after_merge(dst, plan, name, delivered)
-            if expected is not None:  # else the first delivery is swapped in whole: nothing to delete yet
-                keys = _count(src, plan, granted, granted_params)
-                if keys != expected:
-                    _load_keys(plan, src, dst, name, granted, granted_params, pseudonym_key)
-                    listed = True
+        keys, listed, late = None, False, 0
+        expected = _keys_after_merge(dst, plan, name, last.keys) if plan.mode == "incremental" else None
+        if expected is not None:  # else the first delivery is swapped in whole
+            keys = _count(src, plan, granted, granted_params)
+            if keys != expected:  # keys were deleted, or rows arrived behind the watermark: find out which
+                _load_keys(plan, src, dst, name, granted, granted_params, pseudonym_key)
+                listed = True
+                late = _missing(dst, plan, name)
+            if late:
+                # Rows the subscriber lacks although they are older than the watermark (a late
+                # commit, or a row stamped in the past): read everything granted, so none is lost.
+                dst.execute(sql.SQL("TRUNCATE {}").format(target))
+                rows = _load(plan, plan.columns, src, dst, target, granted, granted_params, pseudonym_key)
+                reached = _max_of(src, plan, plan.watermark, granted, granted_params)
+        newest = None
+        if plan.update_column:
+            # Usually the watermark is the update column: then the extract's newest row is the newest granted row.
+            # (the extract holds the newest granted row when its newest is past the lower bound).
+            same = plan.update_column == plan.watermark and reached is not None and (start is None or reached >= start)
+            newest = reached if same else _max_of(src, plan, plan.update_column, granted, granted_params)
 
-        mark = _text(reached) if reached is not None else last
-        staging.record_staged(dst, name, plan.agreement_code, run_id, rows, mark, keys, listed)
+        mark = _text(reached) if reached is not None else last.value
+        held = staging.Staged(rows, mark, keys, listed, order, src.snapshot() if plan.mode == "incremental" else None)
+        staging.record_staged(dst, name, plan.agreement_code, run_id, held)
         dst.execute(sql.SQL("ANALYZE {}").format(target))
         size = dst.execute("SELECT pg_table_size(%s::regclass)", (target.as_string(dst),)).fetchone()[0]
         dst.commit()
@@ -123,6 +141,7 @@ def stage(
         watermark_to=mark,
         keys=keys,
         keys_listed=listed,
+        late_rows=late,
         newest=newest,
     )
 
@@ -242,6 +261,32 @@ def _keys_after_merge(dst, plan: DeliveryPlan, name: str, delivered: int | None)
         )
     ).fetchone()[0]
     return delivered + fresh
+
+
+def _changed_since(plan: DeliveryPlan, src, start, snapshot: str | None) -> tuple[sql.Composable, list]:
+    """What an incremental extract reads: rows at or after the watermark's lower bound and,
+    where the provider can tell (a PostgreSQL table), every row written by a transaction the
+    last extract could not see — whatever its watermark says (a transaction held open longer
+    than the overlap stamps its rows with its start)."""
+    since = src.written_since(snapshot) if snapshot else None
+    at = (sql.SQL("{} >= %s").format(sql.Identifier(plan.watermark)), [start])
+    if since is None:
+        return at
+    return sql.SQL("({} OR {})").format(at[0], since[0]), at[1] + since[1]
+
+
+def _missing(dst, plan: DeliveryPlan, name: str) -> int:
+    """How many of the provider's keys neither the target nor this extract has."""
+    target = sql.Identifier(plan.target_schema, plan.target_table)
+
+    def lacks(other: sql.Composable) -> sql.Composable:
+        match = sql.SQL(" AND ").join(sql.SQL("o.{0} = k.{0}").format(sql.Identifier(k)) for k in plan.key)
+        return sql.SQL("NOT EXISTS (SELECT 1 FROM {} o WHERE {})").format(other, match)
+
+    query = sql.SQL("SELECT count(*) FROM {} k WHERE {} AND {}").format(
+        staging.table(staging.keys_table(name)), lacks(target), lacks(staging.table(name))
+    )
+    return dst.execute(query).fetchone()[0]
 
 
 def _max_of(src, plan: DeliveryPlan, column: str, where: list, params: list):

@@ -36,6 +36,8 @@ def file_catalog(session: Session, catalog: Catalog, source: str, by: Actor) -> 
     suspended: dict[str, list[str]] = {}
     for agreement in agreements.listing(session, status="active"):
         reasons = diff.breaking(filing.previous, filing.content, agreement.resource_code, list(agreement.items))
+        if lost := agreements.target_problem(session, agreement):  # the subscriber withdrew the database
+            reasons.append(lost)
         if reasons:
             service.suspend(
                 session,

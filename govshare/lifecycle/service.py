@@ -20,7 +20,7 @@ from govshare import audit, clock
 from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotFound, RequestRefused
 from govshare.identity import Actor, may_read, roles
 from govshare.lifecycle import deadlines
-from govshare.lifecycle.machine import JOINT_DEPARTMENTS, Role, Status, allowed_here, find
+from govshare.lifecycle.machine import FINAL, JOINT_DEPARTMENTS, Role, Status, allowed_here, find
 from govshare.notify import outbox
 from govshare.registry import agreements
 from govshare.registry import models as m
@@ -225,6 +225,25 @@ def resume(session: Session, actor: Actor, code: str, reason: str = "") -> m.Agr
 
 def revoke(session: Session, actor: Actor, code: str, reason: str) -> m.Agreement:
     return _move(session, actor, code, "revoke", reason=_required(reason, "why the agreement ends"))
+
+
+def adopt_target(session: Session, actor: Actor, code: str, reason: str) -> m.Agreement:
+    """An operator lets the agreement's first delivery replace (snapshot) or merge into
+    (incremental) a table that exists in the subscriber's database but that govshare did not
+    create — on the subscriber's word, recorded with the reason. Deliveries refuse such a
+    table otherwise."""
+    if actor.kind != "operator":
+        raise NotAllowed(
+            f"{actor} may not adopt a target table", "only a platform operator may, on the subscriber's request"
+        )
+    agreement = _get(session, code)
+    if Status(agreement.status) in FINAL:
+        raise IllegalTransition(f"agreement {code} is {agreement.status}: it delivers nothing", "nothing to adopt")
+    why = _required(reason, "why the subscriber's existing table may be replaced")
+    agreement.target_adopted_by = str(actor)
+    target = f"{agreement.target_conn_id}:{agreement.target_schema}.{agreement.target_table}"
+    audit.append(session, str(actor), "agreement.adopt_target", f"agreement:{code}", {"target": target, "reason": why})
+    return agreement
 
 
 def expire(session: Session, code: str, on: date) -> m.Agreement:

@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govshare import clock, corrections
-from govshare.catalog.model import CONN_ID, NAME_RULE, SAFE_NAME
+from govshare.catalog.model import CONN_ID, NAME_RULE, RESERVED_SCHEMA, SAFE_NAME
 from govshare.catalog.types import CatalogType
 from govshare.errors import AgreementBroken, AgreementNotActive, NotFound, RequestRefused
 from govshare.exchange import filters, masking
-from govshare.exchange.plan import DELETIONS, MODES, WATERMARK_TYPES, Column, DeliveryPlan
+from govshare.exchange.plan import CORRECTIONS_SUFFIX, DELETIONS, MODES, WATERMARK_TYPES, Column, DeliveryPlan
 from govshare.lifecycle.machine import FINAL
 from govshare.registry import models as m
 from govshare.registry.catalog_store import current_version
@@ -149,6 +149,11 @@ def plan_for(session: Session, code: str) -> DeliveryPlan:
             f"resource {resource.code} is now not_shared; agreement {code} cannot deliver it",
             "the agreement must be reviewed under the new share type",
         )
+    if lost := target_problem(session, agreement):
+        raise AgreementBroken(
+            f"agreement {code} cannot deliver to {agreement.target_conn_id}: {lost}",
+            "the subscriber declares the database again, or the agreement is renegotiated",
+        )
     return DeliveryPlan(
         agreement_code=agreement.code,
         resource_code=resource.code,
@@ -165,6 +170,7 @@ def plan_for(session: Session, code: str) -> DeliveryPlan:
         target_conn_id=agreement.target_conn_id,
         target_schema=agreement.target_schema,
         target_table=agreement.target_table,
+        target_adopted=agreement.target_adopted_by is not None,
         mode=agreement.delivery_mode,
         watermark=agreement.watermark_column,
         overlap=agreement.watermark_overlap,
@@ -279,6 +285,7 @@ def _check_request(
     for field, value in (("target_schema", request.target_schema), ("target_table", request.target_table)):
         if not SAFE_NAME.match(value):
             raise RequestRefused(f"{field} {value!r} is not a safe SQL name", NAME_RULE)
+    _check_target(subscriber, request)
     clash = session.scalars(
         select(m.Agreement.code).where(
             m.Agreement.target_conn_id == request.target_conn_id,
@@ -295,6 +302,49 @@ def _check_request(
             "choose another target table: two agreements writing one table would overwrite each other",
         )
     return resource
+
+
+def _check_target(subscriber: m.Agency, request: AgreementRequest) -> None:
+    """Deliveries go only into the subscriber's own declared databases and schemas, and never
+    into what the platform keeps there (deny by default)."""
+    declared = {d["conn_id"]: d["schemas"] for d in subscriber.databases}
+    if request.target_conn_id not in declared:
+        mine = ", ".join(sorted(declared)) or "none declared"
+        raise RequestRefused(
+            f"'{request.target_conn_id}' is not a database of '{subscriber.code}' ({mine}): data is delivered only "
+            "into the subscriber's own databases",
+            f"name one of {subscriber.code}'s databases as target_conn_id, or have it declared under the agency's "
+            "`databases:` in the catalogue",
+        )
+    if RESERVED_SCHEMA.match(request.target_schema):
+        raise RequestRefused(
+            f"schema '{request.target_schema}' is the platform's or PostgreSQL's own, not the subscriber's",
+            "deliver into a schema of the subscriber's own, such as public",
+        )
+    if request.target_schema not in declared[request.target_conn_id]:
+        raise RequestRefused(
+            f"schema '{request.target_schema}' is not declared for '{request.target_conn_id}' "
+            f"({', '.join(declared[request.target_conn_id])})",
+            "choose a declared schema, or add it to the database's `schemas:` in the catalogue",
+        )
+    if request.target_table.endswith(CORRECTIONS_SUFFIX):
+        raise RequestRefused(
+            f"table names ending in {CORRECTIONS_SUFFIX} are the platform's (the open corrections beside a "
+            "delivered table)",
+            "choose another target table",
+        )
+
+
+def target_problem(session: Session, agreement: m.Agreement) -> str | None:
+    """Why the agreement's target is no longer the subscriber's to receive into, or None."""
+    subscriber = session.get(m.Agency, agreement.subscriber_code)
+    if subscriber is None:
+        return f"subscriber {agreement.subscriber_code} was withdrawn from the catalogue"
+    try:
+        _check_target(subscriber, _as_request(agreement))
+    except RequestRefused as refused:
+        return refused.message
+    return None
 
 
 @dataclass(frozen=True)

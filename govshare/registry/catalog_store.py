@@ -81,6 +81,7 @@ def _agency_row(agency) -> m.Agency:
         contacts=[c.model_dump() for c in agency.contacts],
         quality_alerts=agency.quality_alerts,
         quality_digest=agency.quality_digest,
+        databases=[d.model_dump() for d in agency.databases],
     )
 
 

@@ -74,9 +74,10 @@ def finish(session: Session, agreement_code: str, run_id: str) -> m.Delivery | N
     if delivery is None:
         return None
     if delivery.status not in FINAL:
+        reached = _last_step(delivery)
         delivery.status = "succeeded" if delivery.status == "published" else "failed"
         if delivery.status == "failed" and not delivery.error:
-            delivery.error = f"the run stopped after step '{_last_step(delivery)}' without an error message"
+            delivery.error = f"the run stopped after step '{reached}' without an error message"
     delivery.finished_at = clock.now()
     delivery.duration_seconds = (delivery.finished_at - delivery.started_at).total_seconds()
     return delivery

@@ -73,6 +73,8 @@ class Agency(Base):
     contacts: Mapped[list] = mapped_column(JSONB)
     quality_alerts: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     quality_digest: Mapped[str] = mapped_column(Text, default="weekly", server_default="weekly")
+    # The agency's own databases deliveries may write into: [{"conn_id": ..., "schemas": [...]}].
+    databases: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
 
 
 class DataElement(Base):
@@ -160,6 +162,8 @@ class Agreement(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
     created_by: Mapped[str] = mapped_column(Text)
     activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An operator let the first delivery replace a table the platform did not create (audited).
+    target_adopted_by: Mapped[str | None] = mapped_column(Text)
 
 
 class _Step:

@@ -116,7 +116,8 @@ def test_wrong_agency_actions_are_refused(tokens):
         "target_table": "enterprises",
     }
     created = client.post("/agreements", headers=bearer(tokens["hb_gat"]), json=body)
-    assert created.status_code == 201 and created.json()["subscriber"] == "hb_gat"
+    assert created.status_code == 422  # the request is hb_gat's own, and sub_hb_mzt is not its database
+    assert "'sub_hb_mzt' is not a database of 'hb_gat' (none declared)" in created.json()["error"]
 
 
 def test_the_workflow_over_http(tokens):

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timedelta
 
 import psycopg
 import pytest
 
+from govshare.errors import SchemaDrift
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.failures import ExchangeFailed, reported
 from govshare.exchange.filters import Condition
 from govshare.exchange.masking import pseudonym, subscriber_key
+from govshare.exchange.preflight import preflight
 from govshare.exchange.publish import EmptySource, publish
+from govshare.exchange.sources import open_source
 from govshare.exchange.stage import stage
 from tests.helpers import ID_NUMBER, MOBILE, checksum, execute, population_front_db, provider_now, query
 from tests.integration.test_exchange import ITEMS, deliver, make_plan
@@ -209,21 +213,44 @@ def test_a_row_committed_late_is_caught_by_the_overlap(dbs):
     assert dict(target_rows(subscriber, ["person_id", "name"]))[42] == "迟到"
 
 
-def test_without_overlap_the_late_row_would_be_lost(dbs):
+def test_a_transaction_held_open_longer_than_the_overlap_still_arrives(dbs):
     provider, subscriber, source, target, _ = dbs
-    plan = make_plan(mode="incremental", watermark="updated_at", overlap=0)
+    plan = incremental()  # the default overlap: 600 s
     deliver(plan, source, target, "run-1")
-    late = psycopg.connect(provider)
+    late = psycopg.connect(provider)  # open for 20 minutes: it stamps its rows with its start
     late.execute(
-        "UPDATE exchange.population_register SET name = '迟到', updated_at = %s WHERE person_id = 42", (provider_now(),)
+        "UPDATE exchange.population_register SET name = '迟到', updated_at = %s WHERE person_id = 42",
+        (provider_now() - timedelta(minutes=20),),
     )
-    time.sleep(0.05)
     execute(provider, "UPDATE exchange.population_register SET updated_at = %s WHERE person_id = 43", (provider_now(),))
-    deliver(plan, source, target, "run-2")
+    deliver(plan, source, target, "run-2")  # cannot see it; the watermark moves past it
     late.commit()
     late.close()
-    deliver(plan, source, target, "run-3")
-    assert dict(target_rows(subscriber, ["person_id", "name"]))[42] != "迟到"  # why the overlap exists
+    _, _, merged = deliver(plan, source, target, "run-3")
+    assert merged.merged == 1  # found by the transaction that wrote it, not by its stamp
+    assert dict(target_rows(subscriber, ["person_id", "name"]))[42] == "迟到"
+
+
+def test_a_row_stamped_behind_the_watermark_arrives(dbs):
+    provider, subscriber, source, target, _ = dbs
+    plan = make_plan(mode="incremental", watermark="updated_at", overlap=600)
+    first, _, _ = deliver(plan, source, target, "run-1")
+    stamped = datetime.fromisoformat(first.watermark_to) - timedelta(minutes=20)  # behind the watermark - overlap
+    execute(
+        provider,
+        "UPDATE exchange.population_register SET name = '旧戳', updated_at = %s WHERE person_id = 7",
+        (stamped,),
+    )
+    execute(
+        provider,
+        "INSERT INTO exchange.population_register SELECT 9100, citizen_id, name, gender, birth_date, region_code, "
+        "address, phone, %s FROM exchange.population_register WHERE person_id = 8",
+        (stamped,),
+    )
+    _, _, merged = deliver(plan, source, target, "run-2")
+    assert merged.merged == 2
+    delivered = dict(target_rows(subscriber, ["person_id", "name"]))
+    assert delivered[7] == "旧戳" and 9100 in delivered
 
 
 def test_rows_on_the_watermark_boundary_are_delivered_again(dbs):
@@ -330,7 +357,57 @@ def test_concurrent_publishes_of_one_target_do_not_interleave(dbs):
         t.start()
     for t in threads:
         t.join()
-    assert errors == []
+    # Whichever took the lock first published; run-a read the provider first, so after run-b it is refused.
+    assert len(errors) <= 1
+    assert all(isinstance(e, ExchangeFailed) and "run-b read the provider after this run" in str(e) for e in errors)
     assert checksum(subscriber, ("public", "population_basic"), ITEMS, ["person_id"]) == checksum(
         provider, ("exchange", "population_register"), ITEMS, ["person_id"]
     )
+
+
+def test_a_run_that_read_older_data_never_publishes_over_a_newer_one(dbs):
+    provider, subscriber, source, target, _ = dbs
+    plan = incremental()
+    deliver(plan, source, target, "run-0")
+    stage(plan, source, target, "run-a")
+    execute(
+        provider,
+        "UPDATE exchange.population_register SET name = '新值', updated_at = %s WHERE person_id <= 100",
+        (provider_now(),),
+    )
+    stage(plan, source, target, "run-b")
+    publish(plan, target, "run-b")
+    newer = checksum(subscriber, ("public", "population_basic"), ITEMS, ["person_id"])
+    with psycopg.connect(subscriber) as conn:
+        mark = conn.execute("SELECT value FROM govshare_staging.watermark").fetchone()
+    with pytest.raises(ExchangeFailed, match="run run-b read the provider after this run") as refused:
+        publish(plan, target, "run-a")
+    assert not refused.value.retryable
+    assert checksum(subscriber, ("public", "population_basic"), ITEMS, ["person_id"]) == newer
+    with psycopg.connect(subscriber) as conn:
+        assert conn.execute("SELECT value FROM govshare_staging.watermark").fetchone() == mark  # not moved back
+        assert conn.execute("SELECT count(*) FROM public.population_basic WHERE name = '新值'").fetchone()[0] == 100
+
+
+def test_a_column_retyped_after_preflight_is_caught_by_the_stage_itself(dbs):
+    provider, subscriber, source, target, _ = dbs
+    plan = incremental()
+    deliver(plan, source, target, "run-1")
+    before = checksum(subscriber, ("public", "population_basic"), ITEMS, ["person_id"])
+    preflight(plan, source, target)
+    # the same binary layout: COPY would take it, every timestamp read in another zone
+    execute(provider, "ALTER TABLE exchange.population_register ALTER COLUMN updated_at TYPE timestamptz")
+    with pytest.raises(SchemaDrift, match="updated_at"):
+        stage(plan, source, target, "run-2")  # what a retry of the stage task alone does
+    assert checksum(subscriber, ("public", "population_basic"), ITEMS, ["person_id"]) == before
+
+
+def test_a_table_altered_while_it_is_read_waits_for_the_read(dbs):
+    provider, subscriber, source, target, _ = dbs
+    plan = make_plan()
+    with open_source(source, plan.source_conn_id) as src:
+        src.hold(plan.source_schema, plan.source_table)
+        with psycopg.connect(provider) as alter:
+            alter.execute("SET lock_timeout = '200ms'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                alter.execute("ALTER TABLE exchange.population_register ALTER COLUMN updated_at TYPE timestamptz")

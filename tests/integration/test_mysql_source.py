@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import psycopg
 import pytest
 
@@ -84,3 +86,24 @@ def test_drift_in_a_mysql_table_is_caught(mysql_world):
         cur.execute("ALTER TABLE population_register MODIFY citizen_id varchar(18) NOT NULL")
     with pytest.raises(SchemaDrift, match="citizen_id is varchar\\(18\\) in the table but char\\(18\\)"):
         preflight(plan_for(database), source, target)
+
+
+def test_a_mysql_row_stamped_behind_the_watermark_is_found_by_the_key_count(mysql_world):
+    """InnoDB rows do not say which transaction wrote them: a new row stamped in the past is
+    found because the provider then has a key the subscriber lacks."""
+    people, source, subscriber, target, database = mysql_world
+    plan = plan_for(database, mode="incremental", watermark="updated_at", overlap=600)
+    first, _, _ = deliver(plan, source, target, "run-1")
+    stamped = datetime.fromisoformat(first.watermark_to) - timedelta(minutes=20)  # behind the watermark - overlap
+    with mysql_connect(database) as conn, conn.cursor() as cur:
+        cur.execute("SET time_zone = '+00:00'")  # as the platform reads it: the instant, in UTC
+        cur.execute(
+            "INSERT INTO population_register SELECT 9100, citizen_id, name, gender, birth_date, region_code, "
+            "address, phone, %s FROM population_register WHERE person_id = 8",
+            (stamped.astimezone(UTC).replace(tzinfo=None),),
+        )
+    staged, _, _ = deliver(plan, source, target, "run-2")
+    assert (staged.late_rows, staged.rows) == (1, 301)  # every granted row was read again
+    with psycopg.connect(subscriber) as conn:
+        names = dict(conn.execute("SELECT person_id, name FROM public.population_basic").fetchall())
+    assert 9100 in names and len(names) == 301
