@@ -14,8 +14,10 @@ remembering to escape each value, every renderer is a template made here, and ev
   (line breaks become spaces, so a value can neither start a block nor end a table row);
   ``< > &`` become character references and the other punctuation Markdown reads inline is
   backslash-escaped. ``{{ value | code }}`` is a code span, whatever backticks the value holds.
-  Values sit inside a line, never at its start. The same template renders as plain text for
-  the terminal (:meth:`MarkdownTemplate.render_plain`): nothing escaped, lines kept whole.
+  Values sit inside a line, never at its start. GitHub-flavoured renderers (the Airflow UI's)
+  still make a link of a bare web address in any text: the link is the address as written,
+  never a disguise like ``[text](address)``. The same template renders as plain text for the
+  terminal (:meth:`MarkdownTemplate.render_plain`): nothing escaped, lines kept whole.
 
 PDFs are built with reportlab, whose paragraphs read a small XML markup: :func:`pdf_text` is
 what goes into one. Plain text (an email's text part, the terminal) is never escaped: it shows
