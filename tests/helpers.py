@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from datetime import datetime
+from html.parser import HTMLParser
 
 import psycopg
 from psycopg import sql
@@ -77,6 +78,68 @@ def execute(url: str, statement: str, params=None) -> None:
 def query(url: str, statement: str, params=None) -> list[tuple]:
     with psycopg.connect(url, autocommit=True) as conn:
         return conn.execute(statement, params).fetchall()
+
+
+# --- markup planted in text: it must come out as text -------------------------------------
+
+# What an agency might type into any text field, or a hostile one would: a script, a break out of
+# an attribute into an image that runs one, Markdown links and images, HTML and a character
+# reference, a table cell's end, emphasis and code, and a line break starting a heading.
+HOSTILE = (
+    '<script>alert(1)</script>"><img src=x onerror=alert(1)> [click](https://evil.example/) '
+    "![x](https://evil.example/x.png) <b>&amp;</b> | *em* `code`\n# heading"
+)
+# Never in a page of ours: what the markup above would be if it were not escaped.
+_INJECTED = ("<script", "<img src=x", "<b>")
+
+
+class ParsedHtml(HTMLParser):
+    """The elements, attributes and text of a page, as a browser would read them."""
+
+    def __init__(self, source: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str | None]] = []
+        self.chunks: list[str] = []
+        self.feed(source)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes += attrs
+
+    def handle_data(self, data):
+        self.chunks.append(data)
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(self.chunks).split())
+
+
+def shown_as_text(page: str, where: str = "") -> int:
+    """Assert that no planted markup is markup in this HTML page — no script, no element or
+    attribute it brought, no link or image to its address — and return how many times
+    :data:`HOSTILE` shows on the page as text (whitespace squeezed, as a browser shows it)."""
+    parsed = ParsedHtml(page)
+    for raw in _INJECTED:
+        assert raw not in page, (where, _around(page, raw))
+    assert "script" not in parsed.tags, where
+    assert not [name for name, _ in parsed.attributes if name.startswith("on")], (where, parsed.attributes)
+    assert not [v for _, v in parsed.attributes if v and "evil.example" in v], (where, parsed.attributes)
+    return parsed.text.count(" ".join(HOSTILE.split()))
+
+
+def markdown_shown_as_text(source: str, where: str = "") -> int:
+    """:func:`shown_as_text` for Markdown (a DAG's doc_md), rendered as CommonMark with raw HTML
+    on and GitHub's tables, as the Airflow UI renders it (but for its skipping raw HTML)."""
+    from markdown_it import MarkdownIt
+
+    return shown_as_text(MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(source), where)
+
+
+def _around(text: str, needle: str) -> str:
+    at = text.find(needle)
+    return text[max(0, at - 120) : at + 120]
 
 
 # --- the article-13 workflow, driven as the real agencies would --------------------------

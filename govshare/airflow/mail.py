@@ -11,6 +11,7 @@ round, and goes out on the first round after it is added.
 from __future__ import annotations
 
 import base64
+import html
 import logging
 import os
 import re
@@ -52,9 +53,9 @@ def compose(message: m.Notification, report: m.QualityReport | None, files=()) -
     mime["To"] = ", ".join(message.recipients)
     mime["Date"] = formatdate(localtime=True)
     mime["Message-ID"] = f"<{_unique(f'govshare-{message.id}')}>"
-    mime.set_content(message.text_body or re.sub(r"<[^>]+>", "", message.body), charset="utf-8")
-    html, images = _inline_images(message.body)
-    mime.add_alternative(html, subtype="html", charset="utf-8")
+    mime.set_content(message.text_body or _as_text(message.body), charset="utf-8")
+    page, images = _inline_images(message.body)
+    mime.add_alternative(page, subtype="html", charset="utf-8")
     if images:
         html_part = mime.get_payload()[-1]
         for subtype, content, cid in images:
@@ -73,7 +74,13 @@ def compose(message: m.Notification, report: m.QualityReport | None, files=()) -
     return mime
 
 
-def _inline_images(html: str) -> tuple[str, list[tuple[str, bytes, str]]]:
+def _as_text(page: str) -> str:
+    """A plain-text part for a message queued without one (before text bodies were kept): the
+    page's text, its character references read back (``&lt;`` is ``<`` in plain text)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def _inline_images(page: str) -> tuple[str, list[tuple[str, bytes, str]]]:
     """The page with its embedded pictures referred to by Content-ID, and the pictures
     (subtype, bytes, content id)."""
     images: list[tuple[str, bytes, str]] = []
@@ -83,7 +90,7 @@ def _inline_images(html: str) -> tuple[str, list[tuple[str, bytes, str]]]:
         images.append((match[1], base64.b64decode(match[2]), cid))
         return f"cid:{cid}"
 
-    return _EMBEDDED_IMAGE.sub(by_reference, html), images
+    return _EMBEDDED_IMAGE.sub(by_reference, page), images
 
 
 def _unique(name: str) -> str:

@@ -8,15 +8,32 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from govshare.identity import Actor, authenticate
+from govshare.identity import Actor, NotAuthenticated, authenticate
 from govshare.registry.db import session
 
 _bearer = HTTPBearer(auto_error=False, description="An agency API token issued by `govshare token create`.")
 
 
-def current_actor(credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]) -> Actor:
+def _exact_token(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    """The token exactly as sent. FastAPI's bearer scheme strips the whitespace around it, so
+    ``Bearer <token> `` would pass for the token: a token is matched as it was issued, or refused."""
+    if credentials is None:
+        return None
+    _, _, sent = request.headers.get("authorization", "").partition(" ")
+    if sent != credentials.credentials:
+        raise NotAuthenticated(
+            "the token must be sent exactly as issued, with no space, tab or line break around it",
+            "send `Authorization: Bearer <agency token>`: one space after Bearer, nothing after the token",
+        )
+    return sent
+
+
+def current_actor(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
+) -> Actor:
+    token = _exact_token(request, credentials)
     with session() as s:
-        return authenticate(s, credentials.credentials if credentials else None)
+        return authenticate(s, token)
 
 
 Caller = Annotated[Actor, Depends(current_actor)]
@@ -28,7 +45,7 @@ async def reader(
     """An agency by its token, or an Airflow user by the Airflow UI's session cookie (an
     operator: they follow report links from the UI)."""
     if credentials is not None:
-        return current_actor(credentials)
+        return current_actor(request, credentials)
     cookie = request.cookies.get("_token")
     if cookie:
         try:
@@ -38,7 +55,7 @@ async def reader(
             return Actor.operator(f"airflow:{user.get_name()}")
         except Exception:  # no auth manager here, or a bad or expired session
             pass
-    return current_actor(None)
+    return current_actor(request, None)
 
 
 Reader = Annotated[Actor, Depends(reader)]

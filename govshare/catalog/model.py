@@ -24,19 +24,19 @@ NAME_RULE = "use lowercase letters, digits and underscores, starting with a lett
 
 def _safe_name(value: str) -> str:
     if not SAFE_NAME.match(value):
-        raise PydanticCustomError("unsafe_name", "{value!r} is not a safe name", {"value": value})
+        raise PydanticCustomError("unsafe_name", "{value} is not a safe name", {"value": repr(value)})
     return value
 
 
 def _conn_id(value: str) -> str:
     if not CONN_ID.match(value):
-        raise PydanticCustomError("bad_conn_id", "{value!r} is not a valid Airflow connection id", {"value": value})
+        raise PydanticCustomError("bad_conn_id", "{value} is not a valid Airflow connection id", {"value": repr(value)})
     return value
 
 
 def _email(value: str) -> str:
     if not _EMAIL.match(value):
-        raise PydanticCustomError("bad_email", "{value!r} is not an email address", {"value": value})
+        raise PydanticCustomError("bad_email", "{value} is not an email address", {"value": repr(value)})
     return value
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from govshare.airflow.docs import doc_md
+from govshare.airflow.docs import doc_text
 from govshare.cli.output import acting, console, token_option
 from govshare.identity import Actor
 from govshare.lifecycle import service
@@ -282,7 +282,7 @@ def show(code, token) -> None:
     console.print(f"status: {agreement.status}{due}{filed}", highlight=False)
     if agreement.condition_statement:
         console.print(f"how the condition is met: {agreement.condition_statement}", highlight=False)
-    console.print(doc_md(card), highlight=False, markup=False, soft_wrap=True)
+    console.print(doc_text(card), highlight=False, markup=False, soft_wrap=True)
     table = Table("when", "action", "from → to", "by", "reason")
     for step in steps:
         table.add_row(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import io
 from dataclasses import dataclass
-from html import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -20,6 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from govshare import markup
 from govshare.clock import TIMEZONE
 from govshare.monitoring import charts
 from govshare.monitoring.figures import Monitoring, Supervision
@@ -33,7 +33,7 @@ _HEADING = ParagraphStyle("heading", parent=_BODY, fontSize=12, leading=18, spac
 @dataclass(frozen=True)
 class Document:
     title: str
-    html: str
+    html: markup.Markup  # rendered by an html template: every name and text in it escaped
     pdf: bytes
     summary: list[str]  # a few plain lines for the email's text part
 
@@ -138,21 +138,30 @@ def _when(moment) -> str:
     return moment.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
-def _html(title: str, summary: list[str], sections, pictures: list[bytes]) -> str:
-    images = "".join(
-        f"<p><img alt='chart' src='data:image/png;base64,{base64.b64encode(p).decode()}'></p>" for p in pictures
+def _html(title: str, summary: list[str], sections, pictures: list[bytes]) -> markup.Markup:
+    return _PAGE.render(
+        title=title,
+        lines=summary[1:],
+        images=[base64.b64encode(p).decode() for p in pictures],
+        sections=[(heading, columns, [[str(v) for v in row] for row in rows]) for heading, columns, rows in sections],
     )
-    body = ""
-    for heading, columns, rows in sections:
-        head = "".join(f"<th>{escape(c)}</th>" for c in columns)
-        cells = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
-        body += f"<h2>{escape(heading)}</h2>" + (f"<table><tr>{head}</tr>{cells}</table>" if rows else "<p>—</p>")
-    lines = "".join(f"<p>{escape(line)}</p>" for line in summary[1:])
-    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}</title>
-<style>body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; }} th, td {{ border: 1px solid #ccc; padding: 3px 6px; font-size: 90%; }}
-th {{ background: #f3f3f3; }}</style></head><body><h1>{escape(title)}</h1>{lines}{images}{body}
+
+
+_PAGE = markup.html(
+    """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em; }
+table { border-collapse: collapse; } th, td { border: 1px solid #ccc; padding: 3px 6px; font-size: 90%; }
+th { background: #f3f3f3; }</style></head><body><h1>{{ title }}</h1>
+{%- for line in lines %}<p>{{ line }}</p>{% endfor %}
+{%- for image in images %}<p><img alt='chart' src='data:image/png;base64,{{ image }}'></p>{% endfor %}
+{%- for heading, columns, rows in sections %}
+<h2>{{ heading }}</h2>
+{%- if rows %}<table><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr>
+{%- for row in rows %}<tr>{% for v in row %}<td>{{ v }}</td>{% endfor %}</tr>{% endfor %}</table>
+{%- else %}<p>—</p>{% endif %}
+{%- endfor %}
 <p style="color:#666">govshare — 政务信息资源共享平台</p></body></html>"""
+)
 
 
 def _pdf(title: str, summary: list[str], sections, pictures: list[bytes]) -> bytes:
@@ -166,7 +175,11 @@ def _pdf(title: str, summary: list[str], sections, pictures: list[bytes]) -> byt
         topMargin=15 * mm,
         bottomMargin=15 * mm,
     )
-    story = [Paragraph(escape(title), _TITLE), *[Paragraph(escape(line), _BODY) for line in summary[1:]], Spacer(1, 6)]
+    story = [
+        Paragraph(markup.pdf_text(title), _TITLE),
+        *[Paragraph(markup.pdf_text(line), _BODY) for line in summary[1:]],
+        Spacer(1, 6),
+    ]
     for picture in pictures:
         image = Image(io.BytesIO(picture))
         scale = min(1.0, (180 * mm) / image.drawWidth)
@@ -174,12 +187,12 @@ def _pdf(title: str, summary: list[str], sections, pictures: list[bytes]) -> byt
         story += [image, Spacer(1, 6)]
     story.append(PageBreak())
     for heading, columns, rows in sections:
-        story.append(Paragraph(escape(heading), _HEADING))
+        story.append(Paragraph(markup.pdf_text(heading), _HEADING))
         if not rows:
             story.append(Paragraph("—", _BODY))
             continue
-        data = [[Paragraph(escape(c), _BODY) for c in columns]]
-        data += [[Paragraph(escape(str(v)), _BODY) for v in row] for row in rows]
+        data = [[Paragraph(markup.pdf_text(c), _BODY) for c in columns]]
+        data += [[Paragraph(markup.pdf_text(str(v)), _BODY) for v in row] for row in rows]
         table = Table(data, repeatRows=1)
         table.setStyle(
             TableStyle(

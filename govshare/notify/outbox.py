@@ -4,12 +4,12 @@ The ``platform_notifications`` DAG sends what is pending through Airflow's SMTP 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from govshare import markup
 from govshare.identity import Actor
 from govshare.registry import models as m
 
@@ -36,6 +36,10 @@ def competent_departments(session: Session, region_code: str) -> list[str]:
 
 
 SIGNATURE = "— govshare, 政务信息资源共享平台"
+_BODY = markup.html(
+    """<html><body style="font-family: sans-serif">{% for p in paragraphs %}<p>{{ p }}</p>{% endfor %}\
+<p style="color:#666">{{ signature }}</p></body></html>"""
+)
 
 
 def enqueue(
@@ -47,23 +51,24 @@ def enqueue(
     agreement_code: str | None = None,
     attach_report: int | None = None,
     attachments: Iterable[tuple[str, str, bytes]] = (),
-    html_body: str | None = None,
+    html_body: markup.Markup | None = None,
 ) -> m.Notification | None:
-    """Queue an email to the agencies' contacts: the paragraphs as plain text and as HTML (or
-    ``html_body`` as the HTML), with a delivery's quality report and/or files
-    (name, content type, bytes) attached."""
+    """Queue an email to the agencies' contacts: the paragraphs (plain text, as written) as the
+    text part, and as the HTML part, escaped — or ``html_body``, a page an html template of
+    govshare.markup rendered; with a delivery's quality report and/or files (name, content type,
+    bytes) attached."""
+    if html_body is not None and not isinstance(html_body, markup.Markup):
+        raise TypeError("html_body must be rendered by a govshare.markup html template, which escapes its values")
     to = recipients(session, agencies)
     if not to:
         return None
     paragraphs = list(paragraphs)
-    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     notification = m.Notification(
         kind=kind,
         agreement_code=agreement_code,
         recipients=to,
         subject=subject,
-        body=html_body
-        or f'<html><body style="font-family: sans-serif">{body}<p style="color:#666">{SIGNATURE}</p></body></html>',
+        body=html_body or _BODY.render(paragraphs=paragraphs, signature=SIGNATURE),
         text_body="\n\n".join([*paragraphs, SIGNATURE]) + "\n",
         attach_report=attach_report,
         status="pending",

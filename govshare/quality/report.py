@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from html import escape
 
+from govshare import markup
 from govshare.quality.rules import DIMENSIONS
 
 DIMENSION_NAMES = {
@@ -72,69 +72,111 @@ def summary_lines(card, delivery, report) -> list[str]:
 
 
 def render(card, delivery, report, trend: list[Past], link: str | None = None) -> str:
-    rows = delivery.rows or 0
-    dimension_rows = "".join(
-        f"<tr><td>{escape(DIMENSION_NAMES[d])}</td><td>{'—' if score is None else f'{score:.2f}%'}</td>"
-        f"<td>{_bar(score)}</td></tr>"
-        for d, score in scores(report.results).items()
+    def outcome(r) -> str:
+        return "通过 passed" if r.success else ("未通过 failed" if not r.error else "未能执行 could not run")
+
+    def ran(p: Past) -> int:
+        return p.passed + p.failed + p.warned
+
+    return _PAGE.render(
+        card=card,
+        delivery=delivery,
+        link=link,
+        summary=summary_lines(card, delivery, report)[:4],
+        rows=f"{delivery.rows or 0:,}",
+        dimensions=[
+            (DIMENSION_NAMES[d], "—" if score is None else f"{score:.2f}%", _width(score))
+            for d, score in scores(report.results).items()
+        ],
+        rules=[
+            {
+                "kind": "ok" if r.success else "block" if r.error else r.severity,
+                "rule": r.rule,
+                "description": r.description,
+                "dimension": DIMENSION_NAMES.get(r.dimension, r.dimension),
+                "severity": r.severity,
+                "outcome": outcome(r),
+                "error": r.error,
+                "unexpected": f"{r.unexpected_count or 0:,}",
+                "checked": f"{r.element_count or 0:,}",
+            }
+            for r in report.results
+        ],
+        skipped=report.skipped,
+        samples=[
+            (rule, list(rows[0]), [[str(row[c]) for c in rows[0]] for row in rows])
+            for rule, rows in report.samples.items()
+            if rows
+        ],
+        trend=[
+            {
+                "when": f"{p.when:%Y-%m-%d %H:%M}",
+                "status": p.status,
+                "rows": f"{p.rows or 0:,}",
+                "passed": p.passed,
+                "failed": p.failed,
+                "warned": p.warned,
+                "width": _width(100.0 * p.passed / ran(p) if ran(p) else None),
+            }
+            for p in trend
+            if p.when
+        ],
     )
-    rule_rows = "".join(
-        f"<tr class='{'ok' if r.success else 'block' if r.error else r.severity}'><td>{escape(r.rule)}</td><td>{escape(r.description)}</td>"
-        f"<td>{escape(DIMENSION_NAMES.get(r.dimension, r.dimension))}</td><td>{escape(r.severity)}</td>"
-        f"<td>{'通过 passed' if r.success else ('未通过 failed' if not r.error else '未能执行 could not run')}</td>"
-        + (
-            f"<td colspan='2'>{escape(r.error)}</td></tr>"
-            if r.error
-            else f"<td class='n'>{r.unexpected_count or 0:,}</td><td class='n'>{r.element_count or 0:,}</td></tr>"
-        )
-        for r in report.results
-    )
-    skipped = "".join(f"<li>{escape(name)}: {escape(why)}</li>" for name, why in report.skipped)
-    samples = "".join(_samples(name, rows_) for name, rows_ in report.samples.items() if rows_)
-    trend_rows = "".join(
-        f"<tr><td>{p.when:%Y-%m-%d %H:%M}</td><td>{escape(p.status)}</td><td class='n'>{p.rows or 0:,}</td>"
-        f"<td class='n'>{p.passed}</td><td class='n'>{p.failed}</td><td class='n'>{p.warned}</td>"
-        f"<td>{_bar(100.0 * p.passed / (p.passed + p.failed + p.warned) if p.passed + p.failed + p.warned else None)}</td></tr>"
-        for p in trend
-        if p.when
-    )
-    summary = "".join(f"<p>{escape(line)}</p>" for line in summary_lines(card, delivery, report)[:4])
-    link_html = f"<p>在线查看 Online: <a href='{escape(link)}'>{escape(link)}</a></p>" if link else ""
-    return f"""<!DOCTYPE html>
+
+
+def _width(percent: float | None) -> str | None:
+    """A bar's width for a percentage (None: no bar)."""
+    return None if percent is None else f"{max(0.0, min(100.0, percent)):.0f}%"
+
+
+_PAGE = markup.html(
+    """<!DOCTYPE html>
+{%- macro bar(width) -%}
+{% if width %}<span class='barbox'><span class='bar' style='width:{{ width }}'></span></span>{% endif %}
+{%- endmacro %}
 <html lang="zh-CN"><head><meta charset="utf-8">
-<title>数据质量报告 Quality report — {escape(card.code)} delivery {delivery.id}</title>
+<title>数据质量报告 Quality report — {{ card.code }} delivery {{ delivery.id }}</title>
 <style>
-body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em; color: #222; }}
-table {{ border-collapse: collapse; margin: 1em 0; }} th, td {{ border: 1px solid #ccc; padding: 4px 8px; }}
-th {{ background: #f3f3f3; }} td.n {{ text-align: right; }} tr.block td {{ background: #fde2e1; }}
-tr.warn td {{ background: #fff4d6; }} .bar {{ display: inline-block; height: 10px; background: #3a7; }}
-.barbox {{ display: inline-block; width: 120px; background: #eee; }}
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #ccc; padding: 4px 8px; }
+th { background: #f3f3f3; } td.n { text-align: right; } tr.block td { background: #fde2e1; }
+tr.warn td { background: #fff4d6; } .bar { display: inline-block; height: 10px; background: #3a7; }
+.barbox { display: inline-block; width: 120px; background: #eee; }
 </style></head><body>
 <h1>数据质量报告 Data quality report</h1>
-{summary}{link_html}
+{% for line in summary %}<p>{{ line }}</p>{% endfor %}
+{%- if link %}<p>在线查看 Online: <a href='{{ link }}'>{{ link }}</a></p>{% endif %}
 <h2>质量维度 Dimensions</h2>
-<table><tr><th>维度 dimension</th><th>符合率 conforming</th><th></th></tr>{dimension_rows}</table>
-<h2>规则 Rules ({len(report.results)}) — {rows:,} rows</h2>
+<table><tr><th>维度 dimension</th><th>符合率 conforming</th><th></th></tr>
+{%- for name, score, width in dimensions %}
+<tr><td>{{ name }}</td><td>{{ score }}</td><td>{{ bar(width) }}</td></tr>
+{%- endfor %}</table>
+<h2>规则 Rules ({{ rules | length }}) — {{ rows }} rows</h2>
 <table><tr><th>rule</th><th>说明 meaning</th><th>dimension</th><th>severity</th><th>result</th>
-<th>不符行数 rows breaking it</th><th>检查行数 rows checked</th></tr>{rule_rows}</table>
-{f"<p>未执行 Not run:</p><ul>{skipped}</ul>" if skipped else ""}
-{f"<h2>问题数据示例 Samples of rows breaking a rule (personal items masked)</h2>{samples}" if samples else ""}
+<th>不符行数 rows breaking it</th><th>检查行数 rows checked</th></tr>
+{%- for r in rules %}
+<tr class='{{ r.kind }}'><td>{{ r.rule }}</td><td>{{ r.description }}</td><td>{{ r.dimension }}</td>
+<td>{{ r.severity }}</td><td>{{ r.outcome }}</td>
+{%- if r.error %}<td colspan='2'>{{ r.error }}</td></tr>
+{%- else %}<td class='n'>{{ r.unexpected }}</td><td class='n'>{{ r.checked }}</td></tr>{% endif %}
+{%- endfor %}</table>
+{%- if skipped %}
+<p>未执行 Not run:</p><ul>{% for name, why in skipped %}<li>{{ name }}: {{ why }}</li>{% endfor %}</ul>
+{%- endif %}
+{%- if samples %}
+<h2>问题数据示例 Samples of rows breaking a rule (personal items masked)</h2>
+{%- for rule, columns, rows in samples %}
+<h3>{{ rule }}</h3><table><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr>
+{%- for row in rows %}<tr>{% for value in row %}<td>{{ value }}</td>{% endfor %}</tr>{% endfor %}</table>
+{%- endfor %}
+{%- endif %}
 <h2>趋势 Trend over the agreement's last deliveries</h2>
 <table><tr><th>when</th><th>status</th><th>rows</th><th>passed</th><th>failed</th><th>warned</th><th>pass rate</th></tr>
-{trend_rows}</table>
+{%- for p in trend %}
+<tr><td>{{ p.when }}</td><td>{{ p.status }}</td><td class='n'>{{ p.rows }}</td><td class='n'>{{ p.passed }}</td>
+<td class='n'>{{ p.failed }}</td><td class='n'>{{ p.warned }}</td><td>{{ bar(p.width) }}</td></tr>
+{%- endfor %}</table>
 <p style="color:#666">govshare — 政务信息资源共享平台</p>
 </body></html>
 """
-
-
-def _bar(percent: float | None) -> str:
-    if percent is None:
-        return ""
-    return f"<span class='barbox'><span class='bar' style='width:{max(0.0, min(100.0, percent)):.0f}%'></span></span>"
-
-
-def _samples(rule: str, rows: list[dict]) -> str:
-    columns = list(rows[0])
-    head = "".join(f"<th>{escape(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(r[c]))}</td>" for c in columns) + "</tr>" for r in rows)
-    return f"<h3>{escape(rule)}</h3><table><tr>{head}</tr>{body}</table>"
+)

@@ -14,10 +14,12 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+import yaml
+from pydantic import BaseModel
 
 from govshare.demo import front_db, sample_data
 from tests.conftest import ROOT
-from tests.helpers import population_front_db, shipped_catalog
+from tests.helpers import HOSTILE, operator, population_front_db, shipped_catalog
 
 
 @pytest.fixture(scope="session")
@@ -103,3 +105,77 @@ def api_server(airflow_db, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+# The catalogue's free text: every plain ``str`` field (codes, connection ids, emails and region
+# codes are constrained types; ``type`` must name a catalogue type). A new text field is planted
+# too, and then this list must name it.
+PLANTED_FIELDS = {
+    ("Agency", "name"),
+    ("Contact", "name"),
+    ("Element", "name"),
+    ("Resource", "name"),
+    ("Resource", "share_condition"),
+    ("Resource", "description"),
+    ("Item", "title"),
+    ("Item", "description"),
+}
+AGENCIES = ("hb_mzt", "hb_gat", "hb_rst", "hb_scjg", "hb_sjj", "hb_bb", "hb_bmj")
+
+
+def planted(value, fields: set):
+    """``value`` (a catalogue model, or a list or dict of them) with HOSTILE after every free text."""
+    if isinstance(value, BaseModel):
+        changes = {}
+        for name, field in type(value).model_fields.items():
+            current = getattr(value, name)
+            if name == "share_condition" and not current:
+                continue  # an unconditional resource may carry none
+            if isinstance(current, str) and field.annotation is str and not field.metadata and name != "type":
+                changes[name] = current + HOSTILE
+                fields.add((type(value).__name__, name))
+            elif isinstance(current, (BaseModel, list, dict)):
+                changes[name] = planted(current, fields)
+        return value.model_copy(update=changes)
+    if isinstance(value, list):
+        return [planted(v, fields) for v in value]
+    if isinstance(value, dict):
+        return {k: planted(v, fields) for k, v in value.items()}
+    return value
+
+
+@pytest.fixture
+def hostile(world, catalog_copy, monkeypatch):
+    """The world, with the catalogue refiled with HOSTILE in all its free text, the quality
+    rules' descriptions holding it, and every agency's API token with a client of the API."""
+    from fastapi.testclient import TestClient
+
+    from govshare import identity
+    from govshare.api.app import app
+    from govshare.catalog import load_catalog
+    from govshare.registry.catalog_store import apply_catalog
+    from govshare.registry.db import session
+
+    fields: set = set()
+    catalog = planted(shipped_catalog(), fields)
+    assert fields == PLANTED_FIELDS
+    folder = catalog_copy / "catalog"
+    for old in folder.glob("*.yaml"):
+        old.unlink()
+    content = {
+        kind: [entry.model_dump(mode="json", by_alias=True) for entry in getattr(catalog, kind).values()]
+        for kind in ("agencies", "elements", "resources")
+    }
+    (folder / "catalog.yaml").write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    accepted = load_catalog(folder)  # markup in names is text: accepted, and escaped where it is shown
+    assert accepted.resources["gat_population_register"].name == "人口基础信息" + HOSTILE
+    for suite in (catalog_copy / "quality").glob("*.yaml"):
+        rules = yaml.safe_load(suite.read_text(encoding="utf-8"))
+        for rule in rules["rules"]:
+            rule["description"] = rule.get("description", "") + HOSTILE
+        suite.write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("GOVSHARE_QUALITY_DIR", str(catalog_copy / "quality"))
+    with session() as s:
+        apply_catalog(s, accepted, source="test", applied_by="test")
+        tokens = {a: identity.create_token(s, a, operator()) for a in AGENCIES}
+    return {**world, "tokens": tokens, "client": TestClient(app)}

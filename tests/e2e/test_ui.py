@@ -1,6 +1,7 @@
 """What an operator sees in a real browser (Debian's Chromium, driven by Playwright): signed in
 to the Airflow UI, an agreement's DAG with the agreement as its docs, and the "Quality reports"
-menu entry leading to a delivery's report, its samples masked; signed out, nothing."""
+menu entry leading to a delivery's report, its samples masked; markup from the catalogue and from
+a request shown as text there, never run; signed out, nothing."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from govshare import clock
 from tests.e2e.conftest import dagbag
-from tests.helpers import ID_NUMBER, active_agreement, request
+from tests.helpers import HOSTILE, ID_NUMBER, active_agreement, request
 
 pytestmark = [pytest.mark.airflow, pytest.mark.browser]
 
@@ -77,6 +78,47 @@ def test_an_operator_reads_the_agreement_and_its_quality_report_in_the_airflow_u
     text = reports.locator("body").inner_text()
     people = world["people"]
     assert not ID_NUMBER.search(text) and not any(p[1] in text for p in people)  # …with ID numbers masked
+
+
+def test_markup_from_the_catalogue_and_a_request_shows_as_text_in_the_ui(hostile, api_server, browser):
+    # The catalogue's names and titles hold HOSTILE (the hostile fixture), so do the request's words.
+    code = active_agreement(
+        request(
+            purpose="最低生活保障申请人身份核验" + HOSTILE,
+            legal_basis=HOSTILE,
+            items=["person_id", "citizen_id", "name", "updated_at"],
+            masking={"citizen_id": "none", "name": "none"},
+        )
+    )
+    assert dagbag().dags[code].test().state == "success"
+    page = sign_in(browser, api_server)
+    alerts: list[str] = []
+    page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
+    # What HOSTILE would have made, had it been markup: its images, its link, its bold "&".
+    injected = "img[src='x'], img[src*='evil.example'], a[href*='evil.example'], b:text-is('&')"
+    # The UI's Markdown (GitHub's) makes a link of a web address in any text: the link is the
+    # address as written, never a disguise like [click](…).
+    disguised = "found => found.filter(a => a.textContent !== a.getAttribute('href')).map(a => a.outerHTML)"
+    script_ran = "[...document.scripts].some(s => s.textContent.includes('alert(1)'))"
+
+    page.goto(f"{api_server.root}/dags/{code}")
+    page.get_by_role("button", name="Dag Docs").click()
+    docs = page.get_by_role("dialog")
+    expect(docs).to_contain_text('最低生活保障申请人身份核验<script>alert(1)</script>"><img src=x onerror=alert(1)>')
+    expect(docs).to_contain_text("[click](https://evil.example/) ![x](https://evil.example/x.png) <b>&amp;</b> | *em*")
+    expect(docs).to_contain_text("人口基础信息<script>alert(1)</script>")  # the resource's name
+    assert docs.locator(injected.replace(", a[href*='evil.example']", "")).count() == 0
+    assert docs.locator("a[href*='evil.example']").evaluate_all(disguised) == []
+    assert not page.evaluate(script_ran)
+    page.keyboard.press("Escape")
+
+    page.goto(f"{api_server.root}/govshare/reports")  # the Airflow session signs the operator in
+    page.get_by_role("row", name=re.compile(code)).get_by_role("link").click()
+    expect(page.locator("h1")).to_have_text("数据质量报告 Data quality report")
+    expect(page.locator("body")).to_contain_text("人口基础信息<script>alert(1)</script>")
+    expect(page.locator("body")).to_contain_text("citizen_id_valid")
+    assert page.locator(injected).evaluate_all("found => found.map(e => e.outerHTML)") == []
+    assert not page.evaluate(script_ran) and alerts == []
 
 
 def test_without_a_session_the_report_pages_are_refused(applied, api_server, browser):

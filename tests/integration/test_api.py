@@ -78,6 +78,28 @@ def test_every_endpoint_requires_a_token(tokens, method, path):
         assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer {} ", "Bearer {}\t", "Bearer  {}", "Bearer {}\u00a0", "Bearer {}x"],
+)
+def test_a_token_must_be_sent_exactly_as_issued(tokens, header):
+    client = TestClient(app)
+    token = tokens["hb_mzt"]
+    assert client.get("/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    for path in ("/me", "/reports"):
+        refused = client.get(path, headers={"Authorization": header.format(token).encode("latin-1")})
+        assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == "Bearer", (path, refused.text)
+        assert refused.json()["error"] in (
+            "missing, unknown or revoked token",
+            "the token must be sent exactly as issued, with no space, tab or line break around it",
+        )
+    spaced = client.get("/me", headers={"Authorization": f"Bearer {token} "}).json()
+    assert spaced == {
+        "error": "the token must be sent exactly as issued, with no space, tab or line break around it",
+        "fix": "send `Authorization: Bearer <agency token>`: one space after Bearer, nothing after the token",
+    }
+
+
 def test_a_revoked_token_stops_working_at_once(tokens):
     client = TestClient(app)
     assert client.get("/me", headers=bearer(tokens["hb_mzt"])).json()["agency"] == "hb_mzt"

@@ -75,6 +75,32 @@ def test_unsafe_identifiers_are_all_reported_at_once():
     assert "lowercase letters, digits and underscores" in problems[0].hint
 
 
+def test_a_bad_connection_id_or_email_is_quoted_in_the_message(tmp_path):
+    text = (CATALOGS / "valid.yaml").read_text()
+    text = text.replace("email: a@example.gov.cn", "email: not-an-address", 1)
+    text = text.replace("conn_id: front_b", 'conn_id: "front b!"', 1)
+    (tmp_path / "c.yaml").write_text(text)
+    _, problems = validate(tmp_path)
+    messages = {p.location: p.message for p in problems}
+    assert messages == {
+        "agencies[0].contacts[0].email": "'not-an-address' is not an email address",
+        "resources[0].front_db.conn_id": "'front b!' is not a valid Airflow connection id",
+    }
+
+
+def test_the_models_quote_the_value_in_their_own_messages():
+    from pydantic import ValidationError
+
+    from govshare.catalog.model import FrontTable
+
+    with pytest.raises(ValidationError) as raised:
+        FrontTable(conn_id="front b!", schema="Exchange", table="t")
+    assert [e["msg"] for e in raised.value.errors()] == [
+        "'front b!' is not a valid Airflow connection id",
+        "'Exchange' is not a safe name",
+    ]
+
+
 def test_yaml_syntax_error_names_the_line():
     problem = only_problem("bad_syntax.yaml")
     assert problem.line == 4 and problem.message.startswith("not valid YAML")
