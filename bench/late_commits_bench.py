@@ -73,7 +73,10 @@ def main() -> None:
             lower = mark - timedelta(seconds=600)
             anchor = sql.SQL("SELECT count(*) FROM t WHERE updated_at >= %s")
             ours = sql.SQL("SELECT count(*) FROM t WHERE (updated_at >= %s OR {})").format(since)
-            counts = (conn.execute(anchor, [lower]).fetchone()[0], conn.execute(ours, [lower, *since_params]).fetchone()[0])
+            counts = (
+                conn.execute(anchor, [lower]).fetchone()[0],
+                conn.execute(ours, [lower, *since_params]).fetchone()[0],
+            )
             runs = {"anchor (watermark range)": [], "govshare (range OR written since)": []}
             for _ in range(6):
                 runs["anchor (watermark range)"].append(timed(conn, anchor, [lower]))
@@ -82,7 +85,9 @@ def main() -> None:
     finally:
         with psycopg.connect(ADMIN, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB)))
-    print(f"{given.rows:,} rows, {given.changed:,} changed since the snapshot; rows found: anchor {counts[0]:,}, govshare {counts[1]:,}")
+    print(
+        f"{given.rows:,} rows, {given.changed:,} changed since the snapshot; rows found: anchor {counts[0]:,}, govshare {counts[1]:,}"
+    )
     for name, median in medians.items():
         print(f"  {name:38} {median * 1000:8.1f} ms (median of 5)")
     anchor_ms, ours_ms = medians.values()
