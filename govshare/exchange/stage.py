@@ -121,8 +121,8 @@ def stage(
                 reached = _max_of(src, plan, plan.watermark, granted, granted_params)
         newest = None
         if plan.update_column:
-            # Usually the watermark is the update column: then the extract's newest row is the newest granted row.
-            # (the extract holds the newest granted row when its newest is past the lower bound).
+            # Usually the watermark is the update column: then the extract's newest row, when it is
+            # past the lower bound, is the newest granted row.
             same = plan.update_column == plan.watermark and reached is not None and (start is None or reached >= start)
             newest = reached if same else _max_of(src, plan, plan.update_column, granted, granted_params)
 
