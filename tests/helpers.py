@@ -231,3 +231,17 @@ def mysql_front_table(database: str, resource, rows) -> None:
         cur.execute(f"CREATE TABLE `{resource.front_db.table}` ({columns}, PRIMARY KEY ({key})) CHARSET utf8mb4")
         marks = ", ".join(["%s"] * len(resource.items))
         cur.executemany(f"INSERT INTO `{resource.front_db.table}` VALUES ({marks})", list(rows))
+
+
+def previous_delivery(url: str, code: str, table: str, key: str) -> None:
+    """A subscriber table ``public.<table>`` as an earlier delivery of agreement ``code`` left it:
+    one row, and the subscriber's ledger saying the platform published it."""
+    import psycopg
+
+    from govshare.exchange import staging
+
+    with psycopg.connect(url) as conn:
+        conn.execute(f"CREATE TABLE public.{table} ({key} bigint, note text)")
+        conn.execute(f"INSERT INTO public.{table} VALUES (1, 'previous delivery')")
+        staging.prepare(conn)
+        staging.record_publication(conn, code, "earlier", f"public.{table}", staging.Publication(1, 1, 0), None)

@@ -21,6 +21,7 @@ from tests.helpers import (
     execute,
     operator,
     population_front_db,
+    previous_delivery,
     request,
     shipped_catalog,
 )
@@ -154,8 +155,7 @@ def test_schema_drift_fails_before_loading_and_is_in_the_log_and_the_delivery_re
 
 
 def test_failing_suite_leaves_the_target_and_records_a_failed_delivery(dag_world):
-    execute(dag_world["subscriber"], "CREATE TABLE public.social_insurance (record_id bigint, note text)")
-    execute(dag_world["subscriber"], "INSERT INTO public.social_insurance VALUES (1, 'previous delivery')")
+    previous_delivery(dag_world["subscriber"], "AGR-0002", "social_insurance", "record_id")
     before = checksum(dag_world["subscriber"], ("public", "social_insurance"), ["record_id", "note"], ["record_id"])
     run = dagbag().dags["AGR-0002"].test()
     assert run.state == "failed"

@@ -15,7 +15,17 @@ from govshare.registry import deliveries
 from govshare.registry import models as m
 from govshare.registry.db import session
 from tests.e2e.conftest import dagbag
-from tests.helpers import ID_NUMBER, MOBILE, active_agreement, agency, checksum, execute, operator, query, request
+from tests.helpers import (
+    ID_NUMBER,
+    MOBILE,
+    active_agreement,
+    agency,
+    checksum,
+    operator,
+    previous_delivery,
+    query,
+    request,
+)
 
 pytestmark = pytest.mark.airflow
 
@@ -90,8 +100,7 @@ def test_a_warn_rule_that_cannot_run_stops_the_publish_as_an_error(world, catalo
     )
     monkeypatch.setenv("GOVSHARE_QUALITY_DIR", str(suite.parent))
     code = active_agreement(request(items=["person_id", "name", "updated_at"], masking={"name": "none"}))
-    execute(world["subscriber"], "CREATE TABLE public.population_basic (person_id bigint, note text)")
-    execute(world["subscriber"], "INSERT INTO public.population_basic VALUES (1, 'previous delivery')")
+    previous_delivery(world["subscriber"], code, "population_basic", "person_id")
     run = dagbag().dags[code].test()
     assert run.state == "failed"
     database_says = "invalid regular expression"
