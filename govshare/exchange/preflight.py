@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from psycopg import sql
-
 from govshare.exchange import schema, staging
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.connect import connect
@@ -20,5 +18,4 @@ def preflight(plan: DeliveryPlan, source: DatabaseAddress, subscriber: DatabaseA
             schema.require_fit(plan, src)
         with connect(subscriber, "subscriber", plan.target_conn_id) as conn:
             staging.prepare(conn)
-            if staging.exists(conn, sql.Identifier(plan.target_schema, plan.target_table)):
-                staging.refuse_foreign(conn, plan, "preflight")
+            staging.refuse_foreign(conn, plan, "preflight")

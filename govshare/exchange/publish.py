@@ -71,10 +71,8 @@ def publish(plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str) -> Pub
                 retryable=False,
             )
         rows, merged, deleted, keys_now = held.rows, held.rows, 0, held.rows  # keys_now: the provider's key count
-        exists = staging.exists(conn, target)
-        if exists:
-            staging.refuse_foreign(conn, plan, "publish")
-        if plan.mode == "snapshot" or not exists:
+        staging.refuse_foreign(conn, plan, "publish")
+        if plan.mode == "snapshot" or not staging.exists(conn, target):
             _refuse_empty(plan, rows, what="the extract")
             _swap(conn, plan, stage_name, target)
         else:

@@ -86,8 +86,7 @@ def stage(
         src.hold(plan.source_schema, plan.source_table)
         schema.require_fit(plan, src)
         staging.prepare(dst)
-        if staging.exists(dst, sql.Identifier(plan.target_schema, plan.target_table)):
-            staging.refuse_foreign(dst, plan, "stage")
+        staging.refuse_foreign(dst, plan, "stage")
         order = staging.next_order(dst)  # taken once the provider's snapshot is: runs are numbered as they read
         last = staging.last_published(dst, plan.agreement_code)
         start = _lower_bound(plan, last.value)

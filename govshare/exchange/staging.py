@@ -137,7 +137,8 @@ def made_by_platform(conn: psycopg.Connection, target: str) -> bool:
 def refuse_foreign(conn: psycopg.Connection, plan: DeliveryPlan, step: str) -> None:
     """Never replace or merge into an existing table the platform did not make: it is the
     subscriber's own (or someone else's), and a delivery would destroy it."""
-    if plan.target_adopted or made_by_platform(conn, plan.target):
+    target = sql.Identifier(plan.target_schema, plan.target_table)
+    if plan.target_adopted or not exists(conn, target) or made_by_platform(conn, plan.target):
         return
     raise ExchangeFailed(
         step,
