@@ -137,3 +137,21 @@ class NotAllowed(GovshareError):
 
 class IllegalTransition(GovshareError):
     """The action is not possible from the agreement's current state."""
+
+
+class NothingToDeliver(GovshareError):
+    """A run started for an agreement that is not active (any more): it stops without
+    delivering anything and without a delivery record. Airflow shows the task as skipped."""
+
+
+class DeliveryUnsuccessful(GovshareError):
+    """The delivery ended failed or in error; its record says which step stopped it and why."""
+
+    def __init__(self, delivery_id: int, status: str, error: str | None):
+        self.delivery_id = delivery_id
+        self.status = status
+        super().__init__(
+            f"delivery {status} — {error}",
+            f"read its record with `govshare delivery list` and its quality report with "
+            f"`govshare report quality {delivery_id}`",
+        )

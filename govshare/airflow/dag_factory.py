@@ -64,29 +64,29 @@ def build_dag(card: AgreementCard) -> DAG:
 
         @task(task_id="preflight")
         def preflight(run_id: str | None = None) -> None:
-            tasks.preflight(code, run_id)
+            tasks.run_step(code, run_id, "preflight")
 
         @task(task_id="stage")
         def stage(run_id: str | None = None) -> None:
-            tasks.stage(code, run_id)
+            tasks.run_step(code, run_id, "stage")
 
         @task(task_id="check", retries=0)  # a failed check fails the same way on retry
         def check(run_id: str | None = None) -> None:
-            tasks.check(code, run_id)
+            tasks.run_step(code, run_id, "check")
 
         @task(task_id="publish")
         def publish(run_id: str | None = None) -> None:
-            tasks.publish(code, run_id)
+            tasks.run_step(code, run_id, "publish")
 
         @task(task_id="record", trigger_rule=TriggerRule.ALL_DONE)
         def record(run_id: str | None = None) -> None:
-            tasks.record(code, run_id)
+            tasks.run_step(code, run_id, "record")
 
         # Beside record, not after it: record fails a failed delivery's run, and a leaf that
         # succeeds after it would turn the run green.
         @task(task_id="notify", trigger_rule=TriggerRule.ALL_DONE, retries=0)
-        def notify() -> None:
-            tasks.notify(code)
+        def notify(run_id: str | None = None) -> None:
+            tasks.run_step(code, run_id, "notify")
 
         preflight() >> stage() >> check() >> publish() >> [record(), notify()]
     return dag

@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from rich.table import Table
 
-from govshare.cli.output import console, number
+from govshare import clock
+from govshare.cli.output import console, number, operator
 from govshare.registry import deliveries
 from govshare.registry.db import session
 
 
 @click.group("delivery")
 def group() -> None:
-    """Inspect deliveries."""
+    """Run and inspect deliveries."""
+
+
+@group.command("run")
+@click.argument("code")
+@click.option("--run-id", default=None, help="The run's id (default manual__<now>); a run id already used reruns it.")
+def delivery_run(code: str, run_id: str | None) -> None:
+    """Deliver agreement CODE now, in this process: preflight, stage, check, publish, record and
+    notify — the code an Airflow run of its DAG runs, with the same records, reports, emails and
+    audit entries. Connections come from Airflow's (environment or metadata database). Exits 1
+    if the delivery failed; nothing is retried."""
+    from govshare.airflow.runtime import AIRFLOW  # Airflow's connections and SMTP: only for this command
+    from govshare.delivery.run import DeliveryRun
+
+    logging.basicConfig(level=logging.INFO, format="  %(message)s")  # each step's account, as in a task log
+    run_id = run_id or f"manual__{clock.now().isoformat(timespec='seconds')}"
+    run = DeliveryRun(code, run_id, AIRFLOW, actor=str(operator()))
+    delivery = run.run(announce=lambda step: console.print(f"[bold]{step}[/]"))
+    console.print(
+        f"delivery {delivery.id} of {code} ({run_id}): {delivery.status}, {number(delivery.rows)} rows, "
+        f"checks {number(delivery.checks_passed)} passed / {number(delivery.checks_warned)} warned"
+    )
 
 
 @group.command("list")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 from govshare.catalog.types import CatalogType
 from govshare.exchange.filters import Condition
@@ -44,6 +45,21 @@ class Column:
     def delivered_type(self) -> CatalogType:
         """The type in the subscriber's tables (a pseudonym is text whatever it replaced)."""
         return self.mask.output_type(self.type)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": str(self.type),
+            "nullable": self.nullable,
+            "personal": self.personal,
+            "mask": str(self.mask),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Column:
+        return cls(
+            data["name"], CatalogType.parse(data["type"]), data["nullable"], data["personal"], Mask.parse(data["mask"])
+        )
 
 
 @dataclass(frozen=True)
@@ -119,3 +135,26 @@ class DeliveryPlan:
     @property
     def target(self) -> str:
         return f"{self.target_schema}.{self.target_table}"
+
+    def as_json(self) -> dict[str, Any]:
+        """The plan as JSON, kept with the delivery record: every step of a run reads the plan
+        its preflight authorised, so a run moves exactly what one reading of the agreement allowed."""
+        data = asdict(self)
+        data["columns"] = [c.as_json() for c in self.columns]
+        data["catalogued"] = [c.as_json() for c in self.catalogued]
+        data["row_filter"] = [c.as_json() for c in self.row_filter]
+        data["corrections"] = [list(c) for c in self.corrections]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DeliveryPlan:
+        known = {f.name for f in fields(cls)}
+        plan = cls(**{k: v for k, v in data.items() if k in known})
+        return replace(
+            plan,
+            columns=tuple(Column.from_json(c) for c in data["columns"]),
+            catalogued=tuple(Column.from_json(c) for c in data["catalogued"]),
+            key=tuple(data["key"]),
+            row_filter=tuple(Condition.parse(c) for c in data["row_filter"]),
+            corrections=tuple((c[0], c[1], c[2], c[3]) for c in data["corrections"]),
+        )

@@ -4,12 +4,14 @@ Each task writes what it learned as soon as it knows it, so a run that dies half
 leaves a record saying how far it got and why it stopped. A delivery is identified by its
 agreement and run id; a retried or cleared run updates the same row.
 
-Statuses: running → staged → checked → published → succeeded; or failed from any step; or
-error, when a quality check could not run (whether the data is fit is then unknown). Neither
-failed nor error published anything.
+Statuses (``DeliveryStatus``): running → staged → checked → published → succeeded; or failed
+from any step; or error, when a quality check could not run (whether the data is fit is then
+unknown). Neither failed nor error published anything.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -19,14 +21,25 @@ from govshare import clock
 from govshare.errors import NotFound
 from govshare.registry import models as m
 
-FINAL = ("succeeded", "failed", "error")
-UNSUCCESSFUL = ("failed", "error")  # nothing was published
+
+class DeliveryStatus(StrEnum):
+    RUNNING = "running"
+    STAGED = "staged"
+    CHECKED = "checked"
+    PUBLISHED = "published"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ERROR = "error"
 
 
-def begin(session: Session, agreement_code: str, run_id: str, staging_table: str) -> m.Delivery:
+FINAL = frozenset({DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED, DeliveryStatus.ERROR})
+UNSUCCESSFUL = frozenset({DeliveryStatus.FAILED, DeliveryStatus.ERROR})  # nothing was published
+
+
+def begin(session: Session, agreement_code: str, run_id: str) -> m.Delivery:
     """Start (or restart, for a cleared run) the delivery record of one run."""
     fresh = dict(
-        status="running",
+        status=DeliveryStatus.RUNNING,
         started_at=clock.now(),
         finished_at=None,
         rows=None,
@@ -37,7 +50,8 @@ def begin(session: Session, agreement_code: str, run_id: str, staging_table: str
         checks_warned=None,
         check_results=None,
         error=None,
-        staging_table=staging_table,
+        staging_table=None,
+        plan=None,
     )
     statement = (
         insert(m.Delivery)
@@ -75,15 +89,18 @@ def finish(session: Session, agreement_code: str, run_id: str) -> m.Delivery | N
         return None
     if delivery.status not in FINAL:
         reached = _last_step(delivery)
-        delivery.status = "succeeded" if delivery.status == "published" else "failed"
-        if delivery.status == "failed" and not delivery.error:
+        published = delivery.status == DeliveryStatus.PUBLISHED
+        delivery.status = DeliveryStatus.SUCCEEDED if published else DeliveryStatus.FAILED
+        if delivery.status == DeliveryStatus.FAILED and not delivery.error:
             delivery.error = f"the run stopped after step '{reached}' without an error message"
     delivery.finished_at = clock.now()
     delivery.duration_seconds = (delivery.finished_at - delivery.started_at).total_seconds()
     return delivery
 
 
-def fail(session: Session, agreement_code: str, run_id: str, step: str, error: str, status: str = "failed") -> None:
+def fail(
+    session: Session, agreement_code: str, run_id: str, step: str, error: str, status: str = DeliveryStatus.FAILED
+) -> None:
     update(session, agreement_code, run_id, status=status, error=f"{step}: {error}")
 
 
@@ -95,4 +112,5 @@ def recent(session: Session, agreement_code: str | None = None, limit: int = 20)
 
 
 def _last_step(delivery: m.Delivery) -> str:
-    return {"running": "preflight", "staged": "stage", "checked": "check"}.get(delivery.status, delivery.status)
+    steps = {DeliveryStatus.RUNNING: "preflight", DeliveryStatus.STAGED: "stage", DeliveryStatus.CHECKED: "check"}
+    return steps.get(delivery.status, delivery.status)

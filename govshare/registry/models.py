@@ -279,6 +279,7 @@ class Delivery(Base):
     checks_warned: Mapped[int | None] = mapped_column(Integer)  # warning checks that failed
     check_results: Mapped[list | None] = mapped_column(JSONB)
     staging_table: Mapped[str | None] = mapped_column(Text)
+    plan: Mapped[dict | None] = mapped_column(JSONB)  # what the run's preflight authorised (DeliveryPlan.as_json)
     error: Mapped[str | None] = mapped_column(Text)
 
 

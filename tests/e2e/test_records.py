@@ -6,10 +6,13 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from govshare.airflow import tasks
+from govshare.airflow.runtime import AIRFLOW
+from govshare.delivery.run import DeliveryRun
+from govshare.errors import DeliveryUnsuccessful
 from govshare.exchange.address import DatabaseAddress
+from govshare.exchange.plan import DeliveryPlan
 from govshare.exchange.publish import publish
-from govshare.registry import agreements, deliveries
+from govshare.registry import deliveries
 from govshare.registry.db import session
 from tests.helpers import active_agreement, request
 
@@ -29,11 +32,12 @@ def audited(code: str, run_id: str) -> list[str]:
 def published_then_died(world, run_id: str) -> str:
     """The run's data committed in the subscriber's database; the task died before the registry heard."""
     code = active_agreement(request())
-    tasks.preflight(code, run_id)
-    tasks.stage(code, run_id)
-    tasks.check(code, run_id)
+    run = DeliveryRun(code, run_id, AIRFLOW)
+    run.preflight()
+    run.stage()
+    run.check()
     with session() as s:
-        plan = agreements.plan_for(s, code)
+        plan = DeliveryPlan.from_json(deliveries.find(s, code, run_id).plan)  # what preflight authorised
     publish(plan, DatabaseAddress.from_url(world["subscriber"]), run_id)
     with session() as s:
         assert deliveries.find(s, code, run_id).status == "checked"
@@ -42,8 +46,9 @@ def published_then_died(world, run_id: str) -> str:
 
 def test_a_retried_publish_records_what_the_first_try_published(world):
     code = published_then_died(world, "manual__retry")
-    tasks.publish(code, "manual__retry")  # Airflow's retry: already published
-    tasks.record(code, "manual__retry")
+    run = DeliveryRun(code, "manual__retry", AIRFLOW)
+    run.publish()  # Airflow's retry: already published
+    run.record()
     with session() as s:
         delivery = deliveries.find(s, code, "manual__retry")
     assert (delivery.status, delivery.rows, delivery.rows_merged, delivery.error) == ("succeeded", 400, 400, None)
@@ -54,7 +59,7 @@ def test_without_a_retry_the_record_task_reads_the_ledger(world):
     code = published_then_died(world, "manual__noretry")
     with session() as s:  # the publish task's failure got recorded (say, it lost the registry after the commit)
         deliveries.fail(s, code, "manual__noretry", "publish", "the worker stopped heartbeating")
-    tasks.record(code, "manual__noretry")
+    DeliveryRun(code, "manual__noretry", AIRFLOW).record()
     with session() as s:
         delivery = deliveries.find(s, code, "manual__noretry")
     assert (delivery.status, delivery.rows_merged, delivery.error) == ("succeeded", 400, None)
@@ -65,6 +70,7 @@ def test_without_a_retry_the_record_task_reads_the_ledger(world):
 
 def test_a_run_that_stopped_says_after_which_step(world):
     code = active_agreement(request())
-    tasks.preflight(code, "manual__stopped")
-    with pytest.raises(Exception, match="delivery failed — the run stopped after step 'preflight'"):
-        tasks.record(code, "manual__stopped")
+    run = DeliveryRun(code, "manual__stopped", AIRFLOW)
+    run.preflight()
+    with pytest.raises(DeliveryUnsuccessful, match="delivery failed — the run stopped after step 'preflight'"):
+        run.record()

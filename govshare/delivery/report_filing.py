@@ -1,0 +1,42 @@
+"""A checked delivery's quality report: filed in the registry, and the parties alerted at once
+when a rule broke (each agency decides whether it wants alerts)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from govshare import settings
+from govshare.notify import outbox
+from govshare.quality.check import CheckReport
+from govshare.quality.report import render, scores, summary_lines
+from govshare.registry import agreements, quality
+from govshare.registry import models as m
+
+
+def file_report(s: Session, code: str, delivery: m.Delivery, report: CheckReport) -> None:
+    card = agreements.cards(s, status=None, code=code)[0]
+    link = settings.report_link(delivery.id)
+    quality.save(
+        s, delivery.id, code, scores(report.results), render(card, delivery, report, quality.trend(s, code), link)
+    )
+    broken = report.errored + report.failed + report.warned
+    if not broken:
+        return
+    wanting = [
+        a
+        for a in (card.provider_code, card.subscriber_code)
+        if (agency := s.get(m.Agency, a)) and agency.quality_alerts
+    ]
+    verdict = "未发布 not published" if report.blocked else "已发布，有警告 published with warnings"
+    outbox.enqueue(
+        s,
+        "quality.alert",
+        wanting,
+        f"[govshare] {code} 数据质量问题 quality problem: {len(broken)} rule(s) broken — {verdict}",
+        [
+            *summary_lines(card, delivery, report),
+            "完整报告见附件 The full report is attached." + (f" Online: {link}" if link else ""),
+        ],
+        agreement_code=code,
+        attach_report=delivery.id,
+    )
