@@ -245,3 +245,16 @@ def previous_delivery(url: str, code: str, table: str, key: str) -> None:
         conn.execute(f"INSERT INTO public.{table} VALUES (1, 'previous delivery')")
         staging.prepare(conn)
         staging.record_publication(conn, code, "earlier", f"public.{table}", staging.Publication(1, 1, 0), None)
+
+
+def deliver(plan, source, target, run_id: str, key: bytes | None = None):
+    """``plan`` delivered by the delivery service's registry-free path (preflight, stage, the
+    shipped suite, publish) between two addresses; (staged, report, published)."""
+    from govshare.delivery.runtime import Runtime
+    from govshare.delivery.steps import deliver as deliver_plan
+    from tests.conftest import ROOT
+
+    addresses = {plan.source_conn_id: source, plan.target_conn_id: target}
+    runtime = Runtime(address=addresses.__getitem__, pseudonym_key=lambda: key)
+    done = deliver_plan(plan, runtime, run_id, quality_dir=ROOT / "include" / "quality")
+    return done.staged, done.report, done.published

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from govshare import audit
+from govshare import audit, clock
 from govshare.delivery import steps
 from govshare.delivery.report_filing import file_report
 from govshare.delivery.runtime import Runtime
@@ -42,6 +42,7 @@ from govshare.exchange.connect import connect
 from govshare.exchange.failures import ExchangeFailed, sanitise
 from govshare.exchange.plan import DeliveryPlan, staging_table_name
 from govshare.exchange.publish import EmptySource
+from govshare.lifecycle.deadlines import seconds_since
 from govshare.lifecycle.machine import Status
 from govshare.monitoring import anomalies
 from govshare.registry import agreements, deliveries
@@ -114,9 +115,16 @@ class DeliveryRun:
 
     def stage(self) -> None:
         with self._step("stage"):
-            plan = self._plan()
-            values = steps.stage(plan, self.runtime, self.run_id)
-            self._write(status=DeliveryStatus.STAGED, error=None, **values)
+            staged = steps.stage(self._plan(), self.runtime, self.run_id)
+        self._write(
+            status=DeliveryStatus.STAGED,
+            error=None,
+            rows=staged.rows,
+            bytes=staged.bytes,
+            watermark_from=staged.watermark_from,
+            watermark_to=staged.watermark_to,
+            freshness_lag_seconds=seconds_since(staged.newest, clock.now()),
+        )
 
     def check(self) -> None:
         with self._step("check"):
@@ -142,10 +150,12 @@ class DeliveryRun:
 
     def publish(self) -> None:
         with self._step("publish"):
-            values = steps.publish(self._plan(), self.runtime, self.run_id)
+            published = steps.publish(self._plan(), self.runtime, self.run_id)
         # Already published: an earlier try committed and then stopped (killed, registry unreachable)
-        # before it could say so; what it did is in the subscriber's ledger, and values say it.
-        self._write(status=DeliveryStatus.PUBLISHED, error=None, **values)
+        # before it could say so; the figures are then the subscriber's ledger's.
+        self._write(
+            status=DeliveryStatus.PUBLISHED, error=None, rows_merged=published.merged, rows_deleted=published.deleted
+        )
 
     def record(self) -> m.Delivery:
         """Close the delivery record and clear the staging table, whatever happened before."""

@@ -1,25 +1,29 @@
 """Each step's engine call with its addresses, and what the step tells the operator.
 
 The engine (govshare.exchange, govshare.quality) sees only the plan and database addresses;
-this module resolves connection ids through the runtime, calls it, and turns its result into
-the values the delivery record keeps and the lines the task log shows.
+this module resolves connection ids through the runtime, calls it and logs what it did.
+``DeliveryRun`` calls these one step at a time with the registry kept informed in between;
+``deliver`` runs them in one go for a plan without a registry (engine tests, the bench).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from govshare import clock, settings
+from govshare import settings
 from govshare.delivery.runtime import Runtime
 from govshare.exchange.plan import DeliveryPlan
 from govshare.exchange.preflight import preflight as check_databases
+from govshare.exchange.publish import PublishResult
 from govshare.exchange.publish import publish as swap_in
 from govshare.exchange.stage import StageResult
 from govshare.exchange.stage import stage as stream
-from govshare.lifecycle.deadlines import seconds_since
 from govshare.quality.check import CheckContext, CheckReport
 from govshare.quality.check import check as run_checks
 from govshare.registry import models as m
@@ -33,18 +37,11 @@ def preflight(plan: DeliveryPlan, runtime: Runtime) -> None:
     log.info("preflight passed: %s matches the catalogue; both databases answer", plan.source)
 
 
-def stage(plan: DeliveryPlan, runtime: Runtime, run_id: str) -> dict[str, Any]:
-    """Stage the authorised rows; the values for the delivery record."""
+def stage(plan: DeliveryPlan, runtime: Runtime, run_id: str) -> StageResult:
     key = runtime.pseudonym_key() if plan.pseudonymised else None
     result = stream(plan, runtime.address(plan.source_conn_id), runtime.address(plan.target_conn_id), run_id, key)
     _log_stage(plan, result)
-    return dict(
-        rows=result.rows,
-        bytes=result.bytes,
-        watermark_from=result.watermark_from,
-        watermark_to=result.watermark_to,
-        freshness_lag_seconds=seconds_since(result.newest, clock.now()),
-    )
+    return result
 
 
 def _log_stage(plan: DeliveryPlan, result: StageResult) -> None:
@@ -81,8 +78,12 @@ def check_context(s: Session, plan: DeliveryPlan, rows: int) -> CheckContext:
     )
 
 
-def check(plan: DeliveryPlan, runtime: Runtime, run_id: str, context: CheckContext) -> CheckReport:
-    report = run_checks(plan, runtime.address(plan.target_conn_id), run_id, settings.quality_dir(), context)
+def check(
+    plan: DeliveryPlan, runtime: Runtime, run_id: str, context: CheckContext, quality_dir: Path | None = None
+) -> CheckReport:
+    """The resource's suite (``quality_dir``, default the configured one) on the staged rows."""
+    target = runtime.address(plan.target_conn_id)
+    report = run_checks(plan, target, run_id, quality_dir or settings.quality_dir(), context)
     for result in report.results:
         if result.error:
             log.error("check %-40s %-5s COULD NOT RUN: %s", result.rule, result.severity, result.error)
@@ -100,8 +101,7 @@ def check(plan: DeliveryPlan, runtime: Runtime, run_id: str, context: CheckConte
     return report
 
 
-def publish(plan: DeliveryPlan, runtime: Runtime, run_id: str) -> dict[str, Any]:
-    """Swap the checked rows in; the values for the delivery record."""
+def publish(plan: DeliveryPlan, runtime: Runtime, run_id: str) -> PublishResult:
     result = swap_in(plan, runtime.address(plan.target_conn_id), run_id)
     if result.already_published:
         log.info("run %s was already published to %s by an earlier try; recorded what it did", run_id, plan.target)
@@ -113,7 +113,35 @@ def publish(plan: DeliveryPlan, runtime: Runtime, run_id: str) -> dict[str, Any]
             result.merged,
             result.deleted,
         )
-    return dict(rows_merged=result.merged, rows_deleted=result.deleted)
+    return result
+
+
+@dataclass(frozen=True)
+class Delivered:
+    staged: StageResult
+    report: CheckReport
+    published: PublishResult
+
+
+def deliver(
+    plan: DeliveryPlan,
+    runtime: Runtime,
+    run_id: str,
+    quality_dir: Path | None = None,
+    around: Callable[[str], AbstractContextManager[object]] = lambda step: nullcontext(),
+) -> Delivered:
+    """Every step of ``plan``'s delivery in one go, with no registry: no record, no report filed,
+    no plan read back. ``around(step)`` wraps each step (the bench times them)."""
+    with around("preflight"):
+        preflight(plan, runtime)
+    with around("stage"):
+        staged = stage(plan, runtime, run_id)
+    with around("check"):
+        report = check(plan, runtime, run_id, CheckContext(rows=staged.rows), quality_dir)
+        report.raise_if_blocked(staged.rows)
+    with around("publish"):
+        published = publish(plan, runtime, run_id)
+    return Delivered(staged, report, published)
 
 
 def log_record(delivery: m.Delivery) -> None:

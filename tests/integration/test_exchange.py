@@ -14,10 +14,7 @@ from govshare.exchange.masking import effective
 from govshare.exchange.plan import STAGING_SCHEMA, Column, DeliveryPlan
 from govshare.exchange.preflight import preflight
 from govshare.exchange.publish import publish
-from govshare.exchange.stage import stage
-from govshare.quality.check import CheckContext, check
-from tests.conftest import ROOT
-from tests.helpers import checksum, columns_of, execute, population_front_db, shipped_catalog
+from tests.helpers import checksum, columns_of, deliver, execute, population_front_db, shipped_catalog
 
 ITEMS = ["person_id", "citizen_id", "name", "gender", "birth_date", "region_code", "updated_at"]
 
@@ -61,14 +58,6 @@ def dbs(make_database):
     provider, subscriber = make_database("front"), make_database("sub")
     population_front_db(provider, 800)
     return provider, subscriber, DatabaseAddress.from_url(provider), DatabaseAddress.from_url(subscriber)
-
-
-def deliver(plan, source, target, run_id, key: bytes | None = None):
-    preflight(plan, source, target)
-    staged = stage(plan, source, target, run_id, key)
-    report = check(plan, target, run_id, ROOT / "include" / "quality", CheckContext(rows=staged.rows))
-    report.raise_if_blocked(staged.rows)
-    return staged, report, publish(plan, target, run_id)
 
 
 def test_delivers_exactly_the_authorised_columns_and_content(dbs):

@@ -20,8 +20,8 @@ from govshare.exchange.preflight import preflight
 from govshare.exchange.publish import EmptySource, publish
 from govshare.exchange.sources import open_source
 from govshare.exchange.stage import stage
-from tests.helpers import ID_NUMBER, MOBILE, checksum, execute, population_front_db, provider_now, query
-from tests.integration.test_exchange import ITEMS, deliver, make_plan
+from tests.helpers import ID_NUMBER, MOBILE, checksum, deliver, execute, population_front_db, provider_now, query
+from tests.integration.test_exchange import ITEMS, make_plan
 
 ALL = ITEMS[:6] + ["address", "phone", "updated_at"]
 KEY = b"k" * 48

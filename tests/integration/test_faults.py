@@ -19,8 +19,8 @@ from govshare.exchange.plan import STAGING_SCHEMA
 from govshare.exchange.publish import publish
 from govshare.exchange.stage import stage
 from tests.conftest import ROOT
-from tests.helpers import checksum, execute, population_front_db
-from tests.integration.test_exchange import ITEMS, deliver, make_plan
+from tests.helpers import checksum, deliver, execute, population_front_db
+from tests.integration.test_exchange import ITEMS, make_plan
 
 TARGET = ("public", "population_basic")
 

@@ -12,8 +12,8 @@ from govshare.errors import SchemaDrift
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.filters import Condition
 from govshare.exchange.preflight import preflight
-from tests.helpers import mysql_connect, mysql_front_table, mysql_url, provider_now, shipped_catalog
-from tests.integration.test_exchange import ITEMS, deliver, make_plan
+from tests.helpers import deliver, mysql_connect, mysql_front_table, mysql_url, provider_now, shipped_catalog
+from tests.integration.test_exchange import ITEMS, make_plan
 
 
 @pytest.fixture
