@@ -10,14 +10,14 @@ from collections.abc import Callable
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from govshare.airflow.runtime import AIRFLOW
+from govshare.airflow.runtime import IN_A_TASK
 from govshare.delivery.run import DeliveryRun, retry_would_help
 from govshare.errors import NothingToDeliver
 
 
 def run_step(code: str, run_id: str, step: str) -> None:
     """Run ``step`` (preflight, stage, check, publish, record or notify) of the agreement's run."""
-    action: Callable[[], object] = getattr(DeliveryRun(code, run_id, AIRFLOW), step)
+    action: Callable[[], object] = getattr(DeliveryRun(code, run_id, IN_A_TASK), step)
     try:
         action()
     except NothingToDeliver as exc:

@@ -26,12 +26,12 @@ def delivery_run(code: str, run_id: str | None) -> None:
     notify — the code an Airflow run of its DAG runs, with the same records, reports, emails and
     audit entries. Connections come from Airflow's (environment or metadata database). Exits 1
     if the delivery failed; nothing is retried."""
-    from govshare.airflow.runtime import AIRFLOW  # Airflow's connections and SMTP: only for this command
+    from govshare.airflow.runtime import OUTSIDE_A_TASK  # Airflow: only for this command
     from govshare.delivery.run import DeliveryRun
 
     logging.basicConfig(level=logging.INFO, format="  %(message)s")  # each step's account, as in a task log
     run_id = run_id or f"manual__{clock.now().isoformat(timespec='seconds')}"
-    run = DeliveryRun(code, run_id, AIRFLOW, actor=str(operator()))
+    run = DeliveryRun(code, run_id, OUTSIDE_A_TASK, actor=str(operator()))
     delivery = run.run(announce=lambda step: console.print(f"[bold]{step}[/]"))
     console.print(
         f"delivery {delivery.id} of {code} ({run_id}): {delivery.status}, {number(delivery.rows)} rows, "

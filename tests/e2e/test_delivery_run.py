@@ -4,12 +4,13 @@ executes — the same records, plan, audit entries and verdicts."""
 from __future__ import annotations
 
 import os
+import subprocess
 
 import psycopg
 import pytest
 from sqlalchemy import select
 
-from govshare.airflow.runtime import AIRFLOW
+from govshare.airflow.runtime import OUTSIDE_A_TASK
 from govshare.delivery.run import DeliveryRun
 from govshare.errors import AgreementNotActive
 from govshare.exchange.plan import DeliveryPlan
@@ -23,7 +24,18 @@ from tests.helpers import active_agreement, execute, operator, request
 pytestmark = pytest.mark.airflow
 
 
-def test_a_delivery_runs_from_the_command_line(world):
+@pytest.fixture
+def subscriber_in_the_metadata_db(world, monkeypatch):
+    """The subscriber's connection defined as operators do (`airflow connections add`), not in
+    the environment: a command outside any task must find it too."""
+    monkeypatch.delenv("AIRFLOW_CONN_SUB_HB_MZT")
+    add = ["airflow", "connections", "add", "sub_hb_mzt", "--conn-uri", world["subscriber"]]
+    assert subprocess.run(add, capture_output=True, text=True).returncode == 0
+    yield
+    subprocess.run(["airflow", "connections", "delete", "sub_hb_mzt"], capture_output=True)
+
+
+def test_a_delivery_runs_from_the_command_line(world, subscriber_in_the_metadata_db):
     code = active_agreement(request())
     done = run_cli("delivery", "run", code, "--run-id", "manual__cli")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -63,7 +75,7 @@ def test_an_agreement_that_is_not_active_delivers_nothing(world):
 
 def test_a_run_stops_when_its_agreement_is_suspended_between_steps(world):
     code = active_agreement(request())
-    run = DeliveryRun(code, "manual__between", AIRFLOW)
+    run = DeliveryRun(code, "manual__between", OUTSIDE_A_TASK)
     run.preflight()
     with session() as s:
         service.suspend(s, operator(), code, reason="提供方撤回")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from govshare.airflow.runtime import AIRFLOW
+from govshare.airflow.runtime import OUTSIDE_A_TASK
 from govshare.delivery.run import DeliveryRun
 from govshare.errors import DeliveryUnsuccessful
 from govshare.exchange.address import DatabaseAddress
@@ -32,7 +32,7 @@ def audited(code: str, run_id: str) -> list[str]:
 def published_then_died(world, run_id: str) -> str:
     """The run's data committed in the subscriber's database; the task died before the registry heard."""
     code = active_agreement(request())
-    run = DeliveryRun(code, run_id, AIRFLOW)
+    run = DeliveryRun(code, run_id, OUTSIDE_A_TASK)
     run.preflight()
     run.stage()
     run.check()
@@ -46,7 +46,7 @@ def published_then_died(world, run_id: str) -> str:
 
 def test_a_retried_publish_records_what_the_first_try_published(world):
     code = published_then_died(world, "manual__retry")
-    run = DeliveryRun(code, "manual__retry", AIRFLOW)
+    run = DeliveryRun(code, "manual__retry", OUTSIDE_A_TASK)
     run.publish()  # Airflow's retry: already published
     run.record()
     with session() as s:
@@ -59,7 +59,7 @@ def test_without_a_retry_the_record_task_reads_the_ledger(world):
     code = published_then_died(world, "manual__noretry")
     with session() as s:  # the publish task's failure got recorded (say, it lost the registry after the commit)
         deliveries.fail(s, code, "manual__noretry", "publish", "the worker stopped heartbeating")
-    DeliveryRun(code, "manual__noretry", AIRFLOW).record()
+    DeliveryRun(code, "manual__noretry", OUTSIDE_A_TASK).record()
     with session() as s:
         delivery = deliveries.find(s, code, "manual__noretry")
     assert (delivery.status, delivery.rows_merged, delivery.error) == ("succeeded", 400, None)
@@ -70,7 +70,7 @@ def test_without_a_retry_the_record_task_reads_the_ledger(world):
 
 def test_a_run_that_stopped_says_after_which_step(world):
     code = active_agreement(request())
-    run = DeliveryRun(code, "manual__stopped", AIRFLOW)
+    run = DeliveryRun(code, "manual__stopped", OUTSIDE_A_TASK)
     run.preflight()
     with pytest.raises(DeliveryUnsuccessful, match="delivery failed — the run stopped after step 'preflight'"):
         run.record()

@@ -52,3 +52,43 @@ def test_staging_names_fit_postgres_and_differ_per_run():
     b = staging_table_name("AGR-0001", "scheduled__2026-11-26T16:00:00+00:00")
     assert a != b and a.startswith("stage_agr_0001_")
     assert len(staging_table_name("X" * 200, "r")) <= 63
+
+
+def test_a_plan_survives_the_delivery_record_unchanged():
+    """Every step after preflight reads the plan back from the delivery record's JSON."""
+    import json
+
+    from govshare.exchange.filters import Condition
+    from govshare.exchange.masking import Mask
+    from govshare.exchange.plan import DeliveryPlan
+
+    columns = (
+        Column("person_id", CatalogType.parse("bigint"), False),
+        Column("citizen_id", CatalogType.parse("char(18)"), False, "sensitive", Mask.parse("keep:6,4")),
+        Column("name", CatalogType.parse("varchar(50)"), True, "general", Mask.parse("hmac")),
+        Column("income", CatalogType.parse("numeric(18,2)"), True),
+    )
+    plan = DeliveryPlan(
+        agreement_code="AGR-0007",
+        resource_code="gat_population_register",
+        provider_code="hb_gat",
+        subscriber_code="hb_mzt",
+        source_conn_id="front_hb_gat",
+        source_schema="exchange",
+        source_table="population_register",
+        columns=columns,
+        catalogued=(*columns, Column("phone", CatalogType.parse("varchar(20)"), True, "general")),
+        key=("person_id",),
+        target_conn_id="sub_hb_mzt",
+        target_schema="public",
+        target_table="population_basic",
+        mode="incremental",
+        watermark="updated_at",
+        overlap=600,
+        deletions="key_diff",
+        row_filter=(Condition("region_code", "prefix", "1301"), Condition("gender", "in", ("1", "2"))),
+        corrections=(({"person_id": 7}, "COR-0001", "name", "张三"),),
+        update_column="updated_at",
+        target_adopted=True,
+    )
+    assert DeliveryPlan.from_json(json.loads(json.dumps(plan.as_json()))) == plan
