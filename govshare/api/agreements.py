@@ -26,10 +26,10 @@ from govshare.api.schemas import (
 )
 from govshare.identity import Actor
 from govshare.lifecycle import service
-from govshare.lifecycle.machine import Status
 from govshare.registry import agreements
 from govshare.registry import models as m
 from govshare.registry.db import session
+from govshare.registry.statuses import AgreementStatus
 
 router = APIRouter()
 
@@ -105,7 +105,7 @@ def resources(actor: Caller) -> list[ResourceOut]:
 
 
 @router.get("/agreements", response_model=list[AgreementOut], responses=REFUSALS, tags=["agreements"])
-def list_agreements(actor: Caller, status: Annotated[Status | None, Query()] = None) -> list[AgreementOut]:
+def list_agreements(actor: Caller, status: Annotated[AgreementStatus | None, Query()] = None) -> list[AgreementOut]:
     """The agreements the calling agency takes part in (as subscriber, provider or overseer)."""
     with session() as s:
         return [_out(s, a) for a in service.visible(s, actor, status.value if status else None)]

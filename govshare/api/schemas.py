@@ -9,7 +9,7 @@ from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from govshare.catalog.model import CONN_ID, SAFE_NAME
-from govshare.lifecycle.machine import Status
+from govshare.registry.statuses import AgreementStatus
 
 
 def _no_nul(value: str) -> str:
@@ -96,7 +96,7 @@ class FilterIn(BaseModel):
 
 class AgreementOut(BaseModel):
     code: str
-    status: Status
+    status: AgreementStatus
     subscriber: str
     provider: str
     resource: str

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from govshare import identity
 from govshare.identity import Actor
 from govshare.lifecycle import service
-from govshare.lifecycle.machine import Status
 from govshare.registry import agreements
 from govshare.registry import models as m
 from govshare.registry.db import session
+from govshare.registry.statuses import AgreementStatus
 
 OPERATOR = Actor.operator("demo")
 COMPETENT = "hb_sjj"
@@ -66,13 +66,13 @@ def negotiate(desk: Desk, spec: DemoAgreement, start: date) -> tuple[str, list[s
         )
         code = service.act(subscriber, "submit", "demo", lambda s: service.request(s, subscriber, wanted, True)).code
     status = _status(code)
-    if status == Status.SUBMITTED:
+    if status == AgreementStatus.SUBMITTED:
         provider = desk.actor(_provider(spec.resource))
         service.act(provider, "review", code, lambda s: service.review(s, provider, code, True, spec.condition_met))
-    if _status(code) == Status.AGREED:
+    if _status(code) == AgreementStatus.AGREED:
         competent = desk.actor(COMPETENT)
         service.act(competent, "file", code, lambda s: service.file(s, competent, code))
-    if _status(code) == Status.FILED:
+    if _status(code) == AgreementStatus.FILED:
         service.act(OPERATOR, "activate", code, lambda s: service.activate(s, OPERATOR, code))
     return code, _trace(code)
 
@@ -128,9 +128,9 @@ def _existing(subscriber: str, resource: str, table: str) -> str | None:
         ).first()
 
 
-def _status(code: str) -> Status:
+def _status(code: str) -> AgreementStatus:
     with session() as s:
-        return Status(s.get(m.Agreement, code).status)
+        return AgreementStatus(s.get(m.Agreement, code).status)
 
 
 def _provider(resource: str) -> str:

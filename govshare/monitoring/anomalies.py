@@ -29,6 +29,7 @@ from govshare.clock import TIMEZONE
 from govshare.notify import outbox
 from govshare.registry import models as m
 from govshare.registry.deliveries import UNSUCCESSFUL
+from govshare.registry.statuses import AgreementStatus
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def after_delivery(session: Session, delivery: m.Delivery, limits: Thresholds | 
 def overdue(session: Session, now: datetime) -> list[m.Anomaly]:
     """Active agreements whose last delivery is older than two schedule intervals (once each)."""
     found = []
-    for agreement in session.scalars(select(m.Agreement).where(m.Agreement.status == "active")):
+    for agreement in session.scalars(select(m.Agreement).where(m.Agreement.status == AgreementStatus.ACTIVE)):
         cron = croniter(agreement.schedule, now.astimezone(TIMEZONE))  # @daily and the like too
         previous = cron.get_prev(datetime)
         interval = previous - cron.get_prev(datetime)

@@ -24,9 +24,9 @@ from govshare.catalog.types import CatalogType
 from govshare.errors import AgreementBroken, AgreementNotActive, NotFound, RequestRefused
 from govshare.exchange import filters, masking
 from govshare.exchange.plan import CORRECTIONS_SUFFIX, DELETIONS, MODES, WATERMARK_TYPES, Column, DeliveryPlan
-from govshare.lifecycle.machine import FINAL
 from govshare.registry import models as m
 from govshare.registry.catalog_store import current_version
+from govshare.registry.statuses import FINAL_AGREEMENT_STATUSES, AgreementStatus
 
 SCHEDULE_PRESETS = ("@hourly", "@daily", "@weekly", "@monthly", "@yearly")
 SUBSCRIBER_KINDS = ("department",)
@@ -86,7 +86,7 @@ def create(session: Session, request: AgreementRequest, created_by: str) -> m.Ag
         target_conn_id=request.target_conn_id,
         target_schema=request.target_schema,
         target_table=request.target_table,
-        status="draft",
+        status=AgreementStatus.DRAFT,
         catalog_version=current_version(session) or 0,
         created_by=created_by,
     )
@@ -105,7 +105,9 @@ def check_fits_catalog(session: Session, agreement: m.Agreement) -> None:
 
 def joint_approved(session: Session, code: str) -> bool:
     """Whether a joint decision approved this agreement: the one way a not_shared resource flows."""
-    query = select(m.Transition.id).where(m.Transition.agreement_code == code, m.Transition.to_status == "approved")
+    query = select(m.Transition.id).where(
+        m.Transition.agreement_code == code, m.Transition.to_status == AgreementStatus.APPROVED
+    )
     return session.scalars(query).first() is not None
 
 
@@ -127,7 +129,7 @@ def listing(session: Session, status: str | None = None) -> list[m.Agreement]:
 def plan_for(session: Session, code: str) -> DeliveryPlan:
     """The delivery an active agreement authorises, checked against the current catalogue."""
     agreement = get(session, code)
-    if agreement.status != "active":
+    if agreement.status != AgreementStatus.ACTIVE:
         raise AgreementNotActive(
             f"agreement {code} is {agreement.status}, not active: nothing is delivered",
             "only active agreements deliver; see `govshare agreement show` for its history",
@@ -291,7 +293,7 @@ def _check_request(
             m.Agreement.target_conn_id == request.target_conn_id,
             m.Agreement.target_schema == request.target_schema,
             m.Agreement.target_table == request.target_table,
-            m.Agreement.status.not_in([s.value for s in FINAL]),
+            m.Agreement.status.not_in([s.value for s in FINAL_AGREEMENT_STATUSES]),
             m.Agreement.code != (exclude or ""),
         )
     ).first()

@@ -152,7 +152,7 @@ class Agreement(Base):
     target_schema: Mapped[str] = mapped_column(Text)
     target_table: Mapped[str] = mapped_column(Text)
     end_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(Text)  # see govshare.lifecycle.machine.Status
+    status: Mapped[str] = mapped_column(Text)  # see govshare.registry.statuses.AgreementStatus
     # The working day by which the current stage must be answered (provider review, coordination).
     due_date: Mapped[date | None] = mapped_column(Date)
     reminded_on: Mapped[date | None] = mapped_column(Date)  # the overdue reminder was sent (once)
