@@ -17,6 +17,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from govshare import audit, clock, settings
 from govshare.airflow import metrics
 from govshare.airflow.connections import address, pseudonym_key
+from govshare.delivery.plan import plan_for
 from govshare.errors import (
     AgreementBroken,
     AgreementNotActive,
@@ -37,7 +38,7 @@ from govshare.exchange.stage import stage as stream
 from govshare.lifecycle.deadlines import seconds_since
 from govshare.monitoring import anomalies
 from govshare.notify import outbox
-from govshare.registry import agreements, deliveries, quality
+from govshare.registry import agreements, cards, deliveries, quality
 from govshare.registry import models as m
 from govshare.registry.db import session
 
@@ -149,7 +150,7 @@ def _file_report(s, code: str, delivery, report) -> None:
     """Store the delivery's quality report, and alert the parties at once if a rule failed."""
     from govshare.quality.report import render, scores, summary_lines
 
-    card = agreements.cards(s, status=None, code=code)[0]
+    card = cards.cards(s, status=None, code=code)[0]
     link = settings.report_link(delivery.id)
     quality.save(
         s, delivery.id, code, scores(report.results), render(card, delivery, report, quality.trend(s, code), link)
@@ -281,7 +282,7 @@ def notify(code: str) -> None:
 
 def _plan(code: str, run_id: str) -> DeliveryPlan:
     with session() as s:
-        plan = agreements.plan_for(s, code)
+        plan = plan_for(s, code)
         deliveries.update(s, code, run_id, staging_table=plan.staging_table(run_id))
     return plan
 

@@ -22,10 +22,11 @@ from govshare.identity import Actor, may_read, roles
 from govshare.lifecycle import deadlines
 from govshare.lifecycle.machine import JOINT_DEPARTMENTS, Role, allowed_here, find
 from govshare.notify import outbox
-from govshare.registry import agreements
+from govshare.registry import acceptance, agreements
 from govshare.registry import models as m
 from govshare.registry.db import session as new_session
 from govshare.registry.statuses import FINAL_AGREEMENT_STATUSES, AgreementStatus
+from govshare.registry.terms import AgreementTerms
 
 T = TypeVar("T")
 
@@ -86,13 +87,11 @@ def votes(session: Session, code: str) -> list[m.JointVote]:
 # --- the actions --------------------------------------------------------------------------
 
 
-def request(
-    session: Session, actor: Actor, wanted: agreements.AgreementRequest, and_submit: bool = False
-) -> m.Agreement:
+def request(session: Session, actor: Actor, wanted: AgreementTerms, and_submit: bool = False) -> m.Agreement:
     """A subscriber drafts a request (and, with ``and_submit``, sends it at once)."""
-    if actor.kind != "agency" or wanted.subscriber != actor.name:
+    if actor.kind != "agency" or wanted.subscriber_code != actor.name:
         raise NotAllowed(
-            f"{actor} may not request data for '{wanted.subscriber}'",
+            f"{actor} may not request data for '{wanted.subscriber_code}'",
             "an agency requests data for itself, authenticated with its own token",
         )
     agreement = agreements.create(session, wanted, created_by=str(actor))
@@ -209,7 +208,7 @@ def file(session: Session, actor: Actor, code: str, number: str | None = None) -
 def activate(session: Session, actor: Actor, code: str) -> m.Agreement:
     """The platform authorises the subscriber's access: the agreement's DAG appears."""
     agreement = _check(session, actor, code, "activate")
-    agreements.check_fits_catalog(session, agreement)
+    acceptance.check_fits_catalog(session, agreement)
     agreement.activated_at = clock.now()
     return _move(session, actor, code, "activate", reason="identity and authorisation confirmed; deliveries start")
 
@@ -220,7 +219,7 @@ def suspend(session: Session, actor: Actor, code: str, reason: str) -> m.Agreeme
 
 def resume(session: Session, actor: Actor, code: str, reason: str = "") -> m.Agreement:
     agreement = _check(session, actor, code, "resume")
-    agreements.check_fits_catalog(session, agreement)
+    acceptance.check_fits_catalog(session, agreement)
     return _move(session, actor, code, "resume", reason=reason or "deliveries resume")
 
 

@@ -86,7 +86,7 @@ def after_delivery(session: Session, delivery: m.Delivery, limits: Thresholds | 
         )
     )
     agreement = session.get(m.Agreement, delivery.agreement_code)
-    if delivery.status == "succeeded" and agreement.delivery_mode == "snapshot":
+    if delivery.status == "succeeded" and agreement.mode == "snapshot":
         history = [d.rows for d in earlier if d.status == "succeeded" and d.rows is not None][:20]
         if (why := unusual_volume(history, delivery.rows or 0, limits)) is not None:
             found.append(("volume", why))

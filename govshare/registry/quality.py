@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from govshare.errors import NotFound
 from govshare.quality.report import Past
 from govshare.registry import models as m
-from govshare.registry.agreements import item_mask
+from govshare.registry.masks import item_mask
 from govshare.registry.statuses import AgreementStatus
 
 

@@ -7,9 +7,10 @@ import psycopg
 import pytest
 
 from govshare.airflow import tasks
+from govshare.delivery.plan import plan_for
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.publish import publish
-from govshare.registry import agreements, deliveries
+from govshare.registry import deliveries
 from govshare.registry.db import session
 from tests.helpers import active_agreement, request
 
@@ -33,7 +34,7 @@ def published_then_died(world, run_id: str) -> str:
     tasks.stage(code, run_id)
     tasks.check(code, run_id)
     with session() as s:
-        plan = agreements.plan_for(s, code)
+        plan = plan_for(s, code)
     publish(plan, DatabaseAddress.from_url(world["subscriber"]), run_id)
     with session() as s:
         assert deliveries.find(s, code, run_id).status == "checked"

@@ -9,10 +9,10 @@ import psycopg
 import pytest
 
 from govshare import clock
+from govshare.delivery.plan import plan_for
 from govshare.errors import AgreementNotActive, IllegalTransition, NotAllowed, NotFound, RequestRefused
 from govshare.lifecycle import daily, service
 from govshare.lifecycle.machine import MOVES, allowed_here, find
-from govshare.registry import agreements
 from govshare.registry import models as m
 from govshare.registry.db import session
 from govshare.registry.statuses import AgreementStatus
@@ -22,7 +22,7 @@ from tests.integration.test_registry import audit_tail, snapshot
 
 def submitted(resource="gat_population_register", items=("person_id", "citizen_id"), table=None) -> str:
     with session() as s:
-        wanted = request(resource=resource, items=list(items), target_table=table or f"t_{resource}")
+        wanted = request(resource_code=resource, items=list(items), target_table=table or f"t_{resource}")
         return service.request(s, agency("hb_mzt"), wanted, and_submit=True).code
 
 
@@ -90,7 +90,7 @@ def test_every_allowed_move(applied):
     do(d, sjj, service.file)
     do(d, ops, service.activate)
     with session() as s:
-        assert agreements.plan_for(s, d).resource_code == "rst_medical_records"  # released by the decision
+        assert plan_for(s, d).resource_code == "rst_medical_records"  # released by the decision
 
     # a joint decision with one rejection rejects
     e = submitted("rst_medical_records", ("case_id",), table="t_other")
@@ -285,4 +285,4 @@ def test_a_queued_run_of_a_suspended_agreement_delivers_nothing(applied):
     do(code, operator(), service.activate)
     do(code, operator(), service.suspend, "pause")
     with session() as s, pytest.raises(AgreementNotActive, match="is suspended, not active"):
-        agreements.plan_for(s, code)
+        plan_for(s, code)
