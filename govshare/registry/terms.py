@@ -1,8 +1,8 @@
 """An agreement's terms: what a subscriber asks for, declared once.
 
-The API's request and answer bodies, the options of `govshare agreement request`, the columns of
-``models.Agreement`` and the delivery plan are all derived from (or checked against)
-``AgreementTerms``, under the same field names as the engine's ``DeliveryPlan``. This module
+The API's request and answer bodies, the request options of `govshare agreement draft|submit`,
+the columns of ``models.Agreement`` and the delivery plan are all derived from (or checked
+against) ``AgreementTerms``, under the same field names as the engine's ``DeliveryPlan``. This module
 checks what can be checked without the catalogue: types, the mask and filter grammars, the
 delivery modes; govshare.registry.acceptance checks the rest against the current catalogue.
 """
