@@ -83,7 +83,7 @@ def _request(actor: Actor, **given) -> AgreementTerms:
             }
         )
     except ValidationError as invalid:
-        problems = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in invalid.errors())
+        problems = "; ".join(f"{_where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in invalid.errors())
         raise click.UsageError(problems) from None
 
 
