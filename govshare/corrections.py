@@ -27,6 +27,7 @@ from govshare.identity import Actor
 from govshare.lifecycle import deadlines
 from govshare.notify import outbox
 from govshare.registry import models as m
+from govshare.registry.statuses import AgreementStatus
 
 OPEN = ("filed", "accepted", "fixed", "rejected", "disputed")
 MOVES = {
@@ -54,7 +55,12 @@ def file(
             f"no agreement '{agreement_code}' of yours to correct",
             "a subscriber files corrections against values it received under its own agreements",
         )
-    if agreement.status not in ("active", "suspended", "revoked", "expired"):
+    if agreement.status not in (
+        AgreementStatus.ACTIVE,
+        AgreementStatus.SUSPENDED,
+        AgreementStatus.REVOKED,
+        AgreementStatus.EXPIRED,
+    ):
         raise RequestRefused(
             f"agreement {agreement_code} has delivered nothing yet ({agreement.status})", "wait for a delivery"
         )

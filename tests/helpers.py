@@ -162,18 +162,18 @@ def operator():
 
 
 def request(**overrides):
-    from govshare.registry import agreements
+    from govshare.registry.terms import AgreementTerms
 
     fields = dict(
-        subscriber="hb_mzt",
-        resource="gat_population_register",
+        subscriber_code="hb_mzt",
+        resource_code="gat_population_register",
         items=["person_id", "citizen_id", "name"],
         purpose="最低生活保障申请人身份核验",
         legal_basis="《社会救助暂行办法》",
         target_conn_id="sub_hb_mzt",
         target_table="population_basic",
     )
-    return agreements.AgreementRequest(**{**fields, **overrides})
+    return AgreementTerms(**{**fields, **overrides})
 
 
 def active_agreement(wanted) -> str:
@@ -183,8 +183,8 @@ def active_agreement(wanted) -> str:
     from govshare.registry.db import session
 
     with session() as s:
-        code = service.request(s, agency(wanted.subscriber), wanted, and_submit=True).code
-        provider = s.get(m.Resource, wanted.resource).provider_code
+        code = service.request(s, agency(wanted.subscriber_code), wanted, and_submit=True).code
+        provider = s.get(m.Resource, wanted.resource_code).provider_code
         if s.get(m.Agreement, code).status == "submitted":
             service.review(s, agency(provider), code, True, "仅用于申请所述职责")
         service.file(s, agency("hb_sjj"), code)

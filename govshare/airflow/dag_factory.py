@@ -18,16 +18,17 @@ from govshare.airflow import tasks
 from govshare.airflow.docs import doc_md
 from govshare.clock import TIMEZONE
 from govshare.errors import ConfigurationError
-from govshare.registry import agreements
-from govshare.registry.agreements import AgreementCard
+from govshare.registry import cards
+from govshare.registry.cards import AgreementCard
 from govshare.registry.db import session
+from govshare.registry.statuses import AgreementStatus
 
 
 def build_dags() -> dict[str, DAG]:
     only = get_parsing_context().dag_id
     try:
         with session() as s:
-            active = agreements.cards(s, status="active", code=only)
+            active = cards.cards(s, status=AgreementStatus.ACTIVE, code=only)
     except SQLAlchemyError as exc:
         # Shown as the DAG file's import error in the Airflow UI: say what to do about it.
         first_line = (str(exc).splitlines() or [""])[0]

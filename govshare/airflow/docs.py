@@ -7,7 +7,7 @@ the requester's words: the template escapes every one of them for Markdown (govs
 from __future__ import annotations
 
 from govshare import markup
-from govshare.registry.agreements import AgreementCard
+from govshare.registry.cards import AgreementCard
 
 SHARE_TYPES = {"unconditional": "无条件共享", "conditional": "有条件共享", "not_shared": "不予共享"}
 

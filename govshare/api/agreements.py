@@ -26,10 +26,10 @@ from govshare.api.schemas import (
 )
 from govshare.identity import Actor
 from govshare.lifecycle import service
-from govshare.lifecycle.machine import Status
-from govshare.registry import agreements
 from govshare.registry import models as m
 from govshare.registry.db import session
+from govshare.registry.statuses import AgreementStatus
+from govshare.registry.terms import AgreementTerms, terms_of
 
 router = APIRouter()
 
@@ -37,27 +37,10 @@ router = APIRouter()
 def _out(s, agreement: m.Agreement) -> AgreementOut:
     resource = s.get(m.Resource, agreement.resource_code)
     return AgreementOut(
+        **terms_of(agreement).model_dump(),
         code=agreement.code,
         status=agreement.status,
-        subscriber=agreement.subscriber_code,
-        provider=resource.provider_code if resource else "",
-        resource=agreement.resource_code,
-        items=list(agreement.items),
-        purpose=agreement.purpose,
-        legal_basis=agreement.legal_basis,
-        schedule=agreement.schedule,
-        start_date=agreement.start_date,
-        end_date=agreement.end_date,
-        target_conn_id=agreement.target_conn_id,
-        target_schema=agreement.target_schema,
-        target_table=agreement.target_table,
-        delivery_mode=agreement.delivery_mode,
-        watermark=agreement.watermark_column,
-        overlap=agreement.watermark_overlap,
-        deletions=agreement.deletions,
-        empty_source_ok=agreement.empty_source_ok,
-        row_filter=list(agreement.row_filter),
-        masking=dict(agreement.masking),
+        provider_code=resource.provider_code if resource else "",
         due_date=agreement.due_date,
         filing_number=agreement.filing_number,
         condition_statement=agreement.condition_statement,
@@ -105,7 +88,7 @@ def resources(actor: Caller) -> list[ResourceOut]:
 
 
 @router.get("/agreements", response_model=list[AgreementOut], responses=REFUSALS, tags=["agreements"])
-def list_agreements(actor: Caller, status: Annotated[Status | None, Query()] = None) -> list[AgreementOut]:
+def list_agreements(actor: Caller, status: Annotated[AgreementStatus | None, Query()] = None) -> list[AgreementOut]:
     """The agreements the calling agency takes part in (as subscriber, provider or overseer)."""
     with session() as s:
         return [_out(s, a) for a in service.visible(s, actor, status.value if status else None)]
@@ -120,7 +103,7 @@ def get_agreement(code: Code, actor: Caller) -> AgreementOut:
 @router.post("/agreements", response_model=AgreementOut, status_code=201, responses=REFUSALS, tags=["agreements"])
 def request_data(body: AgreementIn, actor: Caller) -> AgreementOut:
     """Request data for the calling agency; submitted at once unless ``submit`` is false."""
-    wanted = agreements.AgreementRequest(subscriber=actor.name, **body.model_dump(exclude={"submit"}))
+    wanted = AgreementTerms(subscriber_code=actor.name, **body.model_dump(exclude={"submit"}))
     return service.act(
         actor,
         "submit" if body.submit else "draft",

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
-from govshare.catalog.model import CONN_ID, SAFE_NAME
-from govshare.lifecycle.machine import Status
+from govshare.catalog.model import SAFE_NAME
+from govshare.registry.statuses import AgreementStatus
+from govshare.registry.terms import AgreementTerms, FreeText, no_nul
 
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:  # PostgreSQL text cannot hold NUL; say so instead of failing inside the DB
-        raise ValueError("text must not contain NUL characters")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul), Field(min_length=1, max_length=2000)]
-Scalar = Annotated[str, AfterValidator(_no_nul), Field(max_length=200)] | Annotated[int, Field(ge=-(2**62), le=2**62)]
+Text = Annotated[FreeText, Field(min_length=1)]
 Name = Annotated[str, Field(pattern=SAFE_NAME.pattern)]
-ConnId = Annotated[str, Field(pattern=CONN_ID.pattern)]
 Code = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
@@ -85,37 +77,16 @@ class Vote(BaseModel):
     legal_basis: str
 
 
-class FilterIn(BaseModel):
-    """One condition of a row filter (see govshare.exchange.filters)."""
-
-    model_config = ConfigDict(extra="forbid")
-    item: Name
-    op: Literal["eq", "ne", "in", "prefix", "gte", "lte", "between"]
-    value: Scalar | list[Scalar]
+def _terms_fields(*left_out: str) -> dict:
+    return {name: (f.annotation, f) for name, f in AgreementTerms.model_fields.items() if name not in left_out}
 
 
-class AgreementOut(BaseModel):
+class AgreementOut(AgreementTerms):
+    """An agreement: its terms, and where it stands in the workflow."""
+
     code: str
-    status: Status
-    subscriber: str
-    provider: str
-    resource: str
-    items: list[str]
-    purpose: str
-    legal_basis: str
-    schedule: str
-    start_date: date
-    end_date: date | None
-    target_conn_id: str
-    target_schema: str
-    target_table: str
-    delivery_mode: str
-    watermark: str | None
-    overlap: int
-    deletions: str
-    empty_source_ok: bool
-    row_filter: list[dict]
-    masking: dict[str, str]
+    status: AgreementStatus
+    provider_code: str
     due_date: date | None
     filing_number: str | None
     condition_statement: str | None
@@ -123,31 +94,14 @@ class AgreementOut(BaseModel):
     votes: list[Vote]
 
 
-class AgreementIn(BaseModel):
-    """A request for data, made by the calling agency for itself."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    resource: Name
-    items: list[Name] = Field(min_length=1, max_length=500)
-    purpose: Text
-    legal_basis: Text
-    schedule: Text = "@daily"
-    target_conn_id: ConnId
-    target_schema: Name = "public"
-    target_table: Name
-    start_date: date | None = None
-    end_date: date | None = None
-    delivery_mode: Literal["snapshot", "incremental"] = "snapshot"
-    watermark: Name | None = None
-    overlap: Annotated[int, Field(ge=0, le=10**9)] | None = None
-    deletions: Literal["none", "key_diff"] = "none"
-    empty_source_ok: bool = False
-    row_filter: list[FilterIn] = Field(default_factory=list, max_length=20)
-    masking: dict[Name, Annotated[str, Field(pattern=r"^(none|name|hmac|keep:\d{1,3},\d{1,3}|truncate:\d{1,4})$")]] = (
-        Field(default_factory=dict)
-    )
-    submit: bool = True
+# A request for data is the terms without the subscriber: the calling agency asks for itself.
+AgreementIn = create_model(
+    "AgreementIn",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="A request for data, made by the calling agency for itself.",
+    **_terms_fields("subscriber_code"),
+    submit=(bool, Field(True, description="Submit it to the provider at once (else: a draft).")),
+)
 
 
 class Review(BaseModel):
@@ -165,7 +119,7 @@ class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
     approve: bool
     reason: Text
-    legal_basis: Annotated[str, AfterValidator(_no_nul), Field(max_length=2000)] = ""
+    legal_basis: FreeText = ""
 
 
 class FilingIn(BaseModel):
@@ -181,7 +135,7 @@ class CorrectionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     agreement: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-    key: dict[Name, Annotated[str, AfterValidator(_no_nul), Field(max_length=200)]] = Field(min_length=1, max_length=10)
+    key: dict[Name, Annotated[str, AfterValidator(no_nul), Field(max_length=200)]] = Field(min_length=1, max_length=10)
     item: Name
     problem: Text
     evidence: Text
@@ -189,7 +143,7 @@ class CorrectionIn(BaseModel):
 
 class CorrectionStepIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: Annotated[str, AfterValidator(_no_nul), Field(max_length=2000)] = ""
+    reason: FreeText = ""
 
 
 class CorrectionOut(BaseModel):

@@ -4,15 +4,18 @@ token) or as a platform operator."""
 from __future__ import annotations
 
 import click
+from pydantic import ValidationError
 from rich.table import Table
 
 from govshare.airflow.docs import doc_text
 from govshare.cli.output import acting, console, token_option
+from govshare.exchange.plan import DELETIONS, MODES
 from govshare.identity import Actor
 from govshare.lifecycle import service
-from govshare.registry import agreements
+from govshare.registry import cards
 from govshare.registry import models as m
 from govshare.registry.db import session
+from govshare.registry.terms import AgreementTerms
 
 
 @click.group("agreement")
@@ -20,86 +23,80 @@ def group() -> None:
     """Request, review, coordinate, decide, file, activate, suspend, revoke and read agreements."""
 
 
+# How a term is given on the command line where it is not one plain text value. Every option
+# is a term: its flag is the field's name (--target-conn-id), its help the field's description.
+_GIVEN_AS = {
+    "items": dict(metavar="ITEM,ITEM,...", help="Comma-separated."),
+    "start_date": dict(type=click.DateTime(["%Y-%m-%d"])),
+    "end_date": dict(type=click.DateTime(["%Y-%m-%d"])),
+    "mode": dict(type=click.Choice(MODES)),
+    "overlap": dict(type=int),
+    "deletions": dict(type=click.Choice(DELETIONS)),
+    "empty_source_ok": dict(is_flag=True),
+    "row_filter": dict(
+        multiple=True,
+        metavar="'ITEM OP VALUE'",
+        help="e.g. 'region_code prefix 1301' or 'status in 存续,在业' (repeatable).",
+    ),
+    "masking": dict(
+        multiple=True, metavar="ITEM=MASK", help="e.g. citizen_id=keep:6,4, name=none, phone=hmac (repeatable)."
+    ),
+}
+# The subscriber is the agency whose token is used.
+REQUEST_TERMS = [name for name in AgreementTerms.model_fields if name != "subscriber_code"]
+
+
+def flag(term: str) -> str:
+    return "--" + term.replace("_", "-")
+
+
+def _request_option(term: str):
+    field = AgreementTerms.model_fields[term]
+    given_as = dict(_GIVEN_AS.get(term, {}))
+    help_ = " ".join(filter(None, (field.description, given_as.pop("help", None))))
+    default = None if field.is_required() or field.default_factory else field.default
+    shown = default is not None and not given_as.get("is_flag")
+    return click.option(flag(term), term, default=default, show_default=shown, help=help_, **given_as)
+
+
 def _request_options(command):
-    options = [
-        click.option("--resource", help="Code of the catalogued resource."),
-        click.option("--items", help="Comma-separated item names; must include the primary key."),
-        click.option("--purpose", help="The duty the data serves (用途)."),
-        click.option("--legal-basis", help="The law or regulation assigning that duty (依据)."),
-        click.option(
-            "--schedule", default="@daily", show_default=True, help="Preset or five cron fields (Asia/Shanghai)."
-        ),
-        click.option("--target-conn", help="Airflow connection id of your database."),
-        click.option("--target-schema", default="public", show_default=True),
-        click.option("--target-table", help="Table the data is delivered into."),
-        click.option(
-            "--start-date", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (default today)."
-        ),
-        click.option(
-            "--end-date", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (default open-ended)."
-        ),
-        click.option("--mode", type=click.Choice(["snapshot", "incremental"]), default="snapshot", show_default=True),
-        click.option("--watermark", default=None, help="Incremental: the item that grows when a row changes."),
-        click.option(
-            "--overlap", type=int, default=None, help="Incremental: re-read this far back (s / days / units)."
-        ),
-        click.option("--deletions", type=click.Choice(["none", "key_diff"]), default="none", show_default=True),
-        click.option("--empty-source-ok", is_flag=True, help="An empty provider table may empty the target."),
-        click.option(
-            "--filter",
-            "filters_",
-            multiple=True,
-            metavar="'ITEM OP VALUE'",
-            help="Rows granted, e.g. 'region_code prefix 1301' or 'status in 存续,在业' (repeatable).",
-        ),
-        click.option(
-            "--mask",
-            "masks",
-            multiple=True,
-            metavar="ITEM=MASK",
-            help="e.g. citizen_id=keep:6,4, name=none, phone=hmac (repeatable; personal items default masked).",
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
+    for term in reversed(REQUEST_TERMS):
+        command = _request_option(term)(command)
     return command
 
 
-def _request(actor: Actor, **given) -> agreements.AgreementRequest:
-    missing = [
-        f"--{k.replace('_', '-')}"
-        for k in ("resource", "items", "purpose", "legal_basis", "target_conn", "target_table")
-        if not given.get(k)
-    ]
+def _request(actor: Actor, **given) -> AgreementTerms:
+    required = [t for t in REQUEST_TERMS if AgreementTerms.model_fields[t].is_required()]
+    missing = [flag(t) for t in required if not given.get(t)]
     if missing:
         raise click.UsageError(f"a new request needs {', '.join(missing)}")
-    return agreements.AgreementRequest(
-        subscriber=actor.name,
-        resource=given["resource"],
-        items=[i.strip() for i in given["items"].split(",") if i.strip()],
-        purpose=given["purpose"],
-        legal_basis=given["legal_basis"],
-        schedule=given["schedule"],
-        target_conn_id=given["target_conn"],
-        target_schema=given["target_schema"],
-        target_table=given["target_table"],
-        start_date=given["start_date"].date() if given["start_date"] else None,
-        end_date=given["end_date"].date() if given["end_date"] else None,
-        delivery_mode=given["mode"],
-        watermark=given["watermark"],
-        overlap=given["overlap"],
-        deletions=given["deletions"],
-        empty_source_ok=given["empty_source_ok"],
-        row_filter=[_condition(text) for text in given["filters_"]],
-        masking=dict(_mask(text) for text in given["masks"]),
-    )
+    try:
+        return AgreementTerms(
+            **given
+            | {
+                "subscriber_code": actor.name,
+                "items": [i.strip() for i in given["items"].split(",") if i.strip()],
+                "start_date": given["start_date"].date() if given["start_date"] else None,
+                "end_date": given["end_date"].date() if given["end_date"] else None,
+                "row_filter": [_condition(text) for text in given["row_filter"]],
+                "masking": dict(_mask(text) for text in given["masking"]),
+            }
+        )
+    except ValidationError as invalid:
+        problems = "; ".join(f"{_where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in invalid.errors())
+        raise click.UsageError(problems) from None
+
+
+def _where(loc: tuple) -> str:
+    """The option a validation error is about (and which of its values)."""
+    return " ".join([flag(str(loc[0]))] + [str(part) for part in loc[1:] if not isinstance(part, int)][:1])
 
 
 def _condition(text: str) -> dict:
     parts = text.split(maxsplit=2)
     if len(parts) != 3:
         raise click.BadParameter(
-            f"{text!r}: write ITEM OP VALUE, e.g. 'region_code prefix 1301'", param_hint="--filter"
+            f"{text!r}: write ITEM OP VALUE, e.g. 'region_code prefix 1301'", param_hint="--row-filter"
         )
     item, op, value = parts
     return {"item": item, "op": op, "value": value.split(",") if op in ("in", "between") else value}
@@ -108,7 +105,7 @@ def _condition(text: str) -> dict:
 def _mask(text: str) -> tuple[str, str]:
     item, sep, spec = text.partition("=")
     if not sep:
-        raise click.BadParameter(f"{text!r}: write ITEM=MASK, e.g. citizen_id=keep:6,4", param_hint="--mask")
+        raise click.BadParameter(f"{text!r}: write ITEM=MASK, e.g. citizen_id=keep:6,4", param_hint="--masking")
     return item.strip(), spec.strip()
 
 
@@ -244,7 +241,7 @@ def list_(status, token) -> None:
     table = Table("code", "status", "due", "resource", "provider → subscriber", "items", "schedule", "target")
     with session() as s:
         codes = {a.code for a in service.visible(s, actor, status)}
-        for card in agreements.cards(s, status=status):
+        for card in cards.cards(s, status=status):
             if card.code in codes:
                 agreement = s.get(m.Agreement, card.code)
                 table.add_row(
@@ -271,7 +268,7 @@ def show(code, token) -> None:
         agreement = service.read(s, actor, code)
         return (
             agreement,
-            agreements.cards(s, status=None, code=code)[0],
+            cards.cards(s, status=None, code=code)[0],
             service.history(s, code),
             service.votes(s, code),
         )

@@ -9,12 +9,13 @@ from govshare import settings
 from govshare.notify import outbox
 from govshare.quality.check import CheckReport
 from govshare.quality.report import render, scores, summary_lines
-from govshare.registry import agreements, quality
 from govshare.registry import models as m
+from govshare.registry import quality
+from govshare.registry.cards import cards
 
 
 def file_report(s: Session, code: str, delivery: m.Delivery, report: CheckReport) -> None:
-    card = agreements.cards(s, status=None, code=code)[0]
+    card = cards(s, status=None, code=code)[0]
     link = settings.report_link(delivery.id)
     quality.save(
         s, delivery.id, code, scores(report.results), render(card, delivery, report, quality.trend(s, code), link)

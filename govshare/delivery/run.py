@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from govshare import audit, clock
 from govshare.delivery import steps
+from govshare.delivery.plan import plan_for
 from govshare.delivery.report_filing import file_report
 from govshare.delivery.runtime import Runtime
 from govshare.errors import (
@@ -43,13 +44,12 @@ from govshare.exchange.failures import ExchangeFailed, sanitise
 from govshare.exchange.plan import DeliveryPlan, staging_table_name
 from govshare.exchange.publish import EmptySource
 from govshare.lifecycle.deadlines import seconds_since
-from govshare.lifecycle.machine import Status
 from govshare.monitoring import anomalies
 from govshare.registry import agreements, deliveries
 from govshare.registry import models as m
-from govshare.registry.agreements import plan_for  # TODO(merge): govshare.delivery.plan
 from govshare.registry.db import session
 from govshare.registry.deliveries import DeliveryStatus
+from govshare.registry.statuses import AgreementStatus
 
 log = logging.getLogger("govshare.delivery")
 
@@ -101,7 +101,7 @@ class DeliveryRun:
     def preflight(self) -> None:
         with session() as s:
             status = agreements.get(s, self.code).status
-            if status != Status.ACTIVE:
+            if status != AgreementStatus.ACTIVE:
                 # A run queued before the agreement stopped: stop without delivering anything.
                 raise NothingToDeliver(f"agreement {self.code} is {status}: nothing is delivered")
             deliveries.begin(s, self.code, self.run_id)
@@ -247,7 +247,7 @@ class DeliveryRun:
         """The plan the run's preflight authorised, if the agreement is still active."""
         with session() as s:
             status = agreements.get(s, self.code).status
-            if status != Status.ACTIVE:
+            if status != AgreementStatus.ACTIVE:
                 raise AgreementNotActive(
                     f"agreement {self.code} became {status} during run {self.run_id}: nothing more is delivered",
                     "see `govshare agreement show` for its history",

@@ -37,8 +37,9 @@ from govshare.demo.runner import DagRunner, DagsTest
 from govshare.demo.workflow import DemoAgreement
 from govshare.errors import GovshareError
 from govshare.lifecycle.filings import file_catalog
-from govshare.registry import agreements, deliveries
+from govshare.registry import deliveries
 from govshare.registry import models as m
+from govshare.registry.cards import cards as agreement_cards
 from govshare.registry.db import session
 from govshare.registry.migrate import upgrade
 from govshare.terminal import console
@@ -53,12 +54,12 @@ SUBSCRIBER_DBS = {"sub_hb_mzt": "demo_sub_hb_mzt", "sub_hb_rst": "demo_sub_hb_rs
 
 AGREEMENTS = (
     DemoAgreement(
-        subscriber="hb_mzt",
-        resource="gat_population_register",
+        subscriber_code="hb_mzt",
+        resource_code="gat_population_register",
         items=("person_id", "citizen_id", "name", "gender", "birth_date", "region_code", "updated_at"),
         purpose="最低生活保障、特困人员救助供养申请人的身份核验",
         legal_basis="《社会救助暂行办法》（国务院令第649号）关于最低生活保障审核确认的规定",
-        target_conn="sub_hb_mzt",
+        target_conn_id="sub_hb_mzt",
         target_table="population_basic",
         condition_met="仅用于低保、特困审核确认；不含住址和电话；不向第三方提供",
         expect="succeeded",
@@ -66,18 +67,18 @@ AGREEMENTS = (
         options={"masking": {"citizen_id": "none", "name": "none"}},
     ),
     DemoAgreement(
-        subscriber="hb_mzt",
-        resource="scjg_enterprise_register",
+        subscriber_code="hb_mzt",
+        resource_code="scjg_enterprise_register",
         items=("uscc", "name", "legal_rep_citizen_id", "registered_capital", "status", "updated_at"),
         purpose="社会救助家庭经济状况核对：申请人名下企业登记情况",
         legal_basis="《社会救助暂行办法》（国务院令第649号）关于家庭经济状况核对的规定",
-        target_conn="sub_hb_mzt",
+        target_conn_id="sub_hb_mzt",
         target_table="enterprise_basic",
         condition_met="",  # unconditional: agreed without review
         expect="succeeded",
         # changes only, merged by key; deregistered enterprises deleted
         options={
-            "delivery_mode": "incremental",
+            "mode": "incremental",
             "watermark": "updated_at",
             "deletions": "key_diff",
             # raw, so the quality rule can check the representatives against the population register
@@ -85,24 +86,24 @@ AGREEMENTS = (
         },
     ),
     DemoAgreement(
-        subscriber="hb_mzt",
-        resource="rst_social_insurance",
+        subscriber_code="hb_mzt",
+        resource_code="rst_social_insurance",
         items=("record_id", "citizen_id", "insurance_type", "monthly_base", "status", "updated_at"),
         purpose="社会救助家庭经济状况核对：申请人社会保险缴费情况",
         legal_basis="《社会救助暂行办法》（国务院令第649号）关于家庭经济状况核对的规定",
-        target_conn="sub_hb_mzt",
+        target_conn_id="sub_hb_mzt",
         target_table="social_insurance",
         condition_met="仅用于家庭经济状况核对，核对结果不用于其他用途",
         expect="failed",  # the export has duplicated records and a negative contribution base
         options={"masking": {"citizen_id": "none"}},
     ),
     DemoAgreement(
-        subscriber="hb_rst",
-        resource="gat_population_register",
+        subscriber_code="hb_rst",
+        resource_code="gat_population_register",
         items=("person_id", "citizen_id", "name", "gender", "birth_date", "updated_at"),
         purpose="社会保险参保登记的身份核验",
         legal_basis="《中华人民共和国社会保险法》关于社会保险登记的规定",
-        target_conn="sub_hb_rst",
+        target_conn_id="sub_hb_rst",
         target_table="population_for_insurance",
         condition_met="仅用于参保登记身份核验",
         expect="succeeded",
@@ -110,12 +111,12 @@ AGREEMENTS = (
         options={"masking": {"citizen_id": "hmac"}},
     ),
     DemoAgreement(
-        subscriber="sjz_mzj",
-        resource="gat_population_register",
+        subscriber_code="sjz_mzj",
+        resource_code="gat_population_register",
         items=("person_id", "citizen_id", "name", "gender", "birth_date", "region_code", "updated_at"),
         purpose="石家庄市最低生活保障申请人身份核验",
         legal_basis="《社会救助暂行办法》（国务院令第649号）关于最低生活保障审核确认的规定",
-        target_conn="sub_sjz_mzj",
+        target_conn_id="sub_sjz_mzj",
         target_table="population_basic",
         condition_met="仅限本市户籍人员",
         expect="succeeded",
@@ -173,14 +174,16 @@ def _run(scale: float, runner: DagRunner, mailbox: Mailbox) -> int:
     for spec in AGREEMENTS:
         code, steps = workflow.negotiate(desk, spec, clock.today().replace(day=1))
         codes.append(code)
-        console.print(f"    {code}  {spec.resource} → {spec.subscriber}: {' → '.join(steps)}", highlight=False)
+        console.print(
+            f"    {code}  {spec.resource_code} → {spec.subscriber_code}: {' → '.join(steps)}", highlight=False
+        )
     code, steps = workflow.joint_decision(desk)
     console.print(f"    {code}  rst_medical_records (not_shared) → hb_mzt: {' → '.join(steps)}", highlight=False)
 
     _step(6, "running each agreement's DAG through Airflow")
     outcomes = [_run_dag(runner, code, i + 1, len(codes)) for i, code in enumerate(codes)]
     incremental = next(
-        code for code, spec in zip(codes, AGREEMENTS, strict=True) if spec.options.get("delivery_mode") == "incremental"
+        code for code, spec in zip(codes, AGREEMENTS, strict=True) if spec.options.get("mode") == "incremental"
     )
     changed, removed = _change_enterprises(server)
     console.print(
@@ -412,7 +415,7 @@ def _progress(delivery: m.Delivery) -> str:
 
 def _summary(codes: list[str], outcomes: list[m.Delivery | None]) -> None:
     with session() as s:
-        cards = {c.code: c for c in agreements.cards(s, status=None)}
+        cards = {c.code: c for c in agreement_cards(s, status=None)}
     table = Table(
         "agreement",
         "resource",

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from govshare import identity
 from govshare.identity import Actor
 from govshare.lifecycle import service
-from govshare.lifecycle.machine import Status
-from govshare.registry import agreements
 from govshare.registry import models as m
 from govshare.registry.db import session
+from govshare.registry.statuses import AgreementStatus
+from govshare.registry.terms import AgreementTerms
 
 OPERATOR = Actor.operator("demo")
 COMPETENT = "hb_sjj"
@@ -23,12 +23,12 @@ COMPETENT = "hb_sjj"
 
 @dataclass(frozen=True)
 class DemoAgreement:
-    subscriber: str
-    resource: str
+    subscriber_code: str
+    resource_code: str
     items: tuple[str, ...]
     purpose: str
     legal_basis: str
-    target_conn: str
+    target_conn_id: str
     target_table: str
     condition_met: str  # what the provider states when agreeing to a conditional share
     expect: str  # the delivery outcome the sample data is built to produce
@@ -49,30 +49,30 @@ class Desk:
 
 def negotiate(desk: Desk, spec: DemoAgreement, start: date) -> tuple[str, list[str]]:
     """The agreement for ``spec``, active; and the steps it took to get there."""
-    code = _existing(spec.subscriber, spec.resource, spec.target_table)
+    code = _existing(spec.subscriber_code, spec.resource_code, spec.target_table)
     if code is None:
-        subscriber = desk.actor(spec.subscriber)
-        wanted = agreements.AgreementRequest(
-            subscriber=spec.subscriber,
-            resource=spec.resource,
+        subscriber = desk.actor(spec.subscriber_code)
+        wanted = AgreementTerms(
+            subscriber_code=spec.subscriber_code,
+            resource_code=spec.resource_code,
             items=list(spec.items),
             purpose=spec.purpose,
             legal_basis=spec.legal_basis,
             schedule="@daily",
-            target_conn_id=spec.target_conn,
+            target_conn_id=spec.target_conn_id,
             target_table=spec.target_table,
             **spec.options,
             start_date=start,
         )
         code = service.act(subscriber, "submit", "demo", lambda s: service.request(s, subscriber, wanted, True)).code
     status = _status(code)
-    if status == Status.SUBMITTED:
-        provider = desk.actor(_provider(spec.resource))
+    if status == AgreementStatus.SUBMITTED:
+        provider = desk.actor(_provider(spec.resource_code))
         service.act(provider, "review", code, lambda s: service.review(s, provider, code, True, spec.condition_met))
-    if _status(code) == Status.AGREED:
+    if _status(code) == AgreementStatus.AGREED:
         competent = desk.actor(COMPETENT)
         service.act(competent, "file", code, lambda s: service.file(s, competent, code))
-    if _status(code) == Status.FILED:
+    if _status(code) == AgreementStatus.FILED:
         service.act(OPERATOR, "activate", code, lambda s: service.activate(s, OPERATOR, code))
     return code, _trace(code)
 
@@ -83,9 +83,9 @@ def joint_decision(desk: Desk) -> tuple[str, list[str]]:
     code = _existing("hb_mzt", "rst_medical_records", "injury_diagnosis")
     if code is None:
         mzt = desk.actor("hb_mzt")
-        wanted = agreements.AgreementRequest(
-            subscriber="hb_mzt",
-            resource="rst_medical_records",
+        wanted = AgreementTerms(
+            subscriber_code="hb_mzt",
+            resource_code="rst_medical_records",
             items=["case_id", "citizen_id", "diagnosis"],
             purpose="因工致残人员的临时救助审核",
             legal_basis="《社会救助暂行办法》关于临时救助的规定",
@@ -128,9 +128,9 @@ def _existing(subscriber: str, resource: str, table: str) -> str | None:
         ).first()
 
 
-def _status(code: str) -> Status:
+def _status(code: str) -> AgreementStatus:
     with session() as s:
-        return Status(s.get(m.Agreement, code).status)
+        return AgreementStatus(s.get(m.Agreement, code).status)
 
 
 def _provider(resource: str) -> str:

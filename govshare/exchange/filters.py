@@ -20,6 +20,11 @@ from typing import Any
 from psycopg import sql
 
 OPERATORS = ("eq", "ne", "in", "prefix", "gte", "lte", "between")
+# How to write a condition, for the people who do: a refusal's hint, a field's description.
+CONDITION_FORM = (
+    "a condition names an item, an operator and a value; operators: eq, ne, in (a list), "
+    "prefix (text starts with), gte, lte, between (a two-element list, both ends included)"
+)
 _COMPARE = {"eq": "=", "ne": "<>", "gte": ">=", "lte": "<="}
 
 

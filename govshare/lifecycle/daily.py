@@ -13,10 +13,10 @@ from govshare import audit
 from govshare.errors import GovshareError
 from govshare.identity import Actor
 from govshare.lifecycle import service
-from govshare.lifecycle.machine import Status
 from govshare.notify import outbox
 from govshare.registry import models as m
 from govshare.registry.db import session
+from govshare.registry.statuses import AgreementStatus
 
 
 @dataclass
@@ -30,14 +30,14 @@ class DailyRound:
 def run(today: date) -> DailyRound:
     done = DailyRound()
     rounds = (
-        ("escalate", done.escalated, _codes(Status.SUBMITTED, m.Agreement.due_date < today), _escalate),
+        ("escalate", done.escalated, _codes(AgreementStatus.SUBMITTED, m.Agreement.due_date < today), _escalate),
         (
             "remind",
             done.reminded,
-            _codes(Status.COORDINATION, m.Agreement.due_date < today, m.Agreement.reminded_on.is_(None)),
+            _codes(AgreementStatus.COORDINATION, m.Agreement.due_date < today, m.Agreement.reminded_on.is_(None)),
             _remind,
         ),
-        ("expire", done.expired, _codes(Status.ACTIVE, m.Agreement.end_date < today), _expire),
+        ("expire", done.expired, _codes(AgreementStatus.ACTIVE, m.Agreement.end_date < today), _expire),
     )
     for action, handled, codes, step in rounds:
         for code in codes:
@@ -50,7 +50,7 @@ def run(today: date) -> DailyRound:
     return done
 
 
-def _codes(status: Status, *conditions) -> list[str]:
+def _codes(status: AgreementStatus, *conditions) -> list[str]:
     with session() as s:
         query = select(m.Agreement.code).where(m.Agreement.status == status.value, *conditions)
         return list(s.scalars(query.order_by(m.Agreement.code)))

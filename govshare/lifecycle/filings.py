@@ -12,8 +12,9 @@ from govshare.catalog import diff
 from govshare.catalog.model import Catalog
 from govshare.identity import Actor
 from govshare.lifecycle import service
-from govshare.registry import agreements
+from govshare.registry import acceptance, agreements
 from govshare.registry.catalog_store import Filing, apply_catalog
+from govshare.registry.statuses import AgreementStatus
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,9 @@ def file_catalog(session: Session, catalog: Catalog, source: str, by: Actor) -> 
         {"version": filing.version, "checksum": filing.checksum, "changes": filing.changes},
     )
     suspended: dict[str, list[str]] = {}
-    for agreement in agreements.listing(session, status="active"):
+    for agreement in agreements.listing(session, status=AgreementStatus.ACTIVE):
         reasons = diff.breaking(filing.previous, filing.content, agreement.resource_code, list(agreement.items))
-        if lost := agreements.target_problem(session, agreement):  # the subscriber withdrew the database
+        if lost := acceptance.target_problem(session, agreement):  # the subscriber withdrew the database
             reasons.append(lost)
         if reasons:
             service.suspend(

@@ -14,21 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-
-class Status(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"  # awaiting the provider's review
-    AGREED = "agreed"
-    REFUSED = "refused"
-    COORDINATION = "coordination"
-    JOINT_DECISION = "joint_decision"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    FILED = "filed"
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
+from govshare.registry.statuses import AgreementStatus
 
 
 class Role(StrEnum):
@@ -44,17 +30,19 @@ class Role(StrEnum):
 @dataclass(frozen=True)
 class Move:
     action: str
-    sources: frozenset[Status]
-    target: Status | None  # None: the outcome depends on the action's content (a joint vote)
+    sources: frozenset[AgreementStatus]
+    target: AgreementStatus | None  # None: the outcome depends on the action's content (a joint vote)
     roles: frozenset[Role]
     meaning: str
 
 
-def _move(action: str, sources: set[Status], target: Status | None, roles: set[Role], meaning: str) -> Move:
+def _move(
+    action: str, sources: set[AgreementStatus], target: AgreementStatus | None, roles: set[Role], meaning: str
+) -> Move:
     return Move(action, frozenset(sources), target, frozenset(roles), meaning)
 
 
-S, R = Status, Role
+S, R = AgreementStatus, Role
 MOVES: tuple[Move, ...] = (
     _move("submit", {S.DRAFT}, S.SUBMITTED, {R.SUBSCRIBER}, "the subscriber sends its request to the provider"),
     _move("agree", {S.SUBMITTED}, S.AGREED, {R.PROVIDER, R.SYSTEM}, "the provider agrees (automatic if unconditional)"),
@@ -74,17 +62,16 @@ MOVES: tuple[Move, ...] = (
     _move("expire", {S.ACTIVE}, S.EXPIRED, {R.SYSTEM}, "the agreement reached its end date"),
 )
 JOINT_DEPARTMENTS = (R.COMPETENT, R.STAFFING, R.SECRECY)
-FINAL = frozenset({S.REJECTED, S.REVOKED, S.EXPIRED})
 
 
-def moves_from(status: Status) -> list[Move]:
+def moves_from(status: AgreementStatus) -> list[Move]:
     return [m for m in MOVES if status in m.sources]
 
 
-def find(action: str, status: Status) -> Move | None:
+def find(action: str, status: AgreementStatus) -> Move | None:
     return next((m for m in MOVES if m.action == action and status in m.sources), None)
 
 
-def allowed_here(status: Status) -> str:
+def allowed_here(status: AgreementStatus) -> str:
     names = sorted({m.action for m in moves_from(status)})
     return ", ".join(names) if names else "none (it is final)"

@@ -20,28 +20,30 @@ from govshare import audit, clock
 from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotFound, RequestRefused
 from govshare.identity import Actor, may_read, roles
 from govshare.lifecycle import deadlines
-from govshare.lifecycle.machine import FINAL, JOINT_DEPARTMENTS, Role, Status, allowed_here, find
+from govshare.lifecycle.machine import JOINT_DEPARTMENTS, Role, allowed_here, find
 from govshare.notify import outbox
-from govshare.registry import agreements
+from govshare.registry import acceptance, agreements
 from govshare.registry import models as m
 from govshare.registry.db import session as new_session
+from govshare.registry.statuses import FINAL_AGREEMENT_STATUSES, AgreementStatus
+from govshare.registry.terms import AgreementTerms
 
 T = TypeVar("T")
 
 STATUS_NAMES = {
-    Status.DRAFT: "草稿 draft",
-    Status.SUBMITTED: "待提供方审核 awaiting the provider's review",
-    Status.AGREED: "已同意 agreed",
-    Status.REFUSED: "已拒绝 refused",
-    Status.COORDINATION: "协调中 in coordination",
-    Status.JOINT_DECISION: "待共同决定 awaiting a joint decision",
-    Status.APPROVED: "共同决定批准 approved by joint decision",
-    Status.REJECTED: "共同决定不予共享 rejected by joint decision",
-    Status.FILED: "已备案 filed",
-    Status.ACTIVE: "已生效 active",
-    Status.SUSPENDED: "已暂停 suspended",
-    Status.REVOKED: "已撤销 revoked",
-    Status.EXPIRED: "已到期 expired",
+    AgreementStatus.DRAFT: "草稿 draft",
+    AgreementStatus.SUBMITTED: "待提供方审核 awaiting the provider's review",
+    AgreementStatus.AGREED: "已同意 agreed",
+    AgreementStatus.REFUSED: "已拒绝 refused",
+    AgreementStatus.COORDINATION: "协调中 in coordination",
+    AgreementStatus.JOINT_DECISION: "待共同决定 awaiting a joint decision",
+    AgreementStatus.APPROVED: "共同决定批准 approved by joint decision",
+    AgreementStatus.REJECTED: "共同决定不予共享 rejected by joint decision",
+    AgreementStatus.FILED: "已备案 filed",
+    AgreementStatus.ACTIVE: "已生效 active",
+    AgreementStatus.SUSPENDED: "已暂停 suspended",
+    AgreementStatus.REVOKED: "已撤销 revoked",
+    AgreementStatus.EXPIRED: "已到期 expired",
 }
 
 
@@ -85,13 +87,11 @@ def votes(session: Session, code: str) -> list[m.JointVote]:
 # --- the actions --------------------------------------------------------------------------
 
 
-def request(
-    session: Session, actor: Actor, wanted: agreements.AgreementRequest, and_submit: bool = False
-) -> m.Agreement:
+def request(session: Session, actor: Actor, wanted: AgreementTerms, and_submit: bool = False) -> m.Agreement:
     """A subscriber drafts a request (and, with ``and_submit``, sends it at once)."""
-    if actor.kind != "agency" or wanted.subscriber != actor.name:
+    if actor.kind != "agency" or wanted.subscriber_code != actor.name:
         raise NotAllowed(
-            f"{actor} may not request data for '{wanted.subscriber}'",
+            f"{actor} may not request data for '{wanted.subscriber_code}'",
             "an agency requests data for itself, authenticated with its own token",
         )
     agreement = agreements.create(session, wanted, created_by=str(actor))
@@ -181,7 +181,7 @@ def decide(session: Session, actor: Actor, code: str, approve: bool, reason: str
     )
     if len(cast) < len(JOINT_DEPARTMENTS):  # one vote per department, checked above
         return agreement
-    outcome = Status.APPROVED if all(v.approve for v in cast) else Status.REJECTED
+    outcome = AgreementStatus.APPROVED if all(v.approve for v in cast) else AgreementStatus.REJECTED
     summary = "; ".join(f"{v.role} {'approves' if v.approve else 'rejects'}: {v.reason}" for v in cast)
     return _move(session, Actor.system(), code, "decide", reason=f"joint decision: {summary}", target=outcome)
 
@@ -208,7 +208,7 @@ def file(session: Session, actor: Actor, code: str, number: str | None = None) -
 def activate(session: Session, actor: Actor, code: str) -> m.Agreement:
     """The platform authorises the subscriber's access: the agreement's DAG appears."""
     agreement = _check(session, actor, code, "activate")
-    agreements.check_fits_catalog(session, agreement)
+    acceptance.check_fits_catalog(session, agreement)
     agreement.activated_at = clock.now()
     return _move(session, actor, code, "activate", reason="identity and authorisation confirmed; deliveries start")
 
@@ -219,7 +219,7 @@ def suspend(session: Session, actor: Actor, code: str, reason: str) -> m.Agreeme
 
 def resume(session: Session, actor: Actor, code: str, reason: str = "") -> m.Agreement:
     agreement = _check(session, actor, code, "resume")
-    agreements.check_fits_catalog(session, agreement)
+    acceptance.check_fits_catalog(session, agreement)
     return _move(session, actor, code, "resume", reason=reason or "deliveries resume")
 
 
@@ -237,7 +237,7 @@ def adopt_target(session: Session, actor: Actor, code: str, reason: str) -> m.Ag
             f"{actor} may not adopt a target table", "only a platform operator may, on the subscriber's request"
         )
     agreement = _get(session, code)
-    if Status(agreement.status) in FINAL:
+    if AgreementStatus(agreement.status) in FINAL_AGREEMENT_STATUSES:
         raise IllegalTransition(f"agreement {code} is {agreement.status}: it delivers nothing", "nothing to adopt")
     why = _required(reason, "why the subscriber's existing table may be replaced")
     agreement.target_adopted_by = str(actor)
@@ -264,7 +264,7 @@ def _check(session: Session, actor: Actor, code: str, action: str) -> m.Agreemen
     if not held:
         # Same answer as for a missing agreement: no hint that it exists.
         raise NotFound(f"no agreement '{code}' visible to {actor}", "list yours with `govshare agreement list`")
-    status = Status(agreement.status)
+    status = AgreementStatus(agreement.status)
     move = find(action, status)
     if move is None:
         raise IllegalTransition(
@@ -296,18 +296,18 @@ def _refuse_not_shared(session: Session, agreement: m.Agreement, action: str) ->
 
 
 def _move(
-    session: Session, actor: Actor, code: str, action: str, reason: str, target: Status | None = None
+    session: Session, actor: Actor, code: str, action: str, reason: str, target: AgreementStatus | None = None
 ) -> m.Agreement:
     agreement = _check(session, actor, code, action)
-    before = Status(agreement.status)
+    before = AgreementStatus(agreement.status)
     after = target or find(action, before).target
-    if after == Status.AGREED:
+    if after == AgreementStatus.AGREED:
         _refuse_not_shared(session, agreement, action)
     agreement.status = after.value
     today = clock.today()
     agreement.due_date = {
-        Status.SUBMITTED: deadlines.add_working_days(today, deadlines.review_days()),
-        Status.COORDINATION: deadlines.add_working_days(today, deadlines.coordination_days()),
+        AgreementStatus.SUBMITTED: deadlines.add_working_days(today, deadlines.review_days()),
+        AgreementStatus.COORDINATION: deadlines.add_working_days(today, deadlines.coordination_days()),
     }.get(after)
     agreement.reminded_on = None
     session.add(
@@ -332,16 +332,16 @@ def _move(
     return agreement
 
 
-def _notify(session: Session, agreement: m.Agreement, actor: Actor, status: Status, reason: str) -> None:
+def _notify(session: Session, agreement: m.Agreement, actor: Actor, status: AgreementStatus, reason: str) -> None:
     resource = session.get(m.Resource, agreement.resource_code)
     provider = resource.provider_code if resource else None
     parties = [agreement.subscriber_code] + ([provider] if provider else [])
     subscriber = session.get(m.Agency, agreement.subscriber_code)
     region = subscriber.region_code if subscriber else None
     extra = []  # who oversees this step, besides the parties
-    if region and status in (Status.COORDINATION, Status.JOINT_DECISION):
+    if region and status in (AgreementStatus.COORDINATION, AgreementStatus.JOINT_DECISION):
         extra = outbox.competent_departments(session, region)
-        if status == Status.JOINT_DECISION:
+        if status == AgreementStatus.JOINT_DECISION:
             extra += outbox.governing(session, region, "staffing_department", "secrecy_department")
     name = resource.name if resource else agreement.resource_code
     paragraphs = [

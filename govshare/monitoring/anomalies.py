@@ -29,6 +29,7 @@ from govshare.clock import TIMEZONE
 from govshare.notify import outbox
 from govshare.registry import models as m
 from govshare.registry.deliveries import UNSUCCESSFUL
+from govshare.registry.statuses import AgreementStatus
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def after_delivery(session: Session, delivery: m.Delivery, limits: Thresholds | 
         )
     )
     agreement = session.get(m.Agreement, delivery.agreement_code)
-    if delivery.status == "succeeded" and agreement.delivery_mode == "snapshot":
+    if delivery.status == "succeeded" and agreement.mode == "snapshot":
         history = [d.rows for d in earlier if d.status == "succeeded" and d.rows is not None][:20]
         if (why := unusual_volume(history, delivery.rows or 0, limits)) is not None:
             found.append(("volume", why))
@@ -101,7 +102,7 @@ def after_delivery(session: Session, delivery: m.Delivery, limits: Thresholds | 
 def overdue(session: Session, now: datetime) -> list[m.Anomaly]:
     """Active agreements whose last delivery is older than two schedule intervals (once each)."""
     found = []
-    for agreement in session.scalars(select(m.Agreement).where(m.Agreement.status == "active")):
+    for agreement in session.scalars(select(m.Agreement).where(m.Agreement.status == AgreementStatus.ACTIVE)):
         cron = croniter(agreement.schedule, now.astimezone(TIMEZONE))  # @daily and the like too
         previous = cron.get_prev(datetime)
         interval = previous - cron.get_prev(datetime)

@@ -20,6 +20,7 @@ from govshare.corrections import answer_days
 from govshare.lifecycle import deadlines
 from govshare.registry import models as m
 from govshare.registry.deliveries import UNSUCCESSFUL
+from govshare.registry.statuses import AgreementStatus
 
 
 @dataclass(frozen=True)
@@ -287,7 +288,14 @@ def _answered_on_time(session: Session, resource_codes: list[str], period: Perio
             session.scalars(select(m.Transition).where(m.Transition.agreement_code == code).order_by(m.Transition.id))
         )
         submitted = next((t for t in steps if t.action == "submit"), None)
-        answer = next((t for t in steps if t.from_status == "submitted" and t.to_status != "submitted"), None)
+        answer = next(
+            (
+                t
+                for t in steps
+                if t.from_status == AgreementStatus.SUBMITTED and t.to_status != AgreementStatus.SUBMITTED
+            ),
+            None,
+        )
         if submitted is None or answer is None or answer.actor.startswith("system") and answer.action == "agree":
             continue  # not answered yet, or agreed automatically (unconditional): nothing to judge
         if not period.since <= answer.at < period.until:

@@ -129,7 +129,9 @@ agreement_number = Sequence("agreement_number_seq", schema=SCHEMA)
 
 
 class Agreement(Base):
-    """A sharing agreement: the only thing that grants a subscriber access to a resource."""
+    """A sharing agreement: the only thing that grants a subscriber access to a resource.
+
+    Its terms' columns bear the names of govshare.registry.terms.AgreementTerms' fields."""
 
     __tablename__ = "agreement"
 
@@ -141,9 +143,9 @@ class Agreement(Base):
     legal_basis: Mapped[str] = mapped_column(Text)
     schedule: Mapped[str] = mapped_column(Text)
     start_date: Mapped[date] = mapped_column(Date)
-    delivery_mode: Mapped[str] = mapped_column(Text)  # snapshot | incremental
-    watermark_column: Mapped[str | None] = mapped_column(Text)
-    watermark_overlap: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    mode: Mapped[str] = mapped_column(Text)  # snapshot | incremental
+    watermark: Mapped[str | None] = mapped_column(Text)
+    overlap: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     deletions: Mapped[str] = mapped_column(Text, default="none", server_default="none")  # none | key_diff
     empty_source_ok: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     row_filter: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
@@ -152,7 +154,7 @@ class Agreement(Base):
     target_schema: Mapped[str] = mapped_column(Text)
     target_table: Mapped[str] = mapped_column(Text)
     end_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(Text)  # see govshare.lifecycle.machine.Status
+    status: Mapped[str] = mapped_column(Text)  # see govshare.registry.statuses.AgreementStatus
     # The working day by which the current stage must be answered (provider review, coordination).
     due_date: Mapped[date | None] = mapped_column(Date)
     reminded_on: Mapped[date | None] = mapped_column(Date)  # the overdue reminder was sent (once)

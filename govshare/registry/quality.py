@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from govshare.errors import NotFound
 from govshare.quality.report import Past
 from govshare.registry import models as m
-from govshare.registry.agreements import item_mask
+from govshare.registry.masks import item_mask
+from govshare.registry.statuses import AgreementStatus
 
 
 def save(session: Session, delivery_id: int, agreement_code: str, scores: dict, html: str) -> None:
@@ -47,7 +48,7 @@ def unmasked_copies(session: Session, subscriber: str, target_conn_id: str) -> d
         select(m.Agreement).where(
             m.Agreement.subscriber_code == subscriber,
             m.Agreement.target_conn_id == target_conn_id,
-            m.Agreement.status.in_(("active", "suspended")),
+            m.Agreement.status.in_((AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED)),
         )
     )
     for agreement in agreements:

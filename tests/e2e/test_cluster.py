@@ -69,7 +69,7 @@ def cluster_world(applied, make_database, mailbox):
     first = active_agreement(request(items=ITEMS, masking=raw))
     second = active_agreement(
         request(
-            subscriber="hb_rst",
+            subscriber_code="hb_rst",
             items=ITEMS,
             masking=raw,
             target_conn_id="sub_hb_rst",

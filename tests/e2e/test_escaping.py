@@ -74,7 +74,7 @@ def test_an_agreement_its_docs_its_delivery_and_its_emails(hostile):
         "hb_mzt",
         "/agreements",
         {
-            "resource": "gat_population_register",
+            "resource_code": "gat_population_register",
             "items": ["person_id", "citizen_id", "name", "region_code", "updated_at"],
             "purpose": "最低生活保障申请人身份核验" + HOSTILE,
             "legal_basis": "《社会救助暂行办法》" + HOSTILE,
@@ -111,7 +111,7 @@ def test_an_agreement_its_docs_its_delivery_and_its_emails(hostile):
         "hb_mzt",
         "/agreements",
         {
-            "resource": "rst_social_insurance",
+            "resource_code": "rst_social_insurance",
             "items": ["record_id", "status"],
             "purpose": HOSTILE,
             "legal_basis": HOSTILE,
@@ -146,7 +146,7 @@ def test_corrections_the_digest_the_periodic_reports_and_anomalies(hostile):
         "hb_mzt",
         "/agreements",
         {
-            "resource": "scjg_enterprise_register",
+            "resource_code": "scjg_enterprise_register",
             "items": ["uscc", "name"],
             "purpose": HOSTILE,
             "legal_basis": HOSTILE,

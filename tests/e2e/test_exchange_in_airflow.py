@@ -60,7 +60,7 @@ def test_masked_pseudonymised_filtered_delivery_leaks_nothing(
     airflow_conns("sub_hb_rst", subscriber)
     code = active_agreement(
         request(
-            subscriber="hb_rst",
+            subscriber_code="hb_rst",
             target_conn_id="sub_hb_rst",
             target_table="insured_people",
             items=["person_id", "citizen_id", "name", "region_code", "address", "phone"],
@@ -114,7 +114,7 @@ def test_a_mysql_front_db_delivered_through_airflow(
         request(
             items=["person_id", "citizen_id", "name", "updated_at"],
             masking={"citizen_id": "none", "name": "none"},
-            delivery_mode="incremental",
+            mode="incremental",
             watermark="updated_at",
             deletions="key_diff",
         )

@@ -51,7 +51,7 @@ def dag_world(airflow_db, applied, make_database, monkeypatch):
     ]
     for resource, items, table, active in specs:
         wanted = request(
-            resource=resource,
+            resource_code=resource,
             items=items,
             target_table=table,
             purpose="社会救助家庭经济状况核对",

@@ -75,7 +75,7 @@ def test_a_warn_rule_publishes_and_reports_by_email(world):
 def test_a_block_rule_stops_the_publish_and_alerts_both_parties(world):
     code = active_agreement(
         request(
-            resource="rst_social_insurance",
+            resource_code="rst_social_insurance",
             target_table="social_insurance",
             items=["record_id", "citizen_id", "monthly_base", "status"],
         )
@@ -173,7 +173,7 @@ def flags(url: str) -> list[tuple]:
 def test_a_correction_goes_to_the_authoritative_source_and_is_flagged_until_closed(world):
     code = active_agreement(
         request(
-            resource="scjg_enterprise_register",
+            resource_code="scjg_enterprise_register",
             target_table="enterprise_basic",
             items=["uscc", "name", "legal_rep_citizen_id"],
             masking={"legal_rep_citizen_id": "none"},
@@ -230,7 +230,7 @@ def test_a_correction_goes_to_the_authoritative_source_and_is_flagged_until_clos
 
 def test_a_disputed_correction_goes_to_the_competent_department(world):
     code = active_agreement(
-        request(resource="scjg_enterprise_register", target_table="enterprise_basic", items=["uscc", "name"])
+        request(resource_code="scjg_enterprise_register", target_table="enterprise_basic", items=["uscc", "name"])
     )
     uscc = world["enterprises"][1][0]
     with session() as s:

@@ -130,7 +130,7 @@ def test_wrong_agency_actions_are_refused(tokens):
     )
     # an agency cannot request data on another agency's behalf: the subscriber is the token's agency
     body = {
-        "resource": "scjg_enterprise_register",
+        "resource_code": "scjg_enterprise_register",
         "items": ["uscc"],
         "purpose": "p",
         "legal_basis": "b",
@@ -145,7 +145,7 @@ def test_wrong_agency_actions_are_refused(tokens):
 def test_the_workflow_over_http(tokens):
     client = TestClient(app)
     body = {
-        "resource": "rst_social_insurance",
+        "resource_code": "rst_social_insurance",
         "items": ["record_id", "status"],
         "purpose": "家庭经济状况核对",
         "legal_basis": "《社会救助暂行办法》",

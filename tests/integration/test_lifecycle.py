@@ -9,19 +9,20 @@ import psycopg
 import pytest
 
 from govshare import clock
+from govshare.delivery.plan import plan_for
 from govshare.errors import AgreementNotActive, IllegalTransition, NotAllowed, NotFound, RequestRefused
 from govshare.lifecycle import daily, service
-from govshare.lifecycle.machine import MOVES, Status, allowed_here, find
-from govshare.registry import agreements
+from govshare.lifecycle.machine import MOVES, allowed_here, find
 from govshare.registry import models as m
 from govshare.registry.db import session
+from govshare.registry.statuses import AgreementStatus
 from tests.helpers import agency, operator, request
 from tests.integration.test_registry import audit_tail, snapshot
 
 
 def submitted(resource="gat_population_register", items=("person_id", "citizen_id"), table=None) -> str:
     with session() as s:
-        wanted = request(resource=resource, items=list(items), target_table=table or f"t_{resource}")
+        wanted = request(resource_code=resource, items=list(items), target_table=table or f"t_{resource}")
         return service.request(s, agency("hb_mzt"), wanted, and_submit=True).code
 
 
@@ -89,7 +90,7 @@ def test_every_allowed_move(applied):
     do(d, sjj, service.file)
     do(d, ops, service.activate)
     with session() as s:
-        assert agreements.plan_for(s, d).resource_code == "rst_medical_records"  # released by the decision
+        assert plan_for(s, d).resource_code == "rst_medical_records"  # released by the decision
 
     # a joint decision with one rejection rejects
     e = submitted("rst_medical_records", ("case_id",), table="t_other")
@@ -134,7 +135,7 @@ def test_each_move_records_actor_reason_deadline_and_notifications(applied):
     assert detail["from"] == "draft" and detail["to"] == "submitted"
 
 
-ALL_STATUSES = list(Status)
+ALL_STATUSES = list(AgreementStatus)
 CALLS = {
     "submit": lambda s, a, c: service.submit(s, a, c),
     "agree": lambda s, a, c: service.review(s, a, c, True, "statement"),
@@ -152,7 +153,7 @@ CALLS = {
 ILLEGAL = [(st, action) for st in ALL_STATUSES for action in CALLS if find(action, st) is None]
 
 
-def force(registry_url: str, code: str, to: Status) -> None:
+def force(registry_url: str, code: str, to: AgreementStatus) -> None:
     url = registry_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(url) as conn:
         conn.execute("UPDATE govshare.agreement SET status = %s WHERE code = %s", (to.value, code))
@@ -174,24 +175,24 @@ def test_illegal_moves_name_the_state_and_what_is_possible(applied, state, actio
 
 FORBIDDEN = [
     # (state, action, who, error): who holds no role allowing the action
-    (Status.SUBMITTED, "agree", "hb_mzt", NotAllowed),  # a subscriber cannot approve its own request
-    (Status.SUBMITTED, "agree", "hb_scjg", NotFound),  # another provider has no part in it at all
-    (Status.SUBMITTED, "refuse", "operator", NotAllowed),
-    (Status.DRAFT, "submit", "hb_gat", NotAllowed),  # the provider cannot submit for the subscriber
-    (Status.DRAFT, "submit", "sjz_mzj", NotFound),
-    (Status.REFUSED, "escalate", "hb_gat", NotAllowed),
-    (Status.COORDINATION, "coordinate", "hb_gat", NotAllowed),
-    (Status.COORDINATION, "coordinate", "hb_bb", NotAllowed),
-    (Status.COORDINATION, "refer", "hb_mzt", NotAllowed),
-    (Status.JOINT_DECISION, "decide", "hb_mzt", NotAllowed),
-    (Status.JOINT_DECISION, "decide", "hb_gat", NotAllowed),
-    (Status.AGREED, "file", "hb_gat", NotAllowed),
-    (Status.AGREED, "file", "operator", NotAllowed),
-    (Status.FILED, "activate", "hb_sjj", NotAllowed),
-    (Status.FILED, "activate", "hb_mzt", NotAllowed),
-    (Status.ACTIVE, "suspend", "hb_gat", NotAllowed),
-    (Status.ACTIVE, "revoke", "hb_gat", NotAllowed),
-    (Status.SUSPENDED, "resume", "hb_mzt", NotAllowed),
+    (AgreementStatus.SUBMITTED, "agree", "hb_mzt", NotAllowed),  # a subscriber cannot approve its own request
+    (AgreementStatus.SUBMITTED, "agree", "hb_scjg", NotFound),  # another provider has no part in it at all
+    (AgreementStatus.SUBMITTED, "refuse", "operator", NotAllowed),
+    (AgreementStatus.DRAFT, "submit", "hb_gat", NotAllowed),  # the provider cannot submit for the subscriber
+    (AgreementStatus.DRAFT, "submit", "sjz_mzj", NotFound),
+    (AgreementStatus.REFUSED, "escalate", "hb_gat", NotAllowed),
+    (AgreementStatus.COORDINATION, "coordinate", "hb_gat", NotAllowed),
+    (AgreementStatus.COORDINATION, "coordinate", "hb_bb", NotAllowed),
+    (AgreementStatus.COORDINATION, "refer", "hb_mzt", NotAllowed),
+    (AgreementStatus.JOINT_DECISION, "decide", "hb_mzt", NotAllowed),
+    (AgreementStatus.JOINT_DECISION, "decide", "hb_gat", NotAllowed),
+    (AgreementStatus.AGREED, "file", "hb_gat", NotAllowed),
+    (AgreementStatus.AGREED, "file", "operator", NotAllowed),
+    (AgreementStatus.FILED, "activate", "hb_sjj", NotAllowed),
+    (AgreementStatus.FILED, "activate", "hb_mzt", NotAllowed),
+    (AgreementStatus.ACTIVE, "suspend", "hb_gat", NotAllowed),
+    (AgreementStatus.ACTIVE, "revoke", "hb_gat", NotAllowed),
+    (AgreementStatus.SUSPENDED, "resume", "hb_mzt", NotAllowed),
 ]
 
 
@@ -284,4 +285,4 @@ def test_a_queued_run_of_a_suspended_agreement_delivers_nothing(applied):
     do(code, operator(), service.activate)
     do(code, operator(), service.suspend, "pause")
     with session() as s, pytest.raises(AgreementNotActive, match="is suspended, not active"):
-        agreements.plan_for(s, code)
+        plan_for(s, code)

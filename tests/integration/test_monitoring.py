@@ -94,7 +94,7 @@ def seeded_month(applied):
     and outside the month, an anomaly, an open correction, an incident, health checks."""
     population = active_agreement(request())
     insurance = active_agreement(
-        request(resource="rst_social_insurance", items=["record_id", "status"], target_table="insurance")
+        request(resource_code="rst_social_insurance", items=["record_id", "status"], target_table="insurance")
     )
     oct_ = lambda day, hour=3: datetime(2026, 10, day, hour, tzinfo=TIMEZONE)  # noqa: E731
     with session() as s:

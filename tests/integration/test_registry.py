@@ -7,6 +7,7 @@ import psycopg
 import pytest
 
 from govshare.catalog import load_catalog
+from govshare.delivery.plan import plan_for
 from govshare.errors import AgreementBroken, AgreementNotActive, NotAllowed, RequestRefused
 from govshare.lifecycle import service
 from govshare.registry import agreements
@@ -110,10 +111,10 @@ def test_request_and_plan(applied):
         assert (created.code, created.status) == ("AGR-0001", "draft")
         assert created.items == ["person_id", "citizen_id", "name"]  # catalogue order
     with session() as s, pytest.raises(AgreementNotActive):
-        agreements.plan_for(s, "AGR-0001")
+        plan_for(s, "AGR-0001")
     code = active_agreement(request(target_table="other"))
     with session() as s:
-        plan = agreements.plan_for(s, code)
+        plan = plan_for(s, code)
     assert [c.name for c in plan.columns] == ["person_id", "citizen_id", "name"]
     assert len(plan.catalogued) == 9 and plan.key == ("person_id",)
     assert (plan.source_conn_id, plan.source, plan.target) == (
@@ -125,7 +126,7 @@ def test_request_and_plan(applied):
 
 REFUSALS = [
     (dict(items=["person_id", "salary"]), "has no item(s) salary", "request only its items: person_id, citizen_id"),
-    (dict(resource="gat_nothing"), "unknown resource 'gat_nothing'", "govshare catalog resources"),
+    (dict(resource_code="gat_nothing"), "unknown resource 'gat_nothing'", "govshare catalog resources"),
     (dict(items=["citizen_id", "name"]), "must include the resource's primary key", "add person_id"),
     (dict(schedule="every day"), "neither a preset nor a cron expression", "@daily"),
     (dict(purpose="  "), "purpose and legal basis are required", "article 15"),
@@ -164,7 +165,7 @@ def test_who_may_request(applied, acting, subscriber, resource, message):
             actor,
             "draft",
             f"agency:{acting}",
-            lambda s: service.request(s, actor, request(subscriber=subscriber, resource=resource)),
+            lambda s: service.request(s, actor, request(subscriber_code=subscriber, resource_code=resource)),
         )
     assert message in refused.value.message
     assert snapshot(applied) == before
@@ -175,7 +176,7 @@ def test_two_agreements_cannot_write_one_table(applied):
         service.request(s, agency("hb_mzt"), request())
     before = snapshot(applied)
     with pytest.raises(RequestRefused, match="already receives agreement AGR-0001"), session() as s:
-        service.request(s, agency("hb_mzt"), request(resource="scjg_enterprise_register", items=["uscc"]))
+        service.request(s, agency("hb_mzt"), request(resource_code="scjg_enterprise_register", items=["uscc"]))
     assert snapshot(applied) == before
 
 
@@ -204,10 +205,10 @@ def test_a_catalogue_change_can_break_an_agreement(applied, catalog_copy):
     with session() as s:
         assert agreements.get(s, code).status == "suspended"
         with pytest.raises(AgreementNotActive):
-            agreements.plan_for(s, code)
+            plan_for(s, code)
     with session() as s, pytest.raises(RequestRefused, match="has no item"):
         service.resume(s, agency("hb_sjj"), code)  # it cannot come back while the item is gone
     with session() as s, pytest.raises(AgreementBroken):
         agreements.get(s, code).status = "active"  # even if forced active, no plan is made for it
         s.flush()
-        agreements.plan_for(s, code)
+        plan_for(s, code)

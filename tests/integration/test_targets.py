@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from govshare import identity
 from govshare.api.app import app
 from govshare.catalog.validate import validate
+from govshare.delivery.plan import plan_for
 from govshare.errors import RequestRefused
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.failures import ExchangeFailed
@@ -42,7 +43,7 @@ def registry_state(url: str) -> dict:
 
 def body(**target) -> dict:
     return {
-        "resource": "gat_population_register",
+        "resource_code": "gat_population_register",
         "items": ["person_id", "citizen_id", "name"],
         "purpose": "最低生活保障申请人身份核验",
         "legal_basis": "《社会救助暂行办法》",
@@ -185,7 +186,7 @@ def test_an_operator_may_adopt_the_table_for_the_agreement_and_it_is_audited(app
     )
     assert who.startswith("operator:") and "民政厅来函" in detail["reason"]
     with session() as s:
-        plan = agreements.plan_for(s, code)
+        plan = plan_for(s, code)
     assert plan.target_adopted
     preflight(plan, source, target)
     stage(plan, source, target, "run-1")
