@@ -11,14 +11,25 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govshare import audit, clock
 from govshare.errors import GovshareError, NotFound
-from govshare.lifecycle.machine import Role
 from govshare.registry import models as m
+
+
+class Role(StrEnum):
+    SUBSCRIBER = "subscriber"
+    PROVIDER = "provider"
+    COMPETENT = "competent_department"
+    STAFFING = "staffing_department"
+    SECRECY = "secrecy_department"
+    OPERATOR = "operator"
+    SYSTEM = "system"  # the platform itself: deadlines, expiry, catalogue changes
+
 
 TOKEN_PREFIX = "gs_"
 _AGENCY_ROLES = {

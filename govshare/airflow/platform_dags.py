@@ -18,8 +18,7 @@ from govshare.identity import Actor
 from govshare.lifecycle import daily
 from govshare.monitoring import anomalies, health
 from govshare.monitoring.figures import Period
-from govshare.notify import outbox
-from govshare.quality import digest
+from govshare.notify import digest, outbox
 from govshare.registry import models as m
 from govshare.registry.db import session
 

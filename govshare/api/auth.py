@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from govshare.airflow.ui_session import user_name
 from govshare.identity import Actor, NotAuthenticated, authenticate
 from govshare.registry.db import session
 
@@ -47,14 +48,8 @@ async def reader(
     if credentials is not None:
         return current_actor(request, credentials)
     cookie = request.cookies.get("_token")
-    if cookie:
-        try:
-            from airflow.api_fastapi.app import get_auth_manager
-
-            user = await get_auth_manager().get_user_from_token(cookie)
-            return Actor.operator(f"airflow:{user.get_name()}")
-        except Exception:  # no auth manager here, or a bad or expired session
-            pass
+    if cookie and (name := await user_name(cookie)):
+        return Actor.operator(f"airflow:{name}")
     return current_actor(request, None)
 
 

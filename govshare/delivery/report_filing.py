@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from govshare import settings
+from govshare.monitoring.quality_report import render, scores, summary_lines
 from govshare.notify import outbox
 from govshare.quality.check import CheckReport
-from govshare.quality.report import render, scores, summary_lines
 from govshare.registry import models as m
 from govshare.registry import quality
 from govshare.registry.cards import cards

@@ -12,19 +12,9 @@ which states to which, and who may take it. Everything else asks this module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from govshare.identity import Role
 from govshare.registry.statuses import AgreementStatus
-
-
-class Role(StrEnum):
-    SUBSCRIBER = "subscriber"
-    PROVIDER = "provider"
-    COMPETENT = "competent_department"
-    STAFFING = "staffing_department"
-    SECRECY = "secrecy_department"
-    OPERATOR = "operator"
-    SYSTEM = "system"  # the platform itself: deadlines, expiry, catalogue changes
 
 
 @dataclass(frozen=True)

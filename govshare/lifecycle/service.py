@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from govshare import audit, clock
 from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotFound, RequestRefused
-from govshare.identity import Actor, may_read, roles
+from govshare.identity import Actor, Role, may_read, roles
 from govshare.lifecycle import deadlines
-from govshare.lifecycle.machine import JOINT_DEPARTMENTS, Role, allowed_here, find
+from govshare.lifecycle.machine import JOINT_DEPARTMENTS, allowed_here, find
 from govshare.notify import outbox
 from govshare.registry import acceptance, agreements
 from govshare.registry import models as m

@@ -17,7 +17,7 @@ from govshare.exchange.failures import reported
 from govshare.exchange.plan import STAGING_SCHEMA, DeliveryPlan
 from govshare.quality import domain
 from govshare.quality import rules as quality_rules
-from govshare.quality.rules import Runnable
+from govshare.quality.runnable import Runnable
 
 SAMPLES_PER_RULE = 5
 

@@ -26,7 +26,7 @@ from pydantic import ValidationError  # noqa: E402
 
 from govshare.exchange.address import DatabaseAddress  # noqa: E402
 from govshare.exchange.failures import sanitise  # noqa: E402
-from govshare.quality.rules import Runnable  # noqa: E402
+from govshare.quality.runnable import Runnable  # noqa: E402
 
 EXPECT_HINT = (
     "use a Great Expectations 1.x expectation name without 'expect_' (e.g. column_values_to_be_between) "

@@ -64,17 +64,6 @@ class Rule:
         return found
 
 
-@dataclass(frozen=True)
-class Runnable:
-    """A rule as it runs on one staged table: the GX expectation and its arguments, and the
-    SQL condition that picks the rows breaking it (for the report's samples), if there is one."""
-
-    rule: Rule
-    expectation: str
-    kwargs: dict = field(hash=False)
-    breaking: sql.Composable | None = None
-
-
 def derived(plan: DeliveryPlan) -> list[Rule]:
     """Rules the catalogue implies for every delivery: the key is unique and complete, and
     non-nullable items are filled."""

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from govshare.errors import NotFound
-from govshare.quality.report import Past
 from govshare.registry import models as m
 from govshare.registry.masks import item_mask
 from govshare.registry.statuses import AgreementStatus
+
+
+@dataclass(frozen=True)
+class Past:
+    """One earlier delivery of the agreement, for the trend."""
+
+    when: datetime | None
+    status: str
+    passed: int
+    failed: int
+    warned: int
+    rows: int | None
 
 
 def save(session: Session, delivery_id: int, agreement_code: str, scores: dict, html: str) -> None:

@@ -9,11 +9,10 @@ items masked), and the trend over the agreement's last deliveries.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime
 
 from govshare import markup
 from govshare.quality.rules import DIMENSIONS
+from govshare.registry.quality import Past
 
 DIMENSION_NAMES = {
     "completeness": "完整性 completeness",
@@ -22,18 +21,6 @@ DIMENSION_NAMES = {
     "timeliness": "及时性 timeliness",
     "uniqueness": "唯一性 uniqueness",
 }
-
-
-@dataclass(frozen=True)
-class Past:
-    """One earlier delivery of the agreement, for the trend."""
-
-    when: datetime | None
-    status: str
-    passed: int
-    failed: int
-    warned: int
-    rows: int | None
 
 
 def scores(results: list) -> dict[str, float | None]:
