@@ -20,6 +20,7 @@ from govshare.airflow import mail
 from govshare.cluster.runner import ClusterRun, ClusterRunner
 from govshare.cluster.topology import Cluster, PeakMemory, shutdown
 from govshare.demo.mailbox import Mailbox
+from govshare.registry.deliveries import DeliveryStatus
 from govshare.terminal import console
 
 TASKS = ("preflight", "stage", "check", "publish", "record", "notify")
@@ -83,14 +84,14 @@ def worker_table(runs: list[ClusterRun]) -> None:
             delivery = deliveries.find(s, run.dag_id, run.run_id)
             status = delivery.status if delivery else f"none (run {run.state})"
             # As in the demo's summary: a failed delivery published nothing, whatever it staged.
-            rows = f"{delivery.rows or 0:,}" if delivery and delivery.status == "succeeded" else "0"
+            rows = f"{delivery.rows or 0:,}" if delivery and delivery.status == DeliveryStatus.SUCCEEDED else "0"
             cells = []
             for task in TASKS:
                 tries = [a for a in run.attempts if a.task_id == task]
                 used.update(a.hostname for a in tries if a.hostname)
                 # Every try, in order: a retry on another worker shows as "worker-1 → worker-2".
                 cells.append(" → ".join(_short(a.hostname) or a.state or "-" for a in tries) or "-")
-            colour = {"succeeded": "green", "failed": "yellow"}.get(status, "red")
+            colour = {DeliveryStatus.SUCCEEDED: "green", DeliveryStatus.FAILED: "yellow"}.get(status, "red")
             table.add_row(run.dag_id, f"[{colour}]{status}[/]", rows, *cells)
     console.print(table)
     spread = ", ".join(f"{name} ({count} tasks)" for name, count in sorted(used.items()))

@@ -28,7 +28,7 @@ from govshare import audit
 from govshare.clock import TIMEZONE
 from govshare.notify import outbox
 from govshare.registry import models as m
-from govshare.registry.deliveries import UNSUCCESSFUL
+from govshare.registry.deliveries import UNSUCCESSFUL, DeliveryStatus
 from govshare.registry.statuses import AgreementStatus
 
 
@@ -86,8 +86,8 @@ def after_delivery(session: Session, delivery: m.Delivery, limits: Thresholds | 
         )
     )
     agreement = session.get(m.Agreement, delivery.agreement_code)
-    if delivery.status == "succeeded" and agreement.mode == "snapshot":
-        history = [d.rows for d in earlier if d.status == "succeeded" and d.rows is not None][:20]
+    if delivery.status == DeliveryStatus.SUCCEEDED and agreement.mode == "snapshot":
+        history = [d.rows for d in earlier if d.status == DeliveryStatus.SUCCEEDED and d.rows is not None][:20]
         if (why := unusual_volume(history, delivery.rows or 0, limits)) is not None:
             found.append(("volume", why))
     if delivery.status in UNSUCCESSFUL:

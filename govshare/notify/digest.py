@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from govshare.clock import TIMEZONE
 from govshare.notify import outbox
 from govshare.registry import models as m
+from govshare.registry.deliveries import DeliveryStatus
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def week(session: Session, agency: str, until: datetime) -> list[Line]:
                     agreement.code,
                     "subscriber" if agreement.subscriber_code == agency else "provider",
                     len(done),
-                    sum(d.status == "succeeded" for d in done),
+                    sum(d.status == DeliveryStatus.SUCCEEDED for d in done),
                     sum(d.checks_failed or 0 for d in done),
                     sum(d.checks_warned or 0 for d in done),
                 )
