@@ -23,6 +23,31 @@ class GovshareError(Exception):
         super().__init__(f"{message} — {hint}" if hint else message)
 
 
+class InvalidValue(GovshareError, ValueError):
+    """A value that does not follow its grammar: a catalogue type, a mask, a row filter, a
+    domain rule's arguments. Also a ValueError, so pydantic reports it as the field's error."""
+
+
+class UnknownType(InvalidValue):
+    """A catalogue type govshare does not know (``char(18)``, ``numeric(18,2)``, …)."""
+
+
+class MaskError(InvalidValue):
+    """A mask that is not one of none, name, hmac, keep:F,L or truncate:N, or that does not fit its item."""
+
+
+class FilterError(InvalidValue):
+    """A row filter condition that is not ``{item, op, value}`` with a known operator."""
+
+
+class DomainRuleError(InvalidValue):
+    """A domain quality rule that does not exist or is given the wrong arguments."""
+
+
+class NotAuthenticated(GovshareError):
+    """No valid token was presented."""
+
+
 class ConfigurationError(GovshareError):
     """The environment is missing something govshare needs (a URL, a connection, a folder)."""
 
@@ -93,15 +118,41 @@ class SchemaDrift(GovshareError):
         )
 
 
-class ChecksFailed(GovshareError):
-    """Blocking quality checks failed on the staged data; the target was not touched."""
+class ExchangeFailed(GovshareError):
+    """The database refused part of a delivery; nothing was published. ``retryable`` says
+    whether trying again later can help (connection lost, lock held, timeout)."""
 
-    def __init__(self, failed: Sequence[str], rows: int):
+    def __init__(self, step: str, message: str, hint: str, retryable: bool):
+        self.retryable = retryable
+        super().__init__(f"{step} failed: {message}", hint)
+
+
+class EmptySource(GovshareError):
+    """The provider returned nothing where the agreement expects data; the target was kept."""
+
+
+def _report(delivery_id: int | None, report_link: str | None) -> str:
+    if delivery_id is None:
+        return ""
+    online = f" ({report_link})" if report_link else ""
+    return f"; the quality report of delivery {delivery_id}{online}: `govshare report quality {delivery_id}`"
+
+
+class ChecksFailed(GovshareError):
+    """Blocking quality checks failed on the staged data; the target was not touched. Carries
+    the failed rules, and the delivery and its report when the delivery service knows them."""
+
+    def __init__(
+        self, failed: Sequence[str], rows: int, *, delivery_id: int | None = None, report_link: str | None = None
+    ):
         self.failed = list(failed)
         self.rows = rows
+        self.delivery_id = delivery_id
+        self.report_link = report_link
         super().__init__(
             f"{len(self.failed)} blocking check(s) failed on {rows:,} staged rows: " + "; ".join(self.failed),
-            "the subscriber's table was left as it was; the provider should correct the data in its front DB",
+            "the subscriber's table was left as it was; the provider should correct the data in its front DB"
+            + _report(delivery_id, report_link),
         )
 
 
@@ -109,17 +160,27 @@ class ChecksCouldNotRun(ChecksFailed):
     """Quality checks could not be evaluated (the database refused a rule's query); whatever
     their severity, nothing was published. The delivery's status is ``error``."""
 
-    def __init__(self, errored: Sequence[str], failed: Sequence[str], rows: int):
+    def __init__(
+        self,
+        errored: Sequence[str],
+        failed: Sequence[str],
+        rows: int,
+        *,
+        delivery_id: int | None = None,
+        report_link: str | None = None,
+    ):
         self.errored = list(errored)
         self.failed = list(failed)
         self.rows = rows
+        self.delivery_id = delivery_id
+        self.report_link = report_link
         also = f"; and {len(self.failed)} blocking check(s) failed: " + "; ".join(self.failed) if self.failed else ""
         GovshareError.__init__(
             self,
             f"{len(self.errored)} check(s) could not run on {rows:,} staged rows: " + "; ".join(self.errored) + also,
             "a check that cannot run stops the delivery whatever its severity, so the subscriber's table was left as "
             "it was; the message is the subscriber database's — fix what it names (the rule, or the database) and "
-            "run the delivery again",
+            "run the delivery again" + _report(delivery_id, report_link),
         )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govshare import audit, clock
-from govshare.errors import GovshareError, NotFound
+from govshare.errors import NotAuthenticated, NotFound
 from govshare.registry import models as m
 
 
@@ -39,10 +39,6 @@ _AGENCY_ROLES = {
     "resource_centre": Role.OPERATOR,
 }
 _JURISDICTION_DIGITS = {"province": 2, "city": 4, "county": 6}
-
-
-class NotAuthenticated(GovshareError):
-    """No valid token was presented."""
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from govshare.api import agreements, corrections, reports
-from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotFound, RequestRefused
-from govshare.identity import NotAuthenticated
+from govshare.api.hints import for_http
+from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotAuthenticated, NotFound, RequestRefused
 
 app = FastAPI(
     title="govshare",
@@ -35,7 +35,7 @@ _STATUS = {NotAuthenticated: 401, NotAllowed: 403, NotFound: 404, IllegalTransit
 def _refused(request: Request, exc: GovshareError) -> JSONResponse:
     status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"error": exc.message, "fix": exc.hint}, status_code=status, headers=headers)
+    return JSONResponse({"error": exc.message, "fix": for_http(exc.hint)}, status_code=status, headers=headers)
 
 
 @app.exception_handler(RequestValidationError)

@@ -9,7 +9,8 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from govshare.airflow.ui_session import user_name
-from govshare.identity import Actor, NotAuthenticated, authenticate
+from govshare.errors import NotAuthenticated
+from govshare.identity import Actor, authenticate
 from govshare.registry.db import session
 
 _bearer = HTTPBearer(auto_error=False, description="An agency API token issued by `govshare token create`.")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from govshare.errors import UnknownType
+
 # name -> (number of parameters allowed, PostgreSQL spelling as format_type() prints it)
 _SIMPLE = {
     "text": "text",
@@ -39,10 +41,6 @@ _MYSQL = {
 _PATTERN = re.compile(r"^\s*([a-z]+)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
 
 SPELLINGS = sorted([*_SIMPLE, "varchar(n)", "char(n)", "numeric(p,s)"])
-
-
-class UnknownType(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

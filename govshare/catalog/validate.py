@@ -16,8 +16,8 @@ from pydantic import BaseModel, ValidationError
 from govshare.catalog.loader import Document, load, yaml_files
 from govshare.catalog.model import NAME_RULE, Agency, Catalog, CatalogFile, Element, Item, Resource
 from govshare.catalog.problems import Problem
-from govshare.catalog.types import SPELLINGS, CatalogType, UnknownType
-from govshare.errors import CatalogInvalid
+from govshare.catalog.types import SPELLINGS, CatalogType
+from govshare.errors import CatalogInvalid, UnknownType
 
 
 def validate(path: Path) -> tuple[Catalog | None, list[Problem]]:

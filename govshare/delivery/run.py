@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from govshare import audit, clock
+from govshare import audit, clock, settings
 from govshare.delivery import steps
 from govshare.delivery.plan import plan_for
 from govshare.delivery.report_filing import file_report
@@ -34,15 +34,16 @@ from govshare.errors import (
     ChecksFailed,
     ConfigurationError,
     DeliveryUnsuccessful,
+    EmptySource,
+    ExchangeFailed,
     GovshareError,
     NothingToDeliver,
     SchemaDrift,
 )
 from govshare.exchange import staging
 from govshare.exchange.connect import connect
-from govshare.exchange.failures import ExchangeFailed, sanitise
+from govshare.exchange.failures import sanitise
 from govshare.exchange.plan import DeliveryPlan, staging_table_name
-from govshare.exchange.publish import EmptySource
 from govshare.lifecycle.deadlines import seconds_since
 from govshare.monitoring import anomalies
 from govshare.registry import agreements, deliveries
@@ -146,7 +147,8 @@ class DeliveryRun:
                     error=None,
                 )
                 file_report(s, self.code, delivery, report)
-            report.raise_if_blocked(context.rows)
+                delivery_id = delivery.id
+            report.raise_if_blocked(context.rows, delivery_id, settings.report_link(delivery_id))
 
     def publish(self) -> None:
         with self._step("publish"):

@@ -14,19 +14,10 @@ from contextlib import contextmanager
 
 import psycopg
 
-from govshare.errors import GovshareError
+from govshare.errors import ExchangeFailed, GovshareError
 
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'|`[^`]*`|\([^()]*\)=\([^()]*\)")
 _LONG_NUMBERS = re.compile(r"\d{6,}")
-
-
-class ExchangeFailed(GovshareError):
-    """The database refused part of a delivery; nothing was published. ``retryable`` says
-    whether trying again later can help (connection lost, lock held, timeout)."""
-
-    def __init__(self, step: str, message: str, hint: str, retryable: bool):
-        self.retryable = retryable
-        super().__init__(f"{step} failed: {message}", hint)
 
 
 def sanitise(message: str) -> str:
@@ -34,12 +25,27 @@ def sanitise(message: str) -> str:
     return _LONG_NUMBERS.sub("…", _QUOTED.sub("'…'", message.strip().splitlines()[0] if message.strip() else ""))
 
 
-# What a database error that no retry can fix most likely means, by step.
-_HINT = "the data does not fit the catalogue's types; the provider should check its front DB"
-_HINTS = {
-    "check": "the subscriber's database refused a quality rule's query: fix the rule in include/quality "
-    "(or what the message names in that database) and run the delivery again",
+# What a database error that no retry can fix most likely means: by step, then by the class of
+# its SQLSTATE (the first two characters). Connection, resource, shutdown and rollback classes
+# (08, 53, 57, 40) are OperationalErrors, retried before they get here.
+_CHECK_HINT = (
+    "the subscriber's database refused a quality rule's query: fix the rule in include/quality "
+    "(or what the message names in that database) and run the delivery again"
+)
+_BY_CLASS = {
+    "22": "a value does not fit the catalogue's type; the provider should check its front DB",
+    "42": "a table, column or type is not what the catalogue says, or the login may not use it; compare the "
+    "front DB and the subscriber's database with the catalogue, and check the connection's grants",
+    "23": "a key or constraint was violated: the provider's rows repeat a key or miss a required value",
 }
+_OTHER = "the database refused the statement; the message says what it objects to"
+
+
+def hint(step: str, sqlstate: str | None) -> str:
+    """What to do about a database error no retry could fix, for an operator."""
+    if step == "check":
+        return _CHECK_HINT
+    return _BY_CLASS.get((sqlstate or "")[:2], _OTHER)
 
 
 @contextmanager
@@ -69,7 +75,7 @@ def reported(step: str) -> Iterator[None]:
     except psycopg.Error as exc:
         primary = exc.diag.message_primary or type(exc).__name__
         raise ExchangeFailed(
-            step, f"{type(exc).__name__}: {sanitise(primary)}", _HINTS.get(step, _HINT), retryable=False
+            step, f"{type(exc).__name__}: {sanitise(primary)}", hint(step, exc.sqlstate), retryable=False
         ) from None
     except Exception as exc:
         if type(exc).__module__.startswith("pymysql"):

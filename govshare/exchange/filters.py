@@ -19,6 +19,8 @@ from typing import Any
 
 from psycopg import sql
 
+from govshare.errors import FilterError
+
 OPERATORS = ("eq", "ne", "in", "prefix", "gte", "lte", "between")
 # How to write a condition, for the people who do: a refusal's hint, a field's description.
 CONDITION_FORM = (
@@ -26,10 +28,6 @@ CONDITION_FORM = (
     "prefix (text starts with), gte, lte, between (a two-element list, both ends included)"
 )
 _COMPARE = {"eq": "=", "ne": "<>", "gte": ">=", "lte": "<="}
-
-
-class FilterError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from psycopg import sql
 
 from govshare.catalog.types import CatalogType
+from govshare.errors import MaskError
 
 DEFAULTS = {
     "id_number": "keep:6,4",
@@ -47,10 +48,6 @@ DEFAULTS = {
 TEXT_TYPES = ("text", "varchar", "char")
 PSEUDONYM_TYPE = CatalogType("char", 64)
 _SPEC = re.compile(r"^(none|name|hmac|keep:(\d{1,3}),(\d{1,3})|truncate:(\d{1,4}))$")
-
-
-class MaskError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -26,18 +26,14 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from govshare.errors import GovshareError
+from govshare.errors import EmptySource, ExchangeFailed, GovshareError
 from govshare.exchange import staging
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.connect import connect
-from govshare.exchange.failures import ExchangeFailed, reported
+from govshare.exchange.failures import reported
 from govshare.exchange.plan import STAGING_SCHEMA, DeliveryPlan
 
 _PRIVILEGES = {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"}
-
-
-class EmptySource(GovshareError):
-    """The provider returned nothing where the agreement expects data; the target was kept."""
 
 
 @dataclass(frozen=True)

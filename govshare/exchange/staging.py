@@ -27,7 +27,7 @@ from dataclasses import astuple, dataclass
 import psycopg
 from psycopg import sql
 
-from govshare.exchange.failures import ExchangeFailed
+from govshare.errors import ExchangeFailed
 from govshare.exchange.plan import STAGING_SCHEMA, DeliveryPlan
 
 LEDGER = "publication"

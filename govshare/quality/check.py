@@ -65,11 +65,15 @@ class CheckReport:
     def blocked(self) -> bool:
         return bool(self.errored or self.failed)
 
-    def raise_if_blocked(self, rows: int) -> None:
+    def raise_if_blocked(self, rows: int, delivery_id: int | None = None, report_link: str | None = None) -> None:
+        """Stop the delivery if a check could not run or a blocking rule failed (the delivery
+        and its report, when known, are named in the error)."""
+        failed = [_describe(r) for r in self.failed]
+        report = dict(delivery_id=delivery_id, report_link=report_link)
         if self.errored:
-            raise ChecksCouldNotRun([_describe(r) for r in self.errored], [_describe(r) for r in self.failed], rows)
+            raise ChecksCouldNotRun([_describe(r) for r in self.errored], failed, rows, **report)
         if self.failed:
-            raise ChecksFailed([_describe(r) for r in self.failed], rows)
+            raise ChecksFailed(failed, rows, **report)
 
 
 def check(

@@ -32,6 +32,7 @@ from psycopg import sql
 
 from govshare import clock
 from govshare.catalog.model import CYCLE_HOURS
+from govshare.errors import DomainRuleError
 from govshare.exchange.plan import STAGING_SCHEMA
 from govshare.quality.identifiers import BORN_AFTER, ID_WEIGHTS, PROVINCES, USCC_ALPHABET, USCC_WEIGHTS
 
@@ -49,10 +50,6 @@ _ARGS = {
 _REQUIRED = {"value_set": {"values"}, "reference": {"resource", "item"}}
 SCHEMA = STAGING_SCHEMA  # the rule functions live beside the staged data they check
 HINT = "see the domain rules in govshare/quality/domain.py or the README (Quality rules)"
-
-
-class DomainRuleError(ValueError):
-    pass
 
 
 def check(rule: str, column: Any, args: dict) -> None:

@@ -29,6 +29,7 @@ from psycopg import sql
 from govshare.catalog.loader import Document, load, yaml_files
 from govshare.catalog.model import Catalog
 from govshare.catalog.problems import Problem
+from govshare.errors import DomainRuleError
 from govshare.exchange.plan import DeliveryPlan
 from govshare.quality import domain
 
@@ -236,7 +237,7 @@ def _rules(document: Document, problems: list[Problem]) -> tuple[list[tuple[int,
         if "rule" in entry:
             try:
                 domain.check(entry["rule"], kwargs.get("column"), {k: v for k, v in kwargs.items() if k != "column"})
-            except domain.DomainRuleError as exc:
+            except DomainRuleError as exc:
                 problems.append(document.problem(loc + ("rule",), f"rule '{name}': {exc}", domain.HINT))
                 continue
             expectation = f"{DOMAIN_PREFIX}{entry['rule']}"

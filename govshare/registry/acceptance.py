@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from govshare.catalog.model import CONN_ID, NAME_RULE, RESERVED_SCHEMA, SAFE_NAME
 from govshare.catalog.types import CatalogType
-from govshare.errors import RequestRefused
+from govshare.errors import MaskError, RequestRefused
 from govshare.exchange import masking
 from govshare.exchange.plan import CORRECTIONS_SUFFIX, WATERMARK_TYPES
 from govshare.registry import models as m
@@ -175,7 +175,7 @@ def _check_masks(resource: m.Resource, terms: AgreementTerms) -> None:
         mask = masking.Mask.parse(spec)
         try:
             mask.check_type(CatalogType.parse(item.type))
-        except masking.MaskError as exc:
+        except MaskError as exc:
             raise RequestRefused(f"mask for {name}: {exc}", "see the masks in the README") from None
         if name in resource.primary_key and mask.kind not in ("none", "hmac"):
             raise RequestRefused(

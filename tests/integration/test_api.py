@@ -159,6 +159,9 @@ def test_the_workflow_over_http(tokens):
     assert wrong_state.status_code == 409 and wrong_state.json()["fix"].startswith("possible now:")
     with session() as s:
         rst = identity.create_token(s, "hb_rst", operator())
+    blank = client.post(f"/agreements/{code}/review", headers=bearer(rst), json={"agree": False, "statement": " "})
+    # the service's fix says "add --statement" on the command line; over HTTP it names the field
+    assert blank.status_code == 422 and blank.json()["fix"] == 'add the field "statement"'
     refused = client.post(
         f"/agreements/{code}/review", headers=bearer(rst), json={"agree": False, "statement": "缴费信息敏感"}
     )

@@ -7,9 +7,8 @@ import psycopg
 import pytest
 
 from govshare.catalog.types import CatalogType
-from govshare.errors import ChecksFailed, DatabaseUnreachable, SchemaDrift
+from govshare.errors import ChecksFailed, DatabaseUnreachable, ExchangeFailed, SchemaDrift
 from govshare.exchange.address import DatabaseAddress
-from govshare.exchange.failures import ExchangeFailed
 from govshare.exchange.masking import effective
 from govshare.exchange.plan import STAGING_SCHEMA, Column, DeliveryPlan
 from govshare.exchange.preflight import preflight

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 import psycopg
 import pytest
 
-from govshare.errors import SchemaDrift
+from govshare.errors import EmptySource, ExchangeFailed, SchemaDrift
 from govshare.exchange.address import DatabaseAddress
-from govshare.exchange.failures import ExchangeFailed, reported
+from govshare.exchange.failures import reported
 from govshare.exchange.filters import Condition
 from govshare.exchange.masking import pseudonym, subscriber_key
 from govshare.exchange.preflight import preflight
-from govshare.exchange.publish import EmptySource, publish
+from govshare.exchange.publish import publish
 from govshare.exchange.sources import open_source
 from govshare.exchange.stage import stage
 from tests.helpers import ID_NUMBER, MOBILE, checksum, deliver, execute, population_front_db, provider_now, query

@@ -14,9 +14,8 @@ from govshare import identity
 from govshare.api.app import app
 from govshare.catalog.validate import validate
 from govshare.delivery.plan import plan_for
-from govshare.errors import RequestRefused
+from govshare.errors import ExchangeFailed, RequestRefused
 from govshare.exchange.address import DatabaseAddress
-from govshare.exchange.failures import ExchangeFailed
 from govshare.exchange.preflight import preflight
 from govshare.exchange.publish import publish
 from govshare.exchange.stage import stage

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from govshare.catalog.types import CatalogType, UnknownType
+from govshare.catalog.types import CatalogType
+from govshare.errors import UnknownType
 from govshare.quality.identifiers import citizen_id, is_citizen_id, is_uscc, uscc
 
 
