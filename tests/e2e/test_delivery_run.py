@@ -83,3 +83,19 @@ def test_a_run_stops_when_its_agreement_is_suspended_between_steps(world):
         run.stage()
     with session() as s:
         assert deliveries.find(s, code, "manual__between").status == "failed"
+
+
+def test_a_blocked_delivery_names_its_delivery_and_quality_report(world):
+    code = active_agreement(request(items=["person_id", "citizen_id", "name", "gender"]))
+    execute(
+        os.environ["AIRFLOW_CONN_FRONT_HB_GAT"],
+        "UPDATE exchange.population_register SET gender = '9' WHERE person_id = 1",
+    )
+    done = run_cli("delivery", "run", code, "--run-id", "manual__blocked")
+    assert done.returncode == 1, done.stdout + done.stderr
+    with session() as s:
+        delivery = deliveries.find(s, code, "manual__blocked")
+    assert delivery.status == "failed" and "gender_code" in delivery.error
+    # the check step's ChecksFailed names the delivery and how to read its report
+    assert f"`govshare report quality {delivery.id}`" in delivery.error
+    assert "blocking check(s) failed" in done.stderr
