@@ -21,6 +21,10 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, cast
+
+import psycopg
+from sqlalchemy.orm import Session
 
 from govshare import audit, clock, settings
 from govshare.delivery import steps
@@ -131,11 +135,11 @@ class DeliveryRun:
         with self._step("check"):
             plan = self._plan()
             with session() as s:
-                delivery = deliveries.find(s, self.code, self.run_id)
-                context = steps.check_context(s, plan, delivery.rows or 0)
+                context = steps.check_context(s, plan, self._delivery(s).rows or 0)
             report = steps.check(plan, self.runtime, self.run_id, context)
             with session() as s:
-                delivery = deliveries.update(
+                delivery = self._delivery(s)
+                deliveries.update(
                     s,
                     self.code,
                     self.run_id,
@@ -182,7 +186,7 @@ class DeliveryRun:
         except Exception as exc:
             log.warning("emails not sent now (%s); they stay queued for platform_notifications", sanitise(str(exc)))
 
-    def _trust_the_ledger(self, s, agreement: m.Agreement) -> None:
+    def _trust_the_ledger(self, s: Session, agreement: m.Agreement) -> None:
         """A publish that committed is recorded as such even when its task died before it could
         write the registry: the subscriber's ledger says what it did."""
         delivery = deliveries.find(s, self.code, self.run_id)
@@ -200,7 +204,7 @@ class DeliveryRun:
                 rows_deleted=done.deleted,
             )
 
-    def _account(self, s, agreement: m.Agreement, delivery: m.Delivery) -> None:
+    def _account(self, s: Session, agreement: m.Agreement, delivery: m.Delivery) -> None:
         """Anomalies, metrics and the audit entry of a closed delivery."""
         found = anomalies.after_delivery(s, delivery)
         resource = s.get(m.Resource, agreement.resource_code)
@@ -241,7 +245,7 @@ class DeliveryRun:
         except GovshareError as exc:
             log.warning("could not drop the staging table (%s); the next run of the agreement replaces it", exc)
 
-    def _subscriber(self, agreement: m.Agreement):
+    def _subscriber(self, agreement: m.Agreement) -> psycopg.Connection[Any]:
         conn_id = agreement.target_conn_id
         return connect(self.runtime.address(conn_id), "subscriber", conn_id)
 
@@ -254,15 +258,19 @@ class DeliveryRun:
                     f"agreement {self.code} became {status} during run {self.run_id}: nothing more is delivered",
                     "see `govshare agreement show` for its history",
                 )
-            delivery = deliveries.find(s, self.code, self.run_id)
-            if delivery is None or delivery.plan is None:
-                raise ConfigurationError(
-                    f"run {self.run_id} of {self.code} has no plan: its preflight did not pass",
-                    "run the delivery from its preflight (clear the whole DAG run, not one task)",
-                )
-            return DeliveryPlan.from_json(delivery.plan)
+            return DeliveryPlan.from_json(cast(dict[str, Any], self._delivery(s).plan))  # _delivery checked it
 
-    def _write(self, **values) -> None:
+    def _delivery(self, s: Session) -> m.Delivery:
+        """The run's delivery record, with the plan its preflight stored."""
+        delivery = deliveries.find(s, self.code, self.run_id)
+        if delivery is None or delivery.plan is None:
+            raise ConfigurationError(
+                f"run {self.run_id} of {self.code} has no plan: its preflight did not pass",
+                "run the delivery from its preflight (clear the whole DAG run, not one task)",
+            )
+        return delivery
+
+    def _write(self, **values: object) -> None:
         with session() as s:
             deliveries.update(s, self.code, self.run_id, **values)
 

@@ -57,7 +57,7 @@ class StageResult:
     keys: int | None = None  # incremental: how many keys the provider has
     keys_listed: bool = False  # whether they had to be shipped (the counts showed a deletion or a gap)
     late_rows: int = 0  # incremental: rows found missing behind the watermark (all granted rows were then read)
-    newest: object = None  # the newest value of the resource's update column among the granted rows
+    newest: date | datetime | None = None  # the newest value of the resource's update column among the granted rows
 
 
 def stage(
