@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import URL, make_url
@@ -17,7 +18,7 @@ class DatabaseAddress:
     password: str | None = field(default=None, repr=False)
     dialect: str = "postgresql"
 
-    def conninfo(self, **options) -> str:
+    def conninfo(self, **options: Any) -> str:
         """libpq connection string for psycopg; ``options`` add e.g. ``connect_timeout``."""
         return make_conninfo(
             host=self.host, port=self.port, dbname=self.dbname, user=self.user, password=self.password, **options

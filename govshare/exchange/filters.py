@@ -37,7 +37,7 @@ class Condition:
     value: Any
 
     @classmethod
-    def parse(cls, raw: dict) -> Condition:
+    def parse(cls, raw: dict[str, Any]) -> Condition:
         if not isinstance(raw, dict) or set(raw) != {"item", "op", "value"}:
             raise FilterError("a condition has exactly item, op and value")
         item, op, value = raw["item"], raw["op"], raw["value"]
@@ -53,7 +53,7 @@ class Condition:
             raise FilterError(f"'{op}' takes a single value")
         return cls(str(item), op, tuple(value) if isinstance(value, list) else value)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "item": self.item,
             "op": self.op,
@@ -64,14 +64,14 @@ class Condition:
         return f"{self.item} {self.op} {self.as_json()['value']!r}"
 
 
-def parse_all(raw: list | None) -> tuple[Condition, ...]:
+def parse_all(raw: list[dict[str, Any]] | None) -> tuple[Condition, ...]:
     return tuple(Condition.parse(r) for r in raw or [])
 
 
-def where(conditions: tuple[Condition, ...]) -> tuple[list[sql.Composable], list]:
+def where(conditions: tuple[Condition, ...]) -> tuple[list[sql.Composable], list[Any]]:
     """SQL conditions with %s placeholders, and their parameters (for psycopg and PyMySQL alike)."""
     clauses: list[sql.Composable] = []
-    params: list = []
+    params: list[Any] = []
     for condition in conditions:
         column = sql.Identifier(condition.item)
         if condition.op in _COMPARE:

@@ -121,14 +121,14 @@ def subscriber_key(master_key: bytes, subscriber_code: str) -> bytes:
     return hmac.new(master_key, f"govshare-pseudonym:{subscriber_code}".encode(), hashlib.sha256).digest()
 
 
-def pseudonym(key: bytes, value) -> str | None:
+def pseudonym(key: bytes, value: object) -> str | None:
     if value is None:
         return None
     text = value.rstrip() if isinstance(value, str) else str(value)  # char(n) pads with spaces
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
-def apply(mask: Mask, value) -> str:
+def apply(mask: Mask, value: object) -> str:
     """The mask in Python, for showing values in reports (the same result as the SQL masks;
     an already-pseudonymised value is shortened, it means nothing to a reader anyway)."""
     text = value.rstrip() if isinstance(value, str) else str(value)

@@ -104,7 +104,7 @@ class DeliveryPlan:
     deletions: str = "none"
     empty_source_ok: bool = False
     row_filter: tuple[Condition, ...] = ()
-    corrections: tuple[tuple[dict, str, str, str], ...] = ()
+    corrections: tuple[tuple[dict[str, Any], str, str, str], ...] = ()
     update_column: str | None = None
     target_adopted: bool = False
 

@@ -22,6 +22,7 @@ legitimate: a provider whose export broke looks exactly like one with no data.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -66,7 +67,8 @@ def publish(plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str) -> Pub
                 "the provider's data as it is now)",
                 retryable=False,
             )
-        rows, merged, deleted, keys_now = held.rows, held.rows, 0, held.rows  # keys_now: the provider's key count
+        rows, merged, deleted = held.rows, held.rows, 0
+        keys_now: int | None = held.rows  # the provider's key count
         staging.refuse_foreign(conn, plan, "publish")
         if plan.mode == "snapshot" or not staging.exists(conn, target):
             _refuse_empty(plan, rows, what="the extract")
@@ -155,6 +157,7 @@ def _merge(conn: psycopg.Connection, plan: DeliveryPlan, stage_name: str, target
     values = [n for n in names if n not in plan.key]
     columns = sql.SQL(", ").join(map(sql.Identifier, names))
     key = sql.SQL(", ").join(map(sql.Identifier, plan.key))
+    update: sql.Composable
     if values:
         update = sql.SQL("DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})").format(
             sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(n)) for n in values),
@@ -169,17 +172,17 @@ def _merge(conn: psycopg.Connection, plan: DeliveryPlan, stage_name: str, target
             target, columns, columns, staging.table(stage_name), key, key, update
         )
     )
-    return cur.rowcount
+    return int(cur.rowcount)
 
 
-def _delete_missing(conn, plan: DeliveryPlan, stage_name: str, target: sql.Identifier) -> int:
+def _delete_missing(conn: psycopg.Connection[Any], plan: DeliveryPlan, stage_name: str, target: sql.Identifier) -> int:
     match = sql.SQL(" AND ").join(sql.SQL("k.{0} = t.{0}").format(sql.Identifier(k)) for k in plan.key)
     cur = conn.execute(
         sql.SQL("DELETE FROM {} t WHERE NOT EXISTS (SELECT 1 FROM {} k WHERE {})").format(
             target, staging.table(staging.keys_table(stage_name)), match
         )
     )
-    return cur.rowcount
+    return int(cur.rowcount)
 
 
 def _write_corrections(conn: psycopg.Connection, plan: DeliveryPlan) -> None:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from govshare.errors import Drift, SchemaDrift
 from govshare.exchange.plan import Column, DeliveryPlan
+
+if TYPE_CHECKING:
+    from govshare.exchange.sources import Source
 
 
 def drift(
@@ -31,7 +35,7 @@ def drift(
     return drifts
 
 
-def require_fit(plan: DeliveryPlan, src) -> None:
+def require_fit(plan: DeliveryPlan, src: Source) -> None:
     """SchemaDrift unless the provider's table, as ``src`` (an open source) sees it now, fits
     the catalogue."""
     drifts = drift(plan.catalogued, src.columns(plan.source_schema, plan.source_table), plan.source, src.dialect)

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 from psycopg import IsolationLevel, sql
@@ -21,6 +22,9 @@ from govshare.catalog.types import normalise_mysql
 from govshare.errors import DatabaseUnreachable
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.connect import connect
+
+# A statement psycopg runs: plain SQL, or SQL composed with identifiers.
+Query = sql.SQL | sql.Composed
 
 
 def statement_timeout() -> int:
@@ -69,9 +73,9 @@ class PostgresSource:
 
     def snapshot(self) -> str | None:
         """This read's snapshot (which transactions it sees), for the next extract."""
-        return self.conn.execute("SELECT txid_current_snapshot()::text").fetchone()[0]
+        return str(self.scalar(sql.SQL("SELECT txid_current_snapshot()::text"), []))
 
-    def written_since(self, snapshot: str) -> tuple[sql.Composable, list] | None:
+    def written_since(self, snapshot: str) -> tuple[sql.Composable, list[Any]] | None:
         """A condition on the table's rows: written by a transaction that ``snapshot`` did not
         see (in flight then, or begun after). Rows carry their writer's 32-bit id (xmin); the
         snapshot's ids are 64-bit, of which the low 32 bits are that id."""
@@ -82,18 +86,19 @@ class PostgresSource:
         condition = sql.SQL("(xmin = ANY(%s::text[]::xid[]) OR age(xmin) <= age(%s::text::xid))")
         return condition, [low, str(int(xmax) % 2**32)]
 
-    def scalar(self, query: sql.Composable, params: list):
-        return self.conn.execute(query, params).fetchone()[0]
+    def scalar(self, query: Query, params: list[Any]) -> Any:
+        found = self.conn.execute(query, params).fetchone()
+        return found[0] if found else None
 
     @contextmanager
-    def binary_copy(self, query: sql.Composable, params: list) -> Iterator[psycopg.Copy]:
+    def binary_copy(self, query: sql.Composable, params: list[Any]) -> Iterator[psycopg.Copy]:
         """COPY of ``query`` in PostgreSQL's binary format. (COPY takes no server-side
         parameters: psycopg merges them into the statement client-side, quoted as literals.)"""
         statement = sql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(query)
         with self.conn.cursor() as cur, cur.copy(statement, params) as copy:
             yield copy
 
-    def rows(self, query: sql.Composable, params: list, pg_types: list[str]) -> Iterator[tuple]:
+    def rows(self, query: sql.Composable, params: list[Any], pg_types: list[str]) -> Iterator[tuple[Any, ...]]:
         with self.binary_copy(query, params) as copy:
             copy.set_types(pg_types)
             yield from copy.rows()
@@ -102,7 +107,7 @@ class PostgresSource:
 class MySQLSource:
     dialect = "mysql"
 
-    def __init__(self, conn):
+    def __init__(self, conn: Any):  # a pymysql connection (pymysql has no type hints)
         self.conn = conn
 
     def columns(self, schema: str, table: str) -> dict[str, str] | None:
@@ -133,12 +138,12 @@ class MySQLSource:
     def written_since(self, snapshot: str) -> None:
         return None
 
-    def scalar(self, query: sql.Composable, params: list):
+    def scalar(self, query: Query, params: list[Any]) -> Any:
         with self.conn.cursor() as cur:
             cur.execute(query.as_string(), params)
             return cur.fetchone()[0]
 
-    def rows(self, query: sql.Composable, params: list, pg_types: list[str]) -> Iterator[tuple]:
+    def rows(self, query: sql.Composable, params: list[Any], pg_types: list[str]) -> Iterator[tuple[Any, ...]]:
         import pymysql.cursors
 
         adapt = [_MYSQL_TO_PG.get(t) for t in pg_types]
@@ -153,8 +158,11 @@ class MySQLSource:
 _MYSQL_TO_PG = {"bool": bool, "timestamptz": lambda v: v.replace(tzinfo=UTC) if isinstance(v, datetime) else v}
 
 
+Source = PostgresSource | MySQLSource
+
+
 @contextmanager
-def open_source(address: DatabaseAddress, conn_id: str) -> Iterator[PostgresSource | MySQLSource]:
+def open_source(address: DatabaseAddress, conn_id: str) -> Iterator[Source]:
     """The provider's database in a consistent, read-only snapshot for the whole extract."""
     if address.dialect == "mysql":
         conn = _mysql(address, conn_id)
@@ -172,7 +180,7 @@ def open_source(address: DatabaseAddress, conn_id: str) -> Iterator[PostgresSour
         yield PostgresSource(conn)
 
 
-def _mysql(address: DatabaseAddress, conn_id: str):
+def _mysql(address: DatabaseAddress, conn_id: str) -> Any:
     import pymysql
 
     flavour_timeouts = (

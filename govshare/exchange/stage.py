@@ -16,19 +16,25 @@ flat either way.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
+import psycopg
 from psycopg import sql
+from psycopg.abc import Buffer
 
 from govshare.catalog.types import CatalogType
 from govshare.errors import ConfigurationError
 from govshare.exchange import filters, masking, schema, staging
 from govshare.exchange.address import DatabaseAddress
-from govshare.exchange.connect import connect
+from govshare.exchange.connect import connect, scalar
 from govshare.exchange.failures import reported
 from govshare.exchange.plan import Column, DeliveryPlan
-from govshare.exchange.sources import PostgresSource, open_source
+from govshare.exchange.sources import PostgresSource, Source, open_source
+
+Connection = psycopg.Connection[Any]
 
 _PG_TYPE = {
     "text": "text",
@@ -68,11 +74,7 @@ def stage(
     pseudonym_key: bytes | None = None,
 ) -> StageResult:
     started = time.monotonic()
-    if plan.pseudonymised and not pseudonym_key:
-        raise ConfigurationError(
-            f"agreement {plan.agreement_code} pseudonymises items but no pseudonym key is configured",
-            "define the Airflow connection 'govshare_pseudonym_key' with the key as its password",
-        )
+    _require_key(plan, pseudonym_key)
     name = plan.staging_table(run_id)
     target = staging.table(name)
     with (
@@ -91,18 +93,9 @@ def stage(
         last = staging.last_published(dst, plan.agreement_code)
         start = _lower_bound(plan, last.value)
         granted, granted_params = filters.where(plan.row_filter)
-        delta, delta_params = list(granted), list(granted_params)
-        if plan.mode == "incremental" and last.value is not None:
-            changed, changed_params = _changed_since(plan, src, start, last.snapshot)
-            delta.append(changed)
-            delta_params += changed_params
-        reached = _max_of(src, plan, plan.watermark, delta, delta_params) if plan.mode == "incremental" else None
-
-        staging.drop(dst, name)  # a retry starts clean
-        # An incremental target is later updated in place: leave room on each page so the updates
-        # stay on it (HOT) and the key index is not touched. The first publish swaps this table in.
-        room = sql.SQL(" WITH (fillfactor = 90)") if plan.mode == "incremental" else sql.SQL("")
-        dst.execute(sql.SQL("CREATE TABLE {} ({}){}").format(target, staging.definition(plan.columns), room))
+        delta, delta_params = _delta(plan, src, start, last, granted, granted_params)
+        reached = _max_of(src, plan, _watermark(plan), delta, delta_params) if plan.mode == "incremental" else None
+        _create_staging(dst, plan, name, target)
         rows = _load(plan, plan.columns, src, dst, target, delta, delta_params, pseudonym_key)
         keys, listed, late = None, False, 0
         expected = _keys_after_merge(dst, plan, name, last.keys) if plan.mode == "incremental" else None
@@ -113,23 +106,13 @@ def stage(
                 listed = True
                 late = _missing(dst, plan, name)
             if late:
-                # Rows the subscriber lacks although they are older than the watermark (a late
-                # commit, or a row stamped in the past): read everything granted, so none is lost.
-                dst.execute(sql.SQL("TRUNCATE {}").format(target))
-                rows = _load(plan, plan.columns, src, dst, target, granted, granted_params, pseudonym_key)
-                reached = _max_of(src, plan, plan.watermark, granted, granted_params)
-        newest = None
-        if plan.update_column:
-            # Usually the watermark is the update column: then the extract's newest row, when it is
-            # past the lower bound, is the newest granted row.
-            same = plan.update_column == plan.watermark and reached is not None and (start is None or reached >= start)
-            newest = reached if same else _max_of(src, plan, plan.update_column, granted, granted_params)
-
+                rows, reached = _reread(plan, src, dst, target, granted, granted_params, pseudonym_key)
+        newest = _newest(plan, src, start, reached, granted, granted_params)
         mark = _text(reached) if reached is not None else last.value
         held = staging.Staged(rows, mark, keys, listed, order, src.snapshot() if plan.mode == "incremental" else None)
         staging.record_staged(dst, name, plan.agreement_code, run_id, held)
         dst.execute(sql.SQL("ANALYZE {}").format(target))
-        size = dst.execute("SELECT pg_table_size(%s::regclass)", (target.as_string(dst),)).fetchone()[0]
+        size = int(scalar(dst, "SELECT pg_table_size(%s::regclass)", (target.as_string(dst),)))
         dst.commit()
     return StageResult(
         name,
@@ -145,14 +128,83 @@ def stage(
     )
 
 
-def _from_source(plan: DeliveryPlan, select: sql.Composable, where: list) -> sql.Composable:
+def _require_key(plan: DeliveryPlan, pseudonym_key: bytes | None) -> None:
+    if plan.pseudonymised and not pseudonym_key:
+        raise ConfigurationError(
+            f"agreement {plan.agreement_code} pseudonymises items but no pseudonym key is configured",
+            "define the Airflow connection 'govshare_pseudonym_key' with the key as its password",
+        )
+
+
+def _delta(
+    plan: DeliveryPlan,
+    src: Source,
+    start: Any,
+    last: staging.LastPublished,
+    granted: list[sql.Composable],
+    params: list[Any],
+) -> tuple[list[sql.Composable], list[Any]]:
+    """The conditions of this run's extract: the granted rows and, for an incremental run after
+    the first, only those changed since the last one."""
+    delta, delta_params = list(granted), list(params)
+    if plan.mode == "incremental" and last.value is not None:
+        changed, changed_params = _changed_since(plan, src, start, last.snapshot)
+        delta.append(changed)
+        delta_params += changed_params
+    return delta, delta_params
+
+
+def _create_staging(dst: Connection, plan: DeliveryPlan, name: str, target: sql.Identifier) -> None:
+    staging.drop(dst, name)  # a retry starts clean
+    # An incremental target is later updated in place: leave room on each page so the updates
+    # stay on it (HOT) and the key index is not touched. The first publish swaps this table in.
+    room = sql.SQL(" WITH (fillfactor = 90)") if plan.mode == "incremental" else sql.SQL("")
+    dst.execute(sql.SQL("CREATE TABLE {} ({}){}").format(target, staging.definition(plan.columns), room))
+
+
+def _reread(
+    plan: DeliveryPlan,
+    src: Source,
+    dst: Connection,
+    target: sql.Identifier,
+    granted: list[sql.Composable],
+    params: list[Any],
+    pseudonym_key: bytes | None,
+) -> tuple[int, Any]:
+    """Rows the subscriber lacks although they are older than the watermark (a late commit, or
+    a row stamped in the past): read everything granted, so none is lost. (rows, watermark)"""
+    dst.execute(sql.SQL("TRUNCATE {}").format(target))
+    rows = _load(plan, plan.columns, src, dst, target, granted, params, pseudonym_key)
+    return rows, _max_of(src, plan, _watermark(plan), granted, params)
+
+
+def _newest(
+    plan: DeliveryPlan, src: Source, start: Any, reached: Any, granted: list[sql.Composable], params: list[Any]
+) -> Any:
+    """The newest value of the resource's update column among the granted rows (for freshness)."""
+    if not plan.update_column:
+        return None
+    # Usually the watermark is the update column: then the extract's newest row, when it is
+    # past the lower bound, is the newest granted row.
+    same = plan.update_column == plan.watermark and reached is not None and (start is None or reached >= start)
+    return reached if same else _max_of(src, plan, plan.update_column, granted, params)
+
+
+def _watermark(plan: DeliveryPlan) -> str:
+    """An incremental plan's watermark item (the agreement's terms require one)."""
+    return cast(str, plan.watermark)
+
+
+def _from_source(plan: DeliveryPlan, select: sql.Composable, where: list[sql.Composable]) -> sql.Composed:
     """``SELECT <select> FROM`` the provider's table, under the conditions ``where``."""
     query = sql.SQL("SELECT {} FROM {}").format(select, sql.Identifier(plan.source_schema, plan.source_table))
     return query + sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where) if where else query
 
 
-def _select(plan: DeliveryPlan, columns: tuple[Column, ...], dialect: str, where: list) -> sql.Composable:
-    exprs = []
+def _select(
+    plan: DeliveryPlan, columns: tuple[Column, ...], dialect: str, where: list[sql.Composable]
+) -> sql.Composable:
+    exprs: list[sql.Composable] = []
     for column in columns:
         ident = sql.Identifier(column.name)
         if column.mask.in_sql:
@@ -168,7 +220,16 @@ def _select(plan: DeliveryPlan, columns: tuple[Column, ...], dialect: str, where
     return _from_source(plan, sql.SQL(", ").join(exprs), where)
 
 
-def _load(plan, columns: tuple[Column, ...], src, dst, target, where, params, pseudonym_key) -> int:
+def _load(
+    plan: DeliveryPlan,
+    columns: tuple[Column, ...],
+    src: Source,
+    dst: Connection,
+    target: sql.Identifier,
+    where: list[sql.Composable],
+    params: list[Any],
+    pseudonym_key: bytes | None,
+) -> int:
     """Stream ``columns`` of the granted rows, masked, into the staging table ``target``."""
     names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
     load = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(target, names)
@@ -183,18 +244,18 @@ def _load(plan, columns: tuple[Column, ...], src, dst, target, where, params, ps
                 into.set_types([_pg_type(c.delivered_type, writing=True) for c in columns])
                 for row in src.rows(query, params, [_pg_type(c.type) for c in columns]):
                     into.write_row(transform(row) if transform else row)
-        return cur.rowcount
+        return int(cur.rowcount)
 
 
 RELAY_BYTES = 32 * 1024
 
 
-def _relay(out, into) -> None:
+def _relay(out: Iterable[Buffer], into: psycopg.Copy) -> None:
     """Pass COPY data from provider to subscriber in ~32 KB writes. libpq hands over one row
     per read, and writing each on its own costs a trip through psycopg per row; much larger
     writes are slower again (psycopg slices them, and libpq copes badly with big buffers).
     32 KB is psycopg's own COPY buffer size. Relaying 10 M keys: 1 MB writes 13-17 s, 32 KB 9 s."""
-    pending: list[bytes] = []
+    pending: list[Buffer] = []
     size = 0
     for block in out:
         pending.append(block)
@@ -207,7 +268,15 @@ def _relay(out, into) -> None:
         into.write(b"".join(pending))
 
 
-def _load_keys(plan, src, dst, name: str, where, params, pseudonym_key) -> None:
+def _load_keys(
+    plan: DeliveryPlan,
+    src: Source,
+    dst: Connection,
+    name: str,
+    where: list[sql.Composable],
+    params: list[Any],
+    pseudonym_key: bytes | None,
+) -> None:
     """Every key the provider holds under the agreement's filter, for key-diff deletions —
     masked as the delivered keys are, so that they compare with the target's (and a
     pseudonymised key never reaches the subscriber raw)."""
@@ -219,13 +288,15 @@ def _load_keys(plan, src, dst, name: str, where, params, pseudonym_key) -> None:
     dst.execute(sql.SQL("CREATE INDEX ON {} ({})").format(target, names))
 
 
-def _pseudonymiser(plan: DeliveryPlan, columns: tuple[Column, ...], master_key: bytes | None):
+def _pseudonymiser(
+    plan: DeliveryPlan, columns: tuple[Column, ...], master_key: bytes | None
+) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
     positions = [i for i, c in enumerate(columns) if c.mask.kind == "hmac"]
-    if not positions:
+    if not positions or master_key is None:  # stage() refused a pseudonymising plan without a key
         return None
     key = masking.subscriber_key(master_key, plan.subscriber_code)
 
-    def transform(row: tuple) -> tuple:
+    def transform(row: tuple[Any, ...]) -> tuple[Any, ...]:
         values = list(row)
         for i in positions:
             values[i] = masking.pseudonym(key, values[i])
@@ -234,11 +305,11 @@ def _pseudonymiser(plan: DeliveryPlan, columns: tuple[Column, ...], master_key: 
     return transform
 
 
-def _count(src, plan: DeliveryPlan, where: list, params: list) -> int:
-    return src.scalar(_from_source(plan, sql.SQL("count(*)"), where), params)
+def _count(src: Source, plan: DeliveryPlan, where: list[sql.Composable], params: list[Any]) -> int:
+    return int(src.scalar(_from_source(plan, sql.SQL("count(*)"), where), params))
 
 
-def _keys_after_merge(dst, plan: DeliveryPlan, name: str, delivered: int | None) -> int | None:
+def _keys_after_merge(dst: Connection, plan: DeliveryPlan, name: str, delivered: int | None) -> int | None:
     """How many keys the provider has now if it deleted nothing: as many as at the last publish
     (``delivered``, as recorded then; the target is counted when that is unknown) plus the
     staged keys the target lacks. The count, the extract and the provider's key count come from
@@ -252,29 +323,32 @@ def _keys_after_merge(dst, plan: DeliveryPlan, name: str, delivered: int | None)
     if not staging.exists(dst, target):
         return None
     if delivered is None:
-        delivered = dst.execute(sql.SQL("SELECT count(*) FROM {}").format(target)).fetchone()[0]
+        delivered = int(scalar(dst, sql.SQL("SELECT count(*) FROM {}").format(target)))
     match = sql.SQL(" AND ").join(sql.SQL("t.{0} = s.{0}").format(sql.Identifier(k)) for k in plan.key)
-    fresh = dst.execute(
+    fresh = scalar(
+        dst,
         sql.SQL("SELECT count(*) FROM {s} s WHERE NOT EXISTS (SELECT 1 FROM {t} t WHERE {m})").format(
             t=target, s=staging.table(name), m=match
-        )
-    ).fetchone()[0]
-    return delivered + fresh
+        ),
+    )
+    return delivered + int(fresh)
 
 
-def _changed_since(plan: DeliveryPlan, src, start, snapshot: str | None) -> tuple[sql.Composable, list]:
+def _changed_since(
+    plan: DeliveryPlan, src: Source, start: Any, snapshot: str | None
+) -> tuple[sql.Composable, list[Any]]:
     """What an incremental extract reads: rows at or after the watermark's lower bound and,
     where the provider can tell (a PostgreSQL table), every row written by a transaction the
     last extract could not see — whatever its watermark says (a transaction held open longer
     than the overlap stamps its rows with its start)."""
     since = src.written_since(snapshot) if snapshot else None
-    at = (sql.SQL("{} >= %s").format(sql.Identifier(plan.watermark)), [start])
+    at: tuple[sql.Composable, list[Any]] = (sql.SQL("{} >= %s").format(sql.Identifier(_watermark(plan))), [start])
     if since is None:
         return at
     return sql.SQL("({} OR {})").format(at[0], since[0]), at[1] + since[1]
 
 
-def _missing(dst, plan: DeliveryPlan, name: str) -> int:
+def _missing(dst: Connection, plan: DeliveryPlan, name: str) -> int:
     """How many of the provider's keys neither the target nor this extract has."""
     target = sql.Identifier(plan.target_schema, plan.target_table)
 
@@ -285,18 +359,18 @@ def _missing(dst, plan: DeliveryPlan, name: str) -> int:
     query = sql.SQL("SELECT count(*) FROM {} k WHERE {} AND {}").format(
         staging.table(staging.keys_table(name)), lacks(target), lacks(staging.table(name))
     )
-    return dst.execute(query).fetchone()[0]
+    return int(scalar(dst, query))
 
 
-def _max_of(src, plan: DeliveryPlan, column: str, where: list, params: list):
+def _max_of(src: Source, plan: DeliveryPlan, column: str, where: list[sql.Composable], params: list[Any]) -> Any:
     return src.scalar(_from_source(plan, sql.SQL("MAX({})").format(sql.Identifier(column)), where), params)
 
 
-def _lower_bound(plan: DeliveryPlan, last: str | None):
+def _lower_bound(plan: DeliveryPlan, last: str | None) -> date | datetime | int | None:
     """Where an incremental extract starts: the last published watermark minus the overlap."""
     if plan.mode != "incremental" or last is None:
         return None
-    kind = plan.column(plan.watermark).type.name
+    kind = plan.column(_watermark(plan)).type.name
     if kind in ("timestamp", "timestamptz"):
         return datetime.fromisoformat(last) - timedelta(seconds=plan.overlap)
     if kind == "date":
@@ -304,7 +378,7 @@ def _lower_bound(plan: DeliveryPlan, last: str | None):
     return int(last) - plan.overlap
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
 
 

@@ -22,13 +22,16 @@ it can never run ahead of what the subscriber actually has.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import astuple, dataclass
+from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from govshare.errors import ExchangeFailed
-from govshare.exchange.plan import STAGING_SCHEMA, DeliveryPlan
+from govshare.exchange.connect import scalar
+from govshare.exchange.plan import STAGING_SCHEMA, Column, DeliveryPlan
 
 LEDGER = "publication"
 ORDER = "stage_order"
@@ -76,7 +79,7 @@ def table(name: str) -> sql.Identifier:
     return sql.Identifier(STAGING_SCHEMA, name)
 
 
-def definition(columns) -> sql.Composable:
+def definition(columns: Iterable[Column]) -> sql.Composable:
     """The column list of a CREATE TABLE for delivered ``columns`` (plan Columns): their
     delivered types come from the closed catalogue type grammar, never from free text."""
     return sql.SQL(", ").join(
@@ -91,7 +94,7 @@ def keys_table(name: str) -> str:
 
 def exists(conn: psycopg.Connection, relation: sql.Identifier) -> bool:
     # to_regclass parses its argument as a (possibly quoted) name: pass it quoted.
-    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (relation.as_string(conn),)).fetchone()[0]
+    return bool(scalar(conn, "SELECT to_regclass(%s) IS NOT NULL", (relation.as_string(conn),)))
 
 
 # --- the ledger -----------------------------------------------------------------------------
@@ -131,7 +134,7 @@ def made_by_platform(conn: psycopg.Connection, target: str) -> bool:
     """Whether some delivery published ``target`` (``schema.table``) before: then the platform
     made the table and a delivery may replace or merge into it."""
     query = sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE target = %s)").format(table(LEDGER))
-    return conn.execute(query, (target,)).fetchone()[0]
+    return bool(scalar(conn, query, (target,)))
 
 
 def refuse_foreign(conn: psycopg.Connection, plan: DeliveryPlan, step: str) -> None:
@@ -212,10 +215,10 @@ class Staged:
 
 def next_order(conn: psycopg.Connection) -> int:
     """A number larger than any run of this database was given before (sequences never roll back)."""
-    return conn.execute("SELECT nextval(%s)", (f"{STAGING_SCHEMA}.{ORDER}",)).fetchone()[0]
+    return int(scalar(conn, "SELECT nextval(%s)", (f"{STAGING_SCHEMA}.{ORDER}",)))
 
 
-def record_staged(conn, name: str, agreement_code: str, run_id: str, held: Staged) -> None:
+def record_staged(conn: psycopg.Connection[Any], name: str, agreement_code: str, run_id: str, held: Staged) -> None:
     conn.execute(
         sql.SQL(
             "INSERT INTO {} (staging_table, agreement_code, run_id, rows, watermark, keys, key_list, stage_order, "
