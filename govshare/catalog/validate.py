@@ -8,7 +8,7 @@ one data one source (一数一源), types that disagree, keys that are not items
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
@@ -158,16 +158,25 @@ class _Seen:
 
 
 def _cross_check(parsed: list[tuple[Document, CatalogFile]], broken: set[str]) -> tuple[Catalog, list[Problem]]:
-    problems: list[Problem] = []
-    agencies: dict[str, Agency] = {}
-    elements: dict[str, Element] = {}
-    resources: dict[str, Resource] = {}
-    seen: dict[tuple[str, str], _Seen] = {}
+    found = _collect(parsed)
+    problems = found.problems + _references(parsed, found, broken)
+    return Catalog(agencies=found.agencies, elements=found.elements, resources=found.resources), problems
 
-    def register(kind: str, code: str, document: Document, loc: tuple) -> bool:
-        first = seen.get((kind, code))
+
+@dataclass
+class _Found:
+    """Every agency, element and resource of the catalogue's files, each code defined once."""
+
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    elements: dict[str, Element] = field(default_factory=dict)
+    resources: dict[str, Resource] = field(default_factory=dict)
+    seen: dict[tuple[str, str], _Seen] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def register(self, kind: str, code: str, document: Document, loc: tuple) -> bool:
+        first = self.seen.get((kind, code))
         if first is not None:
-            problems.append(
+            self.problems.append(
                 document.problem(
                     loc + ("code",),
                     f"{kind} code '{code}' is already defined at {first.where()}",
@@ -175,30 +184,43 @@ def _cross_check(parsed: list[tuple[Document, CatalogFile]], broken: set[str]) -
                 )
             )
             return False
-        seen[(kind, code)] = _Seen(document, loc)
+        self.seen[(kind, code)] = _Seen(document, loc)
         return True
 
+    def add_element(self, element: Element, document: Document, i: int) -> None:
+        first = self.seen.get(("element", element.code))
+        if first is not None and self.elements[element.code].authority != element.authority:
+            self.problems.append(
+                document.problem(
+                    ("elements", i, "authority"),
+                    f"element '{element.code}' is claimed as authoritative by '{element.authority}' here and by "
+                    f"'{self.elements[element.code].authority}' at {first.where()}: one data, one source (一数一源)",
+                    "keep the element with its one authoritative agency; the other agency's items declare "
+                    "`copy_of:` that agency",
+                )
+            )
+        elif self.register("element", element.code, document, ("elements", i)):
+            self.elements[element.code] = element
+
+
+def _collect(parsed: list[tuple[Document, CatalogFile]]) -> _Found:
+    found = _Found()
     for document, content in parsed:
         for i, agency in enumerate(content.agencies):
-            if register("agency", agency.code, document, ("agencies", i)):
-                agencies[agency.code] = agency
+            if found.register("agency", agency.code, document, ("agencies", i)):
+                found.agencies[agency.code] = agency
         for i, element in enumerate(content.elements):
-            first = seen.get(("element", element.code))
-            if first is not None and elements[element.code].authority != element.authority:
-                problems.append(
-                    document.problem(
-                        ("elements", i, "authority"),
-                        f"element '{element.code}' is claimed as authoritative by '{element.authority}' here and by "
-                        f"'{elements[element.code].authority}' at {first.where()}: one data, one source (一数一源)",
-                        "keep the element with its one authoritative agency; the other agency's items declare "
-                        "`copy_of:` that agency",
-                    )
-                )
-            elif register("element", element.code, document, ("elements", i)):
-                elements[element.code] = element
+            found.add_element(element, document, i)
         for i, resource in enumerate(content.resources):
-            if register("resource", resource.code, document, ("resources", i)):
-                resources[resource.code] = resource
+            if found.register("resource", resource.code, document, ("resources", i)):
+                found.resources[resource.code] = resource
+    return found
+
+
+def _references(parsed: list[tuple[Document, CatalogFile]], found: _Found, broken: set[str]) -> list[Problem]:
+    """What each entry refers to exists: agencies, the region, databases, types, elements."""
+    problems: list[Problem] = []
+    agencies = found.agencies
 
     def known_agency(code: str | None, document: Document, loc: tuple) -> bool:
         if code is None or code in agencies:
@@ -214,21 +236,20 @@ def _cross_check(parsed: list[tuple[Document, CatalogFile]], broken: set[str]) -
             )
         return False
 
-    front_dbs = {r.front_db.conn_id: r.code for r in resources.values()}
+    front_dbs = {r.front_db.conn_id: r.code for r in found.resources.values()}
     for document, content in parsed:
         for i, agency in enumerate(content.agencies):
             known_agency(agency.parent, document, ("agencies", i, "parent"))
             problems += _agency_region_problems(agency, document, ("agencies", i))
-            problems += _database_problems(agency, front_dbs, seen, document, ("agencies", i))
+            problems += _database_problems(agency, front_dbs, found.seen, document, ("agencies", i))
         for i, element in enumerate(content.elements):
             known_agency(element.authority, document, ("elements", i, "authority"))
             problems += _type_problems(element.type, document, ("elements", i, "type"))
         for i, resource in enumerate(content.resources):
             loc = ("resources", i)
             if known_agency(resource.provider, document, loc + ("provider",)):
-                problems += _resource_problems(resource, elements, broken, document, loc)
-
-    return Catalog(agencies=agencies, elements=elements, resources=resources), problems
+                problems += _resource_problems(resource, found.elements, broken, document, loc)
+    return problems
 
 
 def _agency_region_problems(agency: Agency, document: Document, loc: tuple) -> list[Problem]:
@@ -294,6 +315,18 @@ def _resource_problems(
     document: Document,
     loc: tuple,
 ) -> list[Problem]:
+    names: dict[str, int] = {}  # each item name's first position
+    for j, item in enumerate(resource.items):
+        names.setdefault(item.name, j)
+    return [
+        *_share_problems(resource, document, loc),
+        *_items_problems(resource, elements, broken, document, loc),
+        *_update_column_problems(resource, document, loc),
+        *_primary_key_problems(resource, names, document, loc),
+    ]
+
+
+def _share_problems(resource: Resource, document: Document, loc: tuple) -> list[Problem]:
     problems: list[Problem] = []
     if resource.share_type in ("conditional", "not_shared") and not resource.share_condition.strip():
         what = "the condition a requester must meet" if resource.share_type == "conditional" else "the legal ground"
@@ -312,7 +345,13 @@ def _resource_problems(
                 "remove `share_condition`, or make the resource conditional",
             )
         )
+    return problems
 
+
+def _items_problems(
+    resource: Resource, elements: dict[str, Element], broken: set[str], document: Document, loc: tuple
+) -> list[Problem]:
+    problems: list[Problem] = []
     names: dict[str, int] = {}
     for j, item in enumerate(resource.items):
         item_loc = loc + ("items", j)
@@ -327,7 +366,11 @@ def _resource_problems(
         names.setdefault(item.name, j)
         problems += _type_problems(item.type, document, item_loc + ("type",))
         problems += _item_element_problems(resource, item, elements, broken, document, item_loc)
+    return problems
 
+
+def _update_column_problems(resource: Resource, document: Document, loc: tuple) -> list[Problem]:
+    problems: list[Problem] = []
     if resource.update_column is not None:
         item = resource.item(resource.update_column)
         if (
@@ -342,6 +385,11 @@ def _resource_problems(
                     "name the item that records when a row last changed, or leave update_column out",
                 )
             )
+    return problems
+
+
+def _primary_key_problems(resource: Resource, names: dict[str, int], document: Document, loc: tuple) -> list[Problem]:
+    problems: list[Problem] = []
     for k, key in enumerate(resource.primary_key):
         key_loc = loc + ("primary_key", k)
         if key not in names:
@@ -394,6 +442,14 @@ def _item_element_problems(
                 f"use type {element.type} for this item",
             )
         )
+    return problems + _authority_problems(resource, item, element, document, loc)
+
+
+def _authority_problems(
+    resource: Resource, item: Item, element: Element, document: Document, loc: tuple
+) -> list[Problem]:
+    """One data, one source (一数一源): an item of another agency's element says it is a copy."""
+    problems: list[Problem] = []
     if element.authority == resource.provider:
         if item.copy_of is not None:
             problems.append(

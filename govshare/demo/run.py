@@ -19,6 +19,7 @@ import secrets
 import subprocess
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -41,6 +42,7 @@ from govshare.registry import deliveries
 from govshare.registry import models as m
 from govshare.registry.cards import cards as agreement_cards
 from govshare.registry.db import session
+from govshare.registry.deliveries import DeliveryStatus
 from govshare.registry.migrate import upgrade
 from govshare.terminal import console
 
@@ -62,7 +64,7 @@ AGREEMENTS = (
         target_conn_id="sub_hb_mzt",
         target_table="population_basic",
         condition_met="仅用于低保、特困审核确认；不含住址和电话；不向第三方提供",
-        expect="succeeded",
+        expect=DeliveryStatus.SUCCEEDED,
         # identity checks need the real number and name: the agreement says so explicitly
         options={"masking": {"citizen_id": "none", "name": "none"}},
     ),
@@ -75,7 +77,7 @@ AGREEMENTS = (
         target_conn_id="sub_hb_mzt",
         target_table="enterprise_basic",
         condition_met="",  # unconditional: agreed without review
-        expect="succeeded",
+        expect=DeliveryStatus.SUCCEEDED,
         # changes only, merged by key; deregistered enterprises deleted
         options={
             "mode": "incremental",
@@ -94,7 +96,7 @@ AGREEMENTS = (
         target_conn_id="sub_hb_mzt",
         target_table="social_insurance",
         condition_met="仅用于家庭经济状况核对，核对结果不用于其他用途",
-        expect="failed",  # the export has duplicated records and a negative contribution base
+        expect=DeliveryStatus.FAILED,  # the export has duplicated records and a negative contribution base
         options={"masking": {"citizen_id": "none"}},
     ),
     DemoAgreement(
@@ -106,7 +108,7 @@ AGREEMENTS = (
         target_conn_id="sub_hb_rst",
         target_table="population_for_insurance",
         condition_met="仅用于参保登记身份核验",
-        expect="succeeded",
+        expect=DeliveryStatus.SUCCEEDED,
         # pseudonyms: HRSS can join the records, but never sees the numbers
         options={"masking": {"citizen_id": "hmac"}},
     ),
@@ -119,7 +121,7 @@ AGREEMENTS = (
         target_conn_id="sub_sjz_mzj",
         target_table="population_basic",
         condition_met="仅限本市户籍人员",
-        expect="succeeded",
+        expect=DeliveryStatus.SUCCEEDED,
         # a city bureau gets its own city's people only, ID numbers and names masked by default
         options={"row_filter": [{"item": "region_code", "op": "prefix", "value": "1301"}]},
     ),
@@ -144,6 +146,29 @@ def _run(scale: float, runner: DagRunner, mailbox: Mailbox) -> int:
         console.print("[red]run the demo with `make demo`[/] (it sets up the database and Airflow environment)")
         return 2
     started = time.monotonic()
+    catalog = _set_up(server, scale)
+    codes = _negotiate()
+    outcomes, second_run = _deliver(runner, server, codes)
+
+    _step(7, "monitoring: front-DB health (platform_front_db_health DAG) and this period's reports")
+    _monitor(runner, catalog)
+
+    _step(8, "notifications, sent by the platform_notifications DAG through Airflow's SMTP provider")
+    _send_notifications(runner, mailbox)
+
+    _step(9, "summary")
+    _summary(codes, outcomes)
+    _subscriber_tables(server)
+    console.print(f"\ndemo finished in {time.monotonic() - started:.0f}s.")
+    console.print(
+        "Open the Airflow UI on this setup with [bold]make airflow[/], then http://localhost:8080 "
+        "(user admin; password in .govshare/airflow/simple_auth_manager_passwords.json.generated)."
+    )
+    return _verdict(outcomes, second_run)
+
+
+def _set_up(server: str, scale: float) -> Catalog:
+    """Steps 1-4: the registry, the front DBs with sample data, Airflow, the filed catalogue."""
     _step(1, "registry schema")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is for `registry upgrade`
     upgrade(settings.registry_url())
@@ -165,7 +190,11 @@ def _run(scale: float, runner: DagRunner, mailbox: Mailbox) -> int:
     with session() as s:
         filing = file_catalog(s, catalog, source=str(settings.catalog_dir()), by=workflow.OPERATOR).filing
     console.print(f"    catalogue version {filing.version}" + ("" if filing.changed else " (unchanged)"))
+    return catalog
 
+
+def _negotiate() -> list[str]:
+    """Step 5: every sample agreement through the workflow; the codes of those that deliver."""
     _step(5, "sharing agreements, through the workflow of article 13 (each agency with its own token)")
     desk = workflow.Desk(
         sorted({a.subscriber for a in AGREEMENTS} | {"hb_gat", "hb_scjg", "hb_rst", "hb_sjj", "hb_bb", "hb_bmj"})
@@ -179,7 +208,26 @@ def _run(scale: float, runner: DagRunner, mailbox: Mailbox) -> int:
         )
     code, steps = workflow.joint_decision(desk)
     console.print(f"    {code}  rst_medical_records (not_shared) → hb_mzt: {' → '.join(steps)}", highlight=False)
+    return codes
 
+
+@dataclass(frozen=True)
+class _SecondRun:
+    """The incremental agreement's run after the provider changed and deleted rows."""
+
+    code: str
+    delivery: m.Delivery | None
+    changed: int
+    removed: int
+
+    @property
+    def as_expected(self) -> bool:
+        found = self.delivery
+        return found is not None and (found.rows_merged, found.rows_deleted) == (self.changed, self.removed)
+
+
+def _deliver(runner: DagRunner, server: str, codes: list[str]) -> tuple[list[m.Delivery | None], _SecondRun]:
+    """Step 6: each agreement's DAG, then the incremental one again after the provider changed."""
     _step(6, "running each agreement's DAG through Airflow")
     outcomes = [_run_dag(runner, code, i + 1, len(codes)) for i, code in enumerate(codes)]
     incremental = next(
@@ -190,37 +238,25 @@ def _run(scale: float, runner: DagRunner, mailbox: Mailbox) -> int:
         f"    meanwhile {changed} enterprises changed and {removed} were deregistered; {incremental} runs again:"
     )
     again = _run_dag(runner, incremental, len(codes) + 1, len(codes) + 1)
-    merged_as_expected = again is not None and (again.rows_merged, again.rows_deleted) == (changed, removed)
     if again is not None:
         console.print(
             f"    {incremental}: {again.rows} changed rows read, {again.rows_merged} merged, {again.rows_deleted} deleted "
             f"(watermark {again.watermark_from} → {again.watermark_to})",
             highlight=False,
         )
+    return outcomes, _SecondRun(incremental, again, changed, removed)
 
-    _step(7, "monitoring: front-DB health (platform_front_db_health DAG) and this period's reports")
-    _monitor(runner, catalog)
 
-    _step(8, "notifications, sent by the platform_notifications DAG through Airflow's SMTP provider")
-    _send_notifications(runner, mailbox)
-
-    _step(9, "summary")
-    _summary(codes, outcomes)
-    _subscriber_tables(server)
+def _verdict(outcomes: list[m.Delivery | None], second_run: _SecondRun) -> int:
     expected = [a.expect for a in AGREEMENTS]
     actual = [d.status if d else "not run" for d in outcomes]
-    console.print(f"\ndemo finished in {time.monotonic() - started:.0f}s.")
-    console.print(
-        "Open the Airflow UI on this setup with [bold]make airflow[/], then http://localhost:8080 "
-        "(user admin; password in .govshare/airflow/simple_auth_manager_passwords.json.generated)."
-    )
     if actual != expected:
         console.print(f"[red]unexpected outcome[/]: expected {expected}, got {actual}; logs in {_log_dir()}")
         return 1
-    if not merged_as_expected:
+    if not second_run.as_expected:
         console.print(
-            f"[red]unexpected outcome[/]: {incremental}'s second run should merge {changed} and delete {removed} "
-            f"rows; logs in {_log_dir()}"
+            f"[red]unexpected outcome[/]: {second_run.code}'s second run should merge {second_run.changed} and "
+            f"delete {second_run.removed} rows; logs in {_log_dir()}"
         )
         return 1
     return 0
@@ -390,7 +426,7 @@ def _run_dag(runner: DagRunner, code: str, number: int, total: int) -> m.Deliver
                 status.update(f"  [{number}/{total}] {code}: {_progress(delivery)}")
     delivery = _latest(code, before)
     outcome = delivery.status if delivery else "not run"
-    colour = {"succeeded": "green", "failed": "yellow"}.get(outcome, "red")
+    colour = {DeliveryStatus.SUCCEEDED: "green", DeliveryStatus.FAILED: "yellow"}.get(outcome, "red")
     console.print(
         f"    [{number}/{total}] {code}: [{colour}]{outcome}[/] in {time.monotonic() - started:.0f}s  (log: {log})"
     )
@@ -404,11 +440,11 @@ def _latest(code: str, after: int) -> m.Delivery | None:
 
 
 def _progress(delivery: m.Delivery) -> str:
-    if delivery.status == "running":
+    if delivery.status == DeliveryStatus.RUNNING:
         return "preflight"
-    if delivery.status == "staged":
+    if delivery.status == DeliveryStatus.STAGED:
         return f"staged {delivery.rows:,} rows, checking"
-    if delivery.status == "checked":
+    if delivery.status == DeliveryStatus.CHECKED:
         return "checked, publishing"
     return delivery.status
 
@@ -442,8 +478,8 @@ def _summary(codes: list[str], outcomes: list[m.Delivery | None]) -> None:
                 "",
             )
             continue
-        delivered = delivery.rows if delivery.status == "succeeded" else 0
-        colour = "green" if delivery.status == "succeeded" else "yellow"
+        delivered = delivery.rows if delivery.status == DeliveryStatus.SUCCEEDED else 0
+        colour = "green" if delivery.status == DeliveryStatus.SUCCEEDED else "yellow"
         table.add_row(
             code,
             card.resource_name,
@@ -457,7 +493,7 @@ def _summary(codes: list[str], outcomes: list[m.Delivery | None]) -> None:
         )
     console.print(table)
     for code, delivery in zip(codes, outcomes, strict=True):
-        if delivery is not None and delivery.status == "failed":
+        if delivery is not None and delivery.status == DeliveryStatus.FAILED:
             console.print(f"  {code} failed on purpose — {delivery.error}", highlight=False)
 
 

@@ -19,7 +19,7 @@ from govshare.corrections import OPEN as OPEN_CORRECTIONS
 from govshare.corrections import answer_days
 from govshare.lifecycle import deadlines
 from govshare.registry import models as m
-from govshare.registry.deliveries import UNSUCCESSFUL
+from govshare.registry.deliveries import UNSUCCESSFUL, DeliveryStatus
 from govshare.registry.statuses import AgreementStatus
 
 
@@ -120,35 +120,50 @@ def monitoring(session: Session, agency_code: str, period: Period) -> Monitoring
             agreement.subscriber_code if as_provider else (resource.provider_code if resource else "?"),
         )
         for d in _deliveries(session, agreement.code, period):
-            line.deliveries += 1
-            line.succeeded += d.status == "succeeded"
-            line.failed += d.status in UNSUCCESSFUL
-            line.rows += (d.rows or 0) if d.status == "succeeded" else 0
-            checks = (d.checks_passed or 0) + (d.checks_failed or 0) + (d.checks_warned or 0)
-            line.checks_passed += d.checks_passed or 0
-            line.checks_total += checks
-            day = d.finished_at.astimezone(TIMEZONE).date()
-            daily[day][0] += d.status == "succeeded"
-            daily[day][1] += d.status in UNSUCCESSFUL
-            daily[day][2] += d.checks_passed or 0
-            daily[day][3] += checks
+            _count(d, line, daily[d.finished_at.astimezone(TIMEZONE).date()])
             if d.status in UNSUCCESSFUL:
                 report.failures.append((d.finished_at, agreement.code, (d.error or "")[:200]))
         (report.as_provider if as_provider else report.as_subscriber).append(line)
-        for a in session.scalars(
-            select(m.Anomaly)
-            .where(
-                m.Anomaly.agreement_code == agreement.code,
-                m.Anomaly.detected_at >= period.since,
-                m.Anomaly.detected_at < period.until,
-            )
-            .order_by(m.Anomaly.id)
-        ):
-            report.anomalies.append((a.detected_at, a.agreement_code, a.kind, a.detail))
+        report.anomalies += _anomalies(session, agreement.code, period)
     report.daily = {day: tuple(v) for day, v in sorted(daily.items())}
     report.failures.sort()
     report.anomalies.sort()
-    for c in session.scalars(
+    report.corrections = _open_corrections(session, agency_code, period)
+    report.incidents = _incidents(session, agency_code, period)
+    return report
+
+
+def _count(d: m.Delivery, line: AgreementLine, day: list[int]) -> None:
+    """Add one delivery to its agreement's line and to its day (succeeded, failed, checks passed, checks)."""
+    succeeded = d.status == DeliveryStatus.SUCCEEDED
+    checks = (d.checks_passed or 0) + (d.checks_failed or 0) + (d.checks_warned or 0)
+    line.deliveries += 1
+    line.succeeded += succeeded
+    line.failed += d.status in UNSUCCESSFUL
+    line.rows += (d.rows or 0) if succeeded else 0
+    line.checks_passed += d.checks_passed or 0
+    line.checks_total += checks
+    day[0] += succeeded
+    day[1] += d.status in UNSUCCESSFUL
+    day[2] += d.checks_passed or 0
+    day[3] += checks
+
+
+def _anomalies(session: Session, agreement_code: str, period: Period) -> list[tuple]:
+    found = session.scalars(
+        select(m.Anomaly)
+        .where(
+            m.Anomaly.agreement_code == agreement_code,
+            m.Anomaly.detected_at >= period.since,
+            m.Anomaly.detected_at < period.until,
+        )
+        .order_by(m.Anomaly.id)
+    )
+    return [(a.detected_at, a.agreement_code, a.kind, a.detail) for a in found]
+
+
+def _open_corrections(session: Session, agency_code: str, period: Period) -> list[tuple]:
+    found = session.scalars(
         select(m.Correction)
         .where(
             or_(m.Correction.authority_code == agency_code, m.Correction.subscriber_code == agency_code),
@@ -156,10 +171,14 @@ def monitoring(session: Session, agency_code: str, period: Period) -> Monitoring
             m.Correction.filed_at < period.until,
         )
         .order_by(m.Correction.code)
-    ):
-        role = "authority" if c.authority_code == agency_code else "subscriber"
-        report.corrections.append((c.code, role, c.status, c.due_date))
-    for i in session.scalars(
+    )
+    return [
+        (c.code, "authority" if c.authority_code == agency_code else "subscriber", c.status, c.due_date) for c in found
+    ]
+
+
+def _incidents(session: Session, agency_code: str, period: Period) -> list[tuple]:
+    found = session.scalars(
         select(m.Incident)
         .where(
             m.Incident.agency_code == agency_code,
@@ -167,9 +186,8 @@ def monitoring(session: Session, agency_code: str, period: Period) -> Monitoring
             or_(m.Incident.closed_at.is_(None), m.Incident.closed_at >= period.since),
         )
         .order_by(m.Incident.id)
-    ):
-        report.incidents.append((i.id, i.opened_at, i.closed_at, i.detail))
-    return report
+    )
+    return [(i.id, i.opened_at, i.closed_at, i.detail) for i in found]
 
 
 @dataclass
@@ -251,7 +269,9 @@ def supervision(session: Session, period: Period) -> Supervision:
                 name=agency.name,
                 catalogue_completeness=completeness,
                 answered_on_time=on_time,
-                delivery_success=_percent(sum(d.status == "succeeded" for d in deliveries), len(deliveries)),
+                delivery_success=_percent(
+                    sum(d.status == DeliveryStatus.SUCCEEDED for d in deliveries), len(deliveries)
+                ),
                 quality_pass=_percent(passed, checks),
                 correction_turnaround=turnaround,
                 availability=_percent(sum(health), len(health)),

@@ -173,8 +173,6 @@ def validate_suites(quality_dir: Path, catalog: Catalog | None) -> list[Problem]
 
 def _rules(document: Document, problems: list[Problem]) -> tuple[list[tuple[int, Rule]], list[Problem]]:
     """The valid rules of a suite file with their position in it, and the problems of the rest."""
-    from govshare.quality import gx  # Great Expectations is heavy; import it only to check rules
-
     problems = list(problems)
     data = document.data
     if not isinstance(data, dict) or set(data) - {"resource", "rules"}:
@@ -195,69 +193,84 @@ def _rules(document: Document, problems: list[Problem]) -> tuple[list[tuple[int,
     rules: list[tuple[int, Rule]] = []
     names: set[str] = set()
     for index, entry in enumerate(entries):
-        loc = ("rules", index)
-        if not isinstance(entry, dict):
-            problems.append(document.problem(loc, "a rule must be a mapping", "write `- name: ...` with its fields"))
-            continue
-        name = entry.get("name")
-        if not isinstance(name, str) or not re.match(r"^[a-z][a-z0-9_]*$", name):
-            problems.append(
-                document.problem(loc + ("name",), f"rule name {name!r} is missing or not snake_case", "name it")
-            )
-            continue
-        if name in names:
-            problems.append(document.problem(loc + ("name",), f"rule '{name}' appears twice", "rename one"))
-        names.add(name)
-        severity = entry.get("severity", "block")
-        dimension = entry.get("dimension", "accuracy")
-        if severity not in SEVERITIES:
-            problems.append(
-                document.problem(
-                    loc + ("severity",), f"rule '{name}': unknown severity {severity!r}", "use block or warn"
-                )
-            )
-        if dimension not in DIMENSIONS:
-            problems.append(
-                document.problem(
-                    loc + ("dimension",),
-                    f"rule '{name}': unknown dimension {dimension!r}",
-                    f"use one of {', '.join(DIMENSIONS)}",
-                )
-            )
-        kwargs = {k: v for k, v in entry.items() if k not in _OWN_FIELDS}
-        if ("expect" in entry) == ("rule" in entry):
-            problems.append(
-                document.problem(
-                    loc,
-                    f"rule '{name}' needs exactly one of `expect:` and `rule:`",
-                    "use `rule:` for a govshare domain rule, `expect:` for a Great Expectations expectation",
-                )
-            )
-            continue
-        if "rule" in entry:
-            try:
-                domain.check(entry["rule"], kwargs.get("column"), {k: v for k, v in kwargs.items() if k != "column"})
-            except DomainRuleError as exc:
-                problems.append(document.problem(loc + ("rule",), f"rule '{name}': {exc}", domain.HINT))
-                continue
-            expectation = f"{DOMAIN_PREFIX}{entry['rule']}"
-        else:
-            expectation = f"expect_{entry['expect']}"
-            error = gx.check_expectation(expectation, kwargs)
-            if error:
-                problems.append(document.problem(loc + ("expect",), f"rule '{name}': {error}", gx.EXPECT_HINT))
-                continue
-        rule = Rule(
-            name,
-            expectation,
-            kwargs,
-            severity=severity,
-            dimension=dimension,
-            description=str(entry.get("description", "")),
-            origin=document.path.name,
-        )
-        rules.append((index, rule))
+        if (rule := _rule(document, index, entry, names, problems)) is not None:
+            rules.append((index, rule))
     return rules, problems
+
+
+def _rule(document: Document, index: int, entry: Any, names: set[str], problems: list[Problem]) -> Rule | None:
+    """One entry of a suite as a rule, or None (its problems added to ``problems``)."""
+    loc = ("rules", index)
+    if not isinstance(entry, dict):
+        problems.append(document.problem(loc, "a rule must be a mapping", "write `- name: ...` with its fields"))
+        return None
+    name = entry.get("name")
+    if not isinstance(name, str) or not re.match(r"^[a-z][a-z0-9_]*$", name):
+        problems.append(
+            document.problem(loc + ("name",), f"rule name {name!r} is missing or not snake_case", "name it")
+        )
+        return None
+    if name in names:
+        problems.append(document.problem(loc + ("name",), f"rule '{name}' appears twice", "rename one"))
+    names.add(name)
+    severity = entry.get("severity", "block")
+    dimension = entry.get("dimension", "accuracy")
+    if severity not in SEVERITIES:
+        problems.append(
+            document.problem(loc + ("severity",), f"rule '{name}': unknown severity {severity!r}", "use block or warn")
+        )
+    if dimension not in DIMENSIONS:
+        problems.append(
+            document.problem(
+                loc + ("dimension",),
+                f"rule '{name}': unknown dimension {dimension!r}",
+                f"use one of {', '.join(DIMENSIONS)}",
+            )
+        )
+    kwargs = {k: v for k, v in entry.items() if k not in _OWN_FIELDS}
+    expectation = _expectation(document, loc, name, entry, kwargs, problems)
+    if expectation is None:
+        return None
+    description = str(entry.get("description", ""))
+    return Rule(
+        name,
+        expectation,
+        kwargs,
+        severity=severity,
+        dimension=dimension,
+        description=description,
+        origin=document.path.name,
+    )
+
+
+def _expectation(
+    document: Document, loc: tuple, name: str, entry: dict[str, Any], kwargs: dict[str, Any], problems: list[Problem]
+) -> str | None:
+    """The expectation a rule runs — a govshare domain rule or a Great Expectations one, checked
+    against its arguments — or None (with the problem added)."""
+    from govshare.quality import gx  # Great Expectations is heavy; import it only to check rules
+
+    if ("expect" in entry) == ("rule" in entry):
+        problems.append(
+            document.problem(
+                loc,
+                f"rule '{name}' needs exactly one of `expect:` and `rule:`",
+                "use `rule:` for a govshare domain rule, `expect:` for a Great Expectations expectation",
+            )
+        )
+        return None
+    if "rule" in entry:
+        try:
+            domain.check(entry["rule"], kwargs.get("column"), {k: v for k, v in kwargs.items() if k != "column"})
+        except DomainRuleError as exc:
+            problems.append(document.problem(loc + ("rule",), f"rule '{name}': {exc}", domain.HINT))
+            return None
+        return f"{DOMAIN_PREFIX}{entry['rule']}"
+    expectation = f"expect_{entry['expect']}"
+    if error := gx.check_expectation(expectation, kwargs):
+        problems.append(document.problem(loc + ("expect",), f"rule '{name}': {error}", gx.EXPECT_HINT))
+        return None
+    return expectation
 
 
 def _against_catalog(document: Document, rules: list[tuple[int, Rule]], catalog: Catalog | None) -> list[Problem]:
