@@ -317,49 +317,41 @@ def make_plan(spec: dict):
     )
 
 
-def check_context(staged) -> tuple:
-    """check()'s context argument where the engine's check takes one (the staged row count;
-    no timeliness cycle, no reference tables: only the catalogue-derived rules run)."""
-    import inspect
-
-    from govshare.quality import check as check_module
-
-    if "context" not in inspect.signature(check_module.check).parameters:
-        return ()
-    return (check_module.CheckContext(rows=staged.rows),)
+# The bench's plans mask nothing with a pseudonym, so the delivery never reads this key.
+BENCH_PSEUDONYM_KEY = b"bench-pseudonym-key"
 
 
 def child_engine(spec: dict) -> dict:
     trace = SqlTrace()
     trace.install()
+    from govshare.delivery.runtime import Runtime
+    from govshare.delivery.steps import deliver
     from govshare.exchange.address import DatabaseAddress
-    from govshare.exchange.preflight import preflight
-    from govshare.exchange.publish import publish
-    from govshare.exchange.stage import stage
-    from govshare.quality.check import check
 
     rss = {"after_engine_import": (current_rss_mb(), max_rss_mb())}
     source, subscriber = DatabaseAddress.from_url(spec["src"]), DatabaseAddress.from_url(spec["dst"])
     plan = make_plan(spec)
-    run_id = spec["run_id"]
+    runtime = Runtime(
+        address={plan.source_conn_id: source, plan.target_conn_id: subscriber}.__getitem__,
+        pseudonym_key=lambda: BENCH_PSEUDONYM_KEY,
+    )
     steps: dict[str, float] = {}
 
-    def step(name, fn):
+    @contextmanager
+    def timed(name: str):
+        """Times one step and records the RSS after it; the SQL trace attributes queries to it."""
         trace.step = name
         started = time.monotonic()
-        result = fn()
+        yield
         steps[name] = time.monotonic() - started
         rss[f"after_{name}"] = (current_rss_mb(), max_rss_mb())
-        return result
 
+    # GX is imported lazily by the check step; its import is a fixed cost per process, timed apart.
+    with timed("gx_import"):
+        __import__("govshare.quality.gx")
     with tempfile.TemporaryDirectory(prefix="gsbench-quality-") as quality_dir:
-        step("preflight", lambda: preflight(plan, source, subscriber))
-        staged = step("stage", lambda: stage(plan, source, subscriber, run_id))
-        # GX is imported lazily by check(); its import is a fixed cost per process, timed apart.
-        step("gx_import", lambda: __import__("govshare.quality.gx"))
-        report = step("check", lambda: check(plan, subscriber, run_id, Path(quality_dir), *check_context(staged)))
-        report.raise_if_blocked(staged.rows)
-        published = step("publish", lambda: publish(plan, subscriber, run_id))
+        delivered = deliver(plan, runtime, spec["run_id"], quality_dir=Path(quality_dir), around=timed)
+    staged, report, published = delivered.staged, delivered.report, delivered.published
     work = sum(v for k, v in steps.items() if k != "gx_import")
     return {
         "rows": staged.rows,
