@@ -14,6 +14,10 @@ docker-compose deployment:
 ``GOVSHARE_RETRY_DELAY_SECONDS``
     The wait before an agreement DAG's failed task runs again (default 120; it doubles for the
     next try). Read when the DAG file is parsed, so set it on the dag-processor and the workers.
+``GOVSHARE_PROVIDER_STATEMENT_TIMEOUT`` / ``GOVSHARE_PROVIDER_LOCK_TIMEOUT``
+    Seconds any one query on a provider's front DB may run (default 3600), and may wait for a
+    lock on its table (default 60). The Airflow layer puts them into the provider's database
+    address; the engine reads no environment.
 """
 
 from __future__ import annotations
@@ -39,11 +43,20 @@ def registry_url() -> str:
 
 
 def retry_delay_seconds() -> int:
-    value = os.environ.get("GOVSHARE_RETRY_DELAY_SECONDS", "").strip() or "120"
+    return _seconds("GOVSHARE_RETRY_DELAY_SECONDS", 120)
+
+
+def provider_limits() -> tuple[int, int]:
+    """Seconds a query on a provider's front DB may run, and may wait for a lock."""
+    return _seconds("GOVSHARE_PROVIDER_STATEMENT_TIMEOUT", 3600), _seconds("GOVSHARE_PROVIDER_LOCK_TIMEOUT", 60)
+
+
+def _seconds(variable: str, default: int) -> int:
+    value = os.environ.get(variable, "").strip() or str(default)
     if not value.isdigit() or int(value) < 1:
         raise ConfigurationError(
-            f"GOVSHARE_RETRY_DELAY_SECONDS={value!r} is not a whole number of seconds",
-            "set it to e.g. 120, or unset it for the default",
+            f"{variable}={value!r} is not a whole number of seconds",
+            f"set it to e.g. {default}, or unset it for the default",
         )
     return int(value)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowNotFoundException
 
+from govshare import settings
 from govshare.errors import ConfigurationError
 from govshare.exchange.address import DatabaseAddress
 
@@ -50,6 +51,7 @@ def address(conn_id: str, lookup: Callable = in_a_task) -> DatabaseAddress:
             "front DBs are postgres or mysql connections; subscriber DBs are postgres",
         )
     dialect, default_port = DIALECTS[conn.conn_type]
+    statement_timeout, lock_timeout = settings.provider_limits()
     return DatabaseAddress(
         host=conn.host or "localhost",
         port=conn.port or default_port,
@@ -57,6 +59,8 @@ def address(conn_id: str, lookup: Callable = in_a_task) -> DatabaseAddress:
         user=conn.login or "",
         password=conn.password or None,
         dialect=dialect,
+        statement_timeout=statement_timeout,
+        lock_timeout=lock_timeout,
     )
 
 

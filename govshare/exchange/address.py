@@ -17,6 +17,10 @@ class DatabaseAddress:
     user: str
     password: str | None = field(default=None, repr=False)
     dialect: str = "postgresql"
+    # Session limits, in seconds, on a provider's database: any one query, and a wait for a lock.
+    # The caller sets them from the platform's settings; the engine reads no environment.
+    statement_timeout: int = 3600
+    lock_timeout: int = 60
 
     def conninfo(self, **options: Any) -> str:
         """libpq connection string for psycopg; ``options`` add e.g. ``connect_timeout``."""

@@ -9,7 +9,6 @@ with ``ANSI_QUOTES`` so double-quoted identifiers mean the same there, and both 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,16 +24,6 @@ from govshare.exchange.connect import connect
 
 # A statement psycopg runs: plain SQL, or SQL composed with identifiers.
 Query = sql.SQL | sql.Composed
-
-
-def statement_timeout() -> int:
-    """Seconds any one provider query may run (GOVSHARE_PROVIDER_STATEMENT_TIMEOUT, default 3600)."""
-    return int(os.environ.get("GOVSHARE_PROVIDER_STATEMENT_TIMEOUT", "3600"))
-
-
-def lock_timeout() -> int:
-    """Seconds to wait for a lock on the provider's table (GOVSHARE_PROVIDER_LOCK_TIMEOUT, default 60)."""
-    return int(os.environ.get("GOVSHARE_PROVIDER_LOCK_TIMEOUT", "60"))
 
 
 class PostgresSource:
@@ -173,7 +162,7 @@ def open_source(address: DatabaseAddress, conn_id: str) -> Iterator[Source]:
         finally:
             conn.close()
         return
-    options = f"-c statement_timeout={statement_timeout() * 1000} -c lock_timeout={lock_timeout() * 1000}"
+    options = f"-c statement_timeout={address.statement_timeout * 1000} -c lock_timeout={address.lock_timeout * 1000}"
     with connect(address, "provider", conn_id, options=options) as conn:
         conn.isolation_level = IsolationLevel.REPEATABLE_READ
         conn.read_only = True
@@ -185,7 +174,7 @@ def _mysql(address: DatabaseAddress, conn_id: str) -> Any:
 
     flavour_timeouts = (
         # MariaDB and MySQL name the statement time limit differently; setting the other's fails.
-        f"SET SESSION lock_wait_timeout = {lock_timeout()}, innodb_lock_wait_timeout = {lock_timeout()}"
+        f"SET SESSION lock_wait_timeout = {address.lock_timeout}, innodb_lock_wait_timeout = {address.lock_timeout}"
     )
     try:
         conn = pymysql.connect(
@@ -205,7 +194,7 @@ def _mysql(address: DatabaseAddress, conn_id: str) -> Any:
         cur.execute("SELECT VERSION()")
         mariadb = "mariadb" in cur.fetchone()[0].lower()
         if mariadb:
-            cur.execute(f"SET SESSION max_statement_time = {statement_timeout()}")
+            cur.execute(f"SET SESSION max_statement_time = {address.statement_timeout}")
         else:
-            cur.execute(f"SET SESSION max_execution_time = {statement_timeout() * 1000}")
+            cur.execute(f"SET SESSION max_execution_time = {address.statement_timeout * 1000}")
     return conn

@@ -99,3 +99,10 @@ def test_a_blocked_delivery_names_its_delivery_and_quality_report(world):
     # the check step's ChecksFailed names the delivery and how to read its report
     assert f"`govshare report quality {delivery.id}`" in delivery.error
     assert "blocking check(s) failed" in done.stderr
+
+
+def test_the_provider_limits_reach_the_engine_in_the_address(world, monkeypatch):
+    monkeypatch.setenv("GOVSHARE_PROVIDER_STATEMENT_TIMEOUT", "900")
+    monkeypatch.setenv("GOVSHARE_PROVIDER_LOCK_TIMEOUT", "7")
+    front = OUTSIDE_A_TASK.address("front_hb_gat")
+    assert (front.statement_timeout, front.lock_timeout) == (900, 7)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import psycopg
@@ -297,9 +298,9 @@ def test_an_empty_source_never_empties_the_target_unless_allowed(dbs):
     assert checksum(subscriber, ("public", "population_basic"), ITEMS, ["person_id"])[0] == 0
 
 
-def test_a_locked_provider_table_fails_the_run_instead_of_hanging_it(dbs, monkeypatch):
+def test_a_locked_provider_table_fails_the_run_instead_of_hanging_it(dbs):
     provider, subscriber, source, target, _ = dbs
-    monkeypatch.setenv("GOVSHARE_PROVIDER_LOCK_TIMEOUT", "1")
+    source = replace(source, lock_timeout=1)
     locker = psycopg.connect(provider)
     locker.execute("LOCK TABLE exchange.population_register IN ACCESS EXCLUSIVE MODE")
     try:
@@ -310,9 +311,9 @@ def test_a_locked_provider_table_fails_the_run_instead_of_hanging_it(dbs, monkey
         locker.close()
 
 
-def test_a_runaway_provider_query_is_stopped_by_the_statement_limit(dbs, monkeypatch):
+def test_a_runaway_provider_query_is_stopped_by_the_statement_limit(dbs):
     provider, subscriber, source, target, _ = dbs
-    monkeypatch.setenv("GOVSHARE_PROVIDER_STATEMENT_TIMEOUT", "1")
+    source = replace(source, statement_timeout=1)
     # The catalogued table becomes a view that takes seconds per row: a query that would run for an hour.
     execute(provider, "ALTER TABLE exchange.population_register RENAME TO population_base")
     execute(

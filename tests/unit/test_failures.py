@@ -39,3 +39,15 @@ def test_a_check_query_the_database_refused_points_at_the_rule():
 
 def test_a_lost_connection_is_retried():
     assert failure_of(psycopg.errors.AdminShutdown()).retryable
+
+
+def test_the_provider_limits_come_from_the_settings_and_are_checked(monkeypatch):
+    from govshare import settings
+    from govshare.errors import ConfigurationError
+
+    monkeypatch.delenv("GOVSHARE_PROVIDER_STATEMENT_TIMEOUT", raising=False)
+    monkeypatch.setenv("GOVSHARE_PROVIDER_LOCK_TIMEOUT", "5")
+    assert settings.provider_limits() == (3600, 5)
+    monkeypatch.setenv("GOVSHARE_PROVIDER_STATEMENT_TIMEOUT", "an hour")
+    with pytest.raises(ConfigurationError, match="GOVSHARE_PROVIDER_STATEMENT_TIMEOUT='an hour' is not a whole number"):
+        settings.provider_limits()
