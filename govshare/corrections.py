@@ -16,8 +16,6 @@ item, status), so the subscriber's own queries can see which values are in doubt
 
 from __future__ import annotations
 
-import os
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,22 +25,23 @@ from govshare.identity import Actor
 from govshare.lifecycle import deadlines
 from govshare.notify import outbox
 from govshare.registry import models as m
-from govshare.registry.statuses import AgreementStatus
+from govshare.registry.statuses import OPEN_CORRECTION_STATUSES, AgreementStatus
+from govshare.registry.statuses import CorrectionStatus as C
+from govshare.settings import Settings
 
-OPEN = ("filed", "accepted", "fixed", "rejected", "disputed")
 MOVES = {
     # action: (from statuses, to status, who may)
-    "accept": (("filed",), "accepted", "authority"),
-    "reject": (("filed",), "rejected", "authority"),
-    "fixed": (("accepted",), "fixed", "authority"),
-    "confirm": (("fixed", "rejected"), "confirmed", "subscriber"),
-    "dispute": (("fixed", "rejected"), "disputed", "subscriber"),
-    "resolve": (("disputed",), "resolved", "competent_department"),
+    "accept": ((C.FILED,), C.ACCEPTED, "authority"),
+    "reject": ((C.FILED,), C.REJECTED, "authority"),
+    "fixed": ((C.ACCEPTED,), C.FIXED, "authority"),
+    "confirm": ((C.FIXED, C.REJECTED), C.CONFIRMED, "subscriber"),
+    "dispute": ((C.FIXED, C.REJECTED), C.DISPUTED, "subscriber"),
+    "resolve": ((C.DISPUTED,), C.RESOLVED, "competent_department"),
 }
 
 
 def answer_days() -> int:
-    return int(os.environ.get("GOVSHARE_CORRECTION_WORKING_DAYS", "5"))
+    return Settings.read().correction_working_days
 
 
 def file(
@@ -93,12 +92,12 @@ def file(
         subscriber_code=agreement.subscriber_code,
         problem=problem.strip(),
         evidence=evidence.strip(),
-        status="filed",
+        status=C.FILED,
         due_date=deadlines.add_working_days(clock.today(), answer_days()),
     )
     session.add(correction)
     session.flush()
-    _record(session, correction, actor, "file", "", "filed", problem)
+    _record(session, correction, actor, "file", "", C.FILED, problem)
     return correction
 
 
@@ -121,8 +120,8 @@ def act(session: Session, actor: Actor, code: str, action: str, reason: str) -> 
     before = correction.status
     correction.status = target
     correction.due_date = {
-        "accepted": deadlines.add_working_days(clock.today(), answer_days()),
-        "disputed": deadlines.add_working_days(clock.today(), deadlines.coordination_days()),
+        C.ACCEPTED: deadlines.add_working_days(clock.today(), answer_days()),
+        C.DISPUTED: deadlines.add_working_days(clock.today(), deadlines.coordination_days()),
     }.get(target)
     _record(session, correction, actor, action, before, target, reason)
     return correction
@@ -146,7 +145,9 @@ def steps(session: Session, code: str) -> list[m.CorrectionStep]:
 
 def open_corrections(session: Session, agreement_code: str) -> tuple[tuple[dict, str, str, str], ...]:
     """(record key, correction, item, status) of every open correction under the agreement."""
-    query = select(m.Correction).where(m.Correction.agreement_code == agreement_code, m.Correction.status.in_(OPEN))
+    query = select(m.Correction).where(
+        m.Correction.agreement_code == agreement_code, m.Correction.status.in_(OPEN_CORRECTION_STATUSES)
+    )
     return tuple((c.record_key, c.code, c.item, c.status) for c in session.scalars(query.order_by(m.Correction.code)))
 
 
@@ -186,7 +187,7 @@ def _record(session, correction: m.Correction, actor: Actor, action: str, before
         {"agreement": correction.agreement_code, "from": before, "to": after, "reason": reason},
     )
     subscriber = session.get(m.Agency, correction.subscriber_code)
-    overseers = outbox.competent_departments(session, subscriber.region_code) if after == "disputed" else []
+    overseers = outbox.competent_departments(session, subscriber.region_code) if after == C.DISPUTED else []
     due = f"；办理期限 due {correction.due_date.isoformat()}" if correction.due_date else ""
     outbox.enqueue(
         session,

@@ -1,83 +1,211 @@
-"""Where govshare finds its registry and its configuration files.
+"""Every ``GOVSHARE_*`` environment variable, in one place: :class:`Settings`.
 
 Everything comes from the environment so the same code runs on a laptop, in CI and in the
-docker-compose deployment:
+docker-compose deployment. Each field below is one variable (``GOVSHARE_`` + its name in capitals),
+typed and checked when read; a secret is a ``SecretStr`` and is never printed (``govshare
+settings`` lists them all, secrets as ``********``). The engine reads none of them: the layers
+above pass what it needs (provider limits in the ``DatabaseAddress``, the quality folder, the
+pseudonym key) into it.
 
-``GOVSHARE_REGISTRY_URL``
-    SQLAlchemy URL of the registry database (``postgresql+psycopg://user@host:port/db``).
-    Required by every command that reads or writes the registry.
-``GOVSHARE_HOME``
-    Folder holding ``include/`` (catalogue and quality suites). Defaults to the checkout the
-    package was imported from, or the current directory when installed elsewhere.
-``GOVSHARE_CATALOG_DIR`` / ``GOVSHARE_QUALITY_DIR``
-    Override the two folders individually (tests point them at fixtures).
-``GOVSHARE_RETRY_DELAY_SECONDS``
-    The wait before an agreement DAG's failed task runs again (default 120; it doubles for the
-    next try). Read when the DAG file is parsed, so set it on the dag-processor and the workers.
-``GOVSHARE_PROVIDER_STATEMENT_TIMEOUT`` / ``GOVSHARE_PROVIDER_LOCK_TIMEOUT``
-    Seconds any one query on a provider's front DB may run (default 3600), and may wait for a
-    lock on its table (default 60). The Airflow layer puts them into the provider's database
-    address; the engine reads no environment.
+The platform's variables come first; the ones after them only steer the local tooling (the
+project's PostgreSQL, ``make cluster``, the tests).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Annotated, Any
+
+from croniter import croniter
+from pydantic import AfterValidator, Field, PositiveFloat, PositiveInt, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from govshare.errors import ConfigurationError
 
+PREFIX = "GOVSHARE_"
 REGISTRY_URL = "GOVSHARE_REGISTRY_URL"
+PRESETS = frozenset({"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly"})
+
+
+def _schedule(value: str) -> str:
+    if value not in PRESETS and not croniter.is_valid(value):
+        raise ValueError(f"not a cron expression or one of {', '.join(sorted(PRESETS))}")
+    return value
+
+
+Schedule = Annotated[str, AfterValidator(_schedule)]
+
+
+def _tooling(default: Any, description: str) -> Any:
+    """A setting only the local tooling reads (``govshare settings`` lists it with --all)."""
+    return Field(default, description=description, json_schema_extra={"tooling": True})
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_ignore_empty=True, extra="ignore", frozen=True)
+
+    # -- the platform -------------------------------------------------------------------------
+    registry_url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL of the registry database (postgresql+psycopg://user@host:port/db). "
+        "Required by every command that reads or writes the registry.",
+    )
+    home: Path | None = Field(
+        None,
+        description="Folder holding include/ (catalogue and quality suites). Default: the checkout the package "
+        "was imported from, or the current directory when installed elsewhere.",
+    )
+    catalog_dir: Path | None = Field(None, description="The catalogue folder (default: include/catalog in the home).")
+    quality_dir: Path | None = Field(
+        None, description="The quality suites' folder (default: include/quality in the home)."
+    )
+    public_url: str | None = Field(
+        None,
+        description="The Airflow api-server's address as agencies reach it; quality emails then link to "
+        "<public_url>/govshare/reports/<id>.",
+    )
+    token: SecretStr | None = Field(
+        None,
+        description="The CLI's acting agency's API token (as --token). Without one the CLI acts as a platform operator.",
+    )
+    mail_from: str = Field("govshare@localhost", description="The sender address of every email the platform sends.")
+    retry_delay_seconds: PositiveInt = Field(
+        120,
+        description="The wait before an agreement DAG's failed task runs again (it doubles for the next try). "
+        "Read when the DAG file is parsed: set it on the dag-processor and the workers.",
+    )
+    provider_statement_timeout: PositiveInt = Field(
+        3600, description="Seconds any one query on a provider's front DB may run."
+    )
+    provider_lock_timeout: PositiveInt = Field(
+        60, description="Seconds a query may wait for a lock on a provider's table."
+    )
+    review_working_days: PositiveInt = Field(
+        10, description="Working days a provider has to answer a request (article 13)."
+    )
+    coordination_working_days: PositiveInt = Field(
+        15, description="Working days the competent department has to settle a coordination."
+    )
+    correction_working_days: PositiveInt = Field(
+        5, description="Working days a provider has to answer a correction (article 24)."
+    )
+    anomaly_min_history: PositiveInt = Field(
+        5, description="Deliveries an agreement needs before its row counts are judged unusual."
+    )
+    anomaly_mad_k: PositiveFloat = Field(
+        5.0, description="How many robust deviations (MAD) from the median make a row count unusual."
+    )
+    anomaly_flat_ratio: PositiveFloat = Field(
+        0.5, description="Where every earlier delivery had the same count: the relative change that is unusual."
+    )
+    anomaly_failures: PositiveInt = Field(3, description="Unsuccessful deliveries in a row that make an anomaly.")
+    # A platform DAG's schedule (cron or preset); read when the DAG file is parsed.
+    schedule_platform_lifecycle: Schedule = Field("0 1 * * *", description="The daily lifecycle round.")
+    schedule_platform_notifications: Schedule = Field("*/5 * * * *", description="The notification outbox.")
+    schedule_platform_audit_anchor: Schedule = Field("30 0 * * *", description="The audit chain's daily anchor.")
+    schedule_platform_quality_digest: Schedule = Field("0 8 * * 1", description="The weekly quality digest.")
+    schedule_platform_front_db_health: Schedule = Field("@hourly", description="The front-DB health check.")
+    schedule_platform_monitoring_reports: Schedule = Field(
+        "0 6 1 * *", description="Each agency's monthly monitoring report."
+    )
+    schedule_platform_supervision_report: Schedule = Field(
+        "0 7 1 1,4,7,10 *", description="The quarterly supervision report."
+    )
+
+    # -- local tooling: the project's PostgreSQL, make cluster, the tests ---------------------
+    stop_grace_seconds: PositiveFloat = _tooling(
+        60, "Seconds a stopped command has to end by itself before it is killed."
+    )
+    pg_url: SecretStr | None = _tooling(
+        None, "A PostgreSQL server to use (libpq URL to its postgres database) instead of finding one."
+    )
+    pg_own: bool = _tooling(False, "1: start the project's own PostgreSQL even when one answers on 5432.")
+    pg_port: PositiveInt = _tooling(54329, "Port of the project's own PostgreSQL.")
+    pgdata: Path | None = _tooling(None, "Data folder of the project's own PostgreSQL (default .govshare/pgdata).")
+    redis_url: SecretStr | None = _tooling(None, "The Celery broker for make cluster (it must answer).")
+    api_port: PositiveInt | None = _tooling(None, "The cluster api-server's port (default 8080, else a free one).")
+    worker_name: str | None = _tooling(None, "A cluster worker's Celery node name, recorded as the task hostname.")
+    cluster_start_timeout: PositiveFloat = _tooling(600, "Seconds the cluster's components get to become ready.")
+    dag_parse_timeout: PositiveFloat = _tooling(300, "Seconds the cluster demo waits for a new DAG to be parsed.")
+    run_timeout: PositiveFloat = _tooling(1800, "Seconds the cluster demo waits for one DAG run.")
+    mysql_url: SecretStr | None = _tooling(None, "The MySQL/MariaDB server for tests (default root on 127.0.0.1:3306).")
+    chromium: Path | None = _tooling(None, "The Chromium binary for browser tests (default /usr/bin/chromium).")
+    debian_mirror: str | None = _tooling(None, "Debian archive base URL for scripts/ensure_compose.py.")
+    test_date: str | None = _tooling(None, "The moment the test suite runs at (the clock is moved there).")
+    clock_shift: float | None = _tooling(None, "Seconds every test process's clock is moved (set by the tests).")
+
+    @classmethod
+    def read(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings from the environment (or from ``env``, for processes about to start),
+        each value checked; a bad one is a ConfigurationError naming the variable."""
+        values = {} if env is None else {n: env[v] for n, v in variables() if env.get(v, "").strip()}
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise _bad_value(exc, env if env is not None else os.environ) from None
+
+
+def variables(tooling: bool = True) -> Iterator[tuple[str, str]]:
+    """(field, variable) for every setting, or only the platform's."""
+    for name, field in Settings.model_fields.items():
+        if tooling or not field.json_schema_extra:
+            yield name, PREFIX + name.upper()
+
+
+def _bad_value(exc: ValidationError, env: Mapping[str, str]) -> ConfigurationError:
+    error = exc.errors()[0]
+    name = str(error["loc"][0])
+    variable = PREFIX + name.upper()
+    field = Settings.model_fields[name]
+    given = "********" if "SecretStr" in str(field.annotation) else repr(env.get(variable, ""))
+    why = error.get("ctx", {}).get("error") or error["msg"].lower()  # a validator's own words, else pydantic's
+    default = field.default
+    return ConfigurationError(
+        f"{variable}={given} is not valid: {why}",
+        f"set it to e.g. {default}, or unset it for the default" if default is not None else f"correct {variable}",
+    )
 
 
 def registry_url() -> str:
-    url = os.environ.get(REGISTRY_URL, "").strip()
-    if not url:
+    url = Settings.read().registry_url
+    if url is None:
         raise ConfigurationError(
             f"{REGISTRY_URL} is not set: it must name the registry database, e.g. "
             "postgresql+psycopg://govshare@db.example:5432/govshare_registry. "
             "Locally, run commands through `make shell` (or `python -m govshare.devserver run -- ...`), "
             "which sets it."
         )
-    return url
+    return url.get_secret_value()
 
 
 def retry_delay_seconds() -> int:
-    return _seconds("GOVSHARE_RETRY_DELAY_SECONDS", 120)
+    return Settings.read().retry_delay_seconds
 
 
 def provider_limits() -> tuple[int, int]:
     """Seconds a query on a provider's front DB may run, and may wait for a lock."""
-    return _seconds("GOVSHARE_PROVIDER_STATEMENT_TIMEOUT", 3600), _seconds("GOVSHARE_PROVIDER_LOCK_TIMEOUT", 60)
-
-
-def _seconds(variable: str, default: int) -> int:
-    value = os.environ.get(variable, "").strip() or str(default)
-    if not value.isdigit() or int(value) < 1:
-        raise ConfigurationError(
-            f"{variable}={value!r} is not a whole number of seconds",
-            f"set it to e.g. {default}, or unset it for the default",
-        )
-    return int(value)
+    current = Settings.read()
+    return current.provider_statement_timeout, current.provider_lock_timeout
 
 
 def home() -> Path:
-    if configured := os.environ.get("GOVSHARE_HOME"):
-        return Path(configured)
+    if configured := Settings.read().home:
+        return configured
     checkout = Path(__file__).resolve().parent.parent
     return checkout if (checkout / "include").is_dir() else Path.cwd()
 
 
 def catalog_dir() -> Path:
-    return Path(os.environ.get("GOVSHARE_CATALOG_DIR") or home() / "include" / "catalog")
+    return Settings.read().catalog_dir or home() / "include" / "catalog"
 
 
 def quality_dir() -> Path:
-    return Path(os.environ.get("GOVSHARE_QUALITY_DIR") or home() / "include" / "quality")
+    return Settings.read().quality_dir or home() / "include" / "quality"
 
 
 def report_link(delivery_id: int) -> str | None:
-    """Where a delivery's quality report is read online: ``GOVSHARE_PUBLIC_URL`` (the Airflow
-    api-server's address as agencies reach it) + ``/govshare/reports/<id>``; None if unset."""
-    base = os.environ.get("GOVSHARE_PUBLIC_URL", "").rstrip("/")
+    """Where a delivery's quality report is read online, or None without a public URL."""
+    base = (Settings.read().public_url or "").rstrip("/")
     return f"{base}/govshare/reports/{delivery_id}" if base else None

@@ -18,13 +18,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from govshare.settings import Settings
+
 DEFAULT = Path("/usr/bin/chromium")
 ADVICE = "install Debian's chromium package (apt-get install chromium) or set GOVSHARE_CHROMIUM to a Chromium binary"
 
 
 def main() -> None:
-    configured = os.environ.get("GOVSHARE_CHROMIUM", "").strip()
-    browser = Path(configured) if configured else DEFAULT
+    configured = Settings.read().chromium
+    browser = configured or DEFAULT
     if browser.exists():
         return
     if configured or os.geteuid() != 0 or shutil.which("apt-get") is None:

@@ -32,6 +32,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from govshare.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / ".govshare" / "tools" / "docker-compose"
 
@@ -56,7 +58,7 @@ def runs(command: list[str]) -> bool:
 
 def debian_mirror() -> str:
     """Base URL of the Debian archive: GOVSHARE_DEBIAN_MIRROR, else the one apt is set up with."""
-    if configured := os.environ.get(MIRROR_VARIABLE, "").strip():
+    if configured := Settings.read().debian_mirror:
         return configured.rstrip("/")
     uris: list[str] = []
     files = [APT_SOURCES / "sources.list", *sorted((APT_SOURCES / "sources.list.d").glob("*"))]

@@ -43,7 +43,9 @@ def _move_the_clock() -> str | None:
     another date: tests/timetravel/sitecustomize.py moves Python's clock by the same fixed shift
     in this process and, through PYTHONPATH, in every Python process the tests start. A date
     alone keeps the current time of day."""
-    wanted = os.environ.get("GOVSHARE_TEST_DATE", "").strip()
+    from govshare.settings import Settings
+
+    wanted = (Settings.read().test_date or "").strip()
     if not wanted:
         return None
     from datetime import datetime

@@ -197,9 +197,10 @@ def active_agreement(wanted) -> str:
 
 def mysql_url() -> str:
     """The MySQL/MariaDB server for tests: GOVSHARE_MYSQL_URL, else root on 127.0.0.1:3306."""
-    import os
+    from govshare.settings import Settings
 
-    return os.environ.get("GOVSHARE_MYSQL_URL", "mysql://root@127.0.0.1:3306/")
+    configured = Settings.read().mysql_url
+    return configured.get_secret_value() if configured else "mysql://root@127.0.0.1:3306/"
 
 
 def mysql_connect(database: str | None = None):

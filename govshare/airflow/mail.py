@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import html
 import logging
-import os
 import re
 import secrets
 from collections import Counter
@@ -31,6 +30,8 @@ from govshare import clock
 from govshare.notify import outbox
 from govshare.registry import models as m
 from govshare.registry.db import session
+from govshare.registry.statuses import NotificationStatus as N
+from govshare.settings import Settings
 
 SMTP_CONN_ID = "govshare_smtp"
 # Pictures embedded in a page (a report's charts) become inline parts of the email: most mail
@@ -41,7 +42,7 @@ log = logging.getLogger("govshare.mail")
 
 
 def mail_from() -> str:
-    return os.environ.get("GOVSHARE_MAIL_FROM", "govshare@localhost")
+    return Settings.read().mail_from
 
 
 def compose(message: m.Notification, report: m.QualityReport | None, files=()) -> EmailMessage:
@@ -137,7 +138,7 @@ def send_pending(conn_id: str = SMTP_CONN_ID, batch: int = 100, agreement_code: 
                 if smtp is None:  # the server is only contacted when there is something to send
                     smtp = stack.enter_context(SmtpHook(smtp_conn_id=conn_id))
                 outcomes[_send(s, smtp, message)] += 1
-    return Sent(outcomes["sent"], outcomes["failed"], outcomes["retrying"])
+    return Sent(outcomes[N.SENT], outcomes[N.FAILED], retrying=outcomes[N.PENDING])
 
 
 def _defined(conn_id: str) -> bool:
@@ -148,8 +149,8 @@ def _defined(conn_id: str) -> bool:
     return True
 
 
-def _send(s, smtp: SmtpHook, message: m.Notification) -> str:
-    """Send one message and record the outcome on it: sent, retrying or failed."""
+def _send(s, smtp: SmtpHook, message: m.Notification) -> N:
+    """Send one message and record the outcome on it: sent, still pending (to retry) or failed."""
     message.attempts += 1
     try:
         report = s.get(m.QualityReport, message.attach_report) if message.attach_report else None
@@ -164,11 +165,11 @@ def _send(s, smtp: SmtpHook, message: m.Notification) -> str:
         message.error = f"{type(exc).__name__}: {exc}"
         log.warning("notification %s not sent (attempt %d): %s", message.id, message.attempts, exc)
         if message.attempts >= MAX_ATTEMPTS:
-            message.status = "failed"
-            return "failed"
-        return "retrying"
-    message.status = "sent"
+            message.status = N.FAILED
+            return N.FAILED
+        return N.PENDING
+    message.status = N.SENT
     message.sent_at = clock.now()
     message.error = None
     log.info("notification %s sent to %d recipient(s): %s", message.id, len(message.recipients), message.subject)
-    return "sent"
+    return N.SENT

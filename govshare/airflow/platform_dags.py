@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, task
@@ -21,20 +20,21 @@ from govshare.monitoring.figures import Period
 from govshare.notify import digest, outbox
 from govshare.registry import models as m
 from govshare.registry.db import session
+from govshare.settings import Settings
 
 log = logging.getLogger("govshare.platform")
 START = datetime(2026, 1, 1, tzinfo=TIMEZONE)
 DEFAULTS = {"owner": "platform", "retries": 2, "retry_delay": timedelta(minutes=5)}
 
 
-def _platform_dag(dag_id: str, schedule: str, description: str, doc: str | None, *tags: str, **defaults) -> DAG:
-    """A platform DAG: never catches up, one run at a time, running from the start. Its schedule
-    is the default given here unless GOVSHARE_SCHEDULE_<DAG ID> sets another (cron or preset)."""
+def _platform_dag(dag_id: str, description: str, doc: str | None, *tags: str, **defaults) -> DAG:
+    """A platform DAG: never catches up, one run at a time, running from the start, on the
+    schedule its setting gives (``GOVSHARE_SCHEDULE_<DAG ID>``)."""
     return DAG(
         dag_id=dag_id,
         description=description,
         doc_md=doc,
-        schedule=os.environ.get(f"GOVSHARE_SCHEDULE_{dag_id.upper()}", schedule),
+        schedule=getattr(Settings.read(), f"schedule_{dag_id}"),
         start_date=START,
         catchup=False,
         max_active_runs=1,
@@ -61,7 +61,6 @@ def send_notifications() -> None:
 def lifecycle_dag() -> DAG:
     with _platform_dag(
         "platform_lifecycle",
-        "0 1 * * *",
         "Daily: escalate overdue reviews, remind overdue coordinations, expire agreements",
         daily.__doc__,
     ) as dag:
@@ -87,7 +86,6 @@ def lifecycle_dag() -> DAG:
 def notifications_dag() -> DAG:
     with _platform_dag(
         "platform_notifications",
-        "*/5 * * * *",
         "Send the notification outbox through the SMTP connection govshare_smtp",
         mail.__doc__,
     ) as dag:
@@ -98,7 +96,6 @@ def notifications_dag() -> DAG:
 def audit_anchor_dag() -> DAG:
     with _platform_dag(
         "platform_audit_anchor",
-        "30 0 * * *",
         "Daily: mail the audit log's head hash to the competent departments",
         audit.__doc__,
         "audit",
@@ -130,7 +127,6 @@ def audit_anchor_dag() -> DAG:
 def quality_digest_dag() -> DAG:
     with _platform_dag(
         "platform_quality_digest",
-        "0 8 * * 1",
         "Mondays: each agency's weekly quality digest (deliveries, rule failures, corrections)",
         digest.__doc__,
         "quality",
@@ -149,7 +145,6 @@ def quality_digest_dag() -> DAG:
 def front_db_health_dag() -> DAG:
     with _platform_dag(
         "platform_front_db_health",
-        "@hourly",
         "Hourly: every front DB reachable, as catalogued and fresh; incidents; overdue deliveries",
         health.__doc__,
         "monitoring",
@@ -177,8 +172,8 @@ def front_db_health_dag() -> DAG:
     return dag
 
 
-def reports_dag(dag_id: str, schedule: str, description: str, produce) -> DAG:
-    with _platform_dag(dag_id, schedule, description, REPORTS_DOC, "reports") as dag:
+def reports_dag(dag_id: str, description: str, produce) -> DAG:
+    with _platform_dag(dag_id, description, REPORTS_DOC, "reports") as dag:
 
         @task(task_id="produce_reports")
         def produce_reports(data_interval_end: datetime | None = None) -> None:
@@ -222,7 +217,7 @@ def build() -> dict[str, DAG]:
         audit_anchor_dag(),
         quality_digest_dag(),
         front_db_health_dag(),
-        reports_dag("platform_monitoring_reports", "0 6 1 * *", "Monthly: each agency's monitoring report", _monthly),
-        reports_dag("platform_supervision_report", "0 7 1 1,4,7,10 *", "Quarterly: the supervision report", _quarterly),
+        reports_dag("platform_monitoring_reports", "Monthly: each agency's monitoring report", _monthly),
+        reports_dag("platform_supervision_report", "Quarterly: the supervision report", _quarterly),
     )
     return {dag.dag_id: dag for dag in dags}

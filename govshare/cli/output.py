@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from govshare.errors import GovshareError
 from govshare.identity import Actor, authenticate
 from govshare.registry.db import session
+from govshare.settings import Settings
 from govshare.terminal import console, errors
 
 __all__ = ["GovshareGroup", "acting", "console", "errors", "number", "token_option"]
@@ -47,7 +48,6 @@ def _fail(message: str, hint: str) -> None:
 
 token_option = click.option(
     "--token",
-    envvar="GOVSHARE_TOKEN",
     default=None,
     help="The acting agency's API token (or GOVSHARE_TOKEN). Without one you act as a platform operator.",
 )
@@ -60,10 +60,12 @@ def operator() -> Actor:
 
 def acting(token: str | None) -> Actor:
     """The identity a CLI call acts as: the token's agency, or the operator at this terminal."""
-    if not token:
+    configured = Settings.read().token
+    secret = token or (configured.get_secret_value() if configured else None)
+    if not secret:
         return operator()
     with session() as s:
-        return authenticate(s, token)
+        return authenticate(s, secret)
 
 
 def number(value) -> str:

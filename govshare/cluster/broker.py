@@ -18,6 +18,7 @@ import redis
 from govshare import processes
 from govshare.cluster.settings import free_port
 from govshare.errors import ConfigurationError
+from govshare.settings import Settings
 
 URL = "GOVSHARE_REDIS_URL"
 LOCAL = "redis://127.0.0.1:6379/0"
@@ -42,8 +43,9 @@ def answers(url: str) -> str | None:
 
 def find_or_start(state: Path, env: Mapping[str, str]) -> Broker:
     """The broker for a cluster whose environment is ``env``, with its state folder ``state``."""
-    configured = env.get(URL, "").strip()
-    if configured:
+    url = Settings.read(env).redis_url
+    if url:
+        configured = url.get_secret_value()
         why = answers(configured)
         if why:
             raise ConfigurationError(f"{URL} is set but no Redis answers there: {why}", f"start it, or unset {URL}")

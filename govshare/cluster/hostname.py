@@ -9,11 +9,12 @@ its own (docker-compose.yml) a worker needs neither.
 
 from __future__ import annotations
 
-import os
 import socket
+
+from govshare.settings import Settings
 
 WORKER_NAME = "GOVSHARE_WORKER_NAME"
 
 
 def worker_name() -> str:
-    return os.environ.get(WORKER_NAME) or socket.getfqdn()
+    return Settings.read().worker_name or socket.getfqdn()

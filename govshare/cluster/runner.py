@@ -10,7 +10,6 @@ ran each try of each task, and then each try's task log as the api-server serves
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,16 +18,13 @@ from pathlib import Path
 import httpx
 
 from govshare.errors import GovshareError
+from govshare.settings import Settings
 
 ENDED = {"success": 0, "failed": 1}
 
 
 class RunFailed(GovshareError):
     """The cluster could not run a DAG: it never appeared, could not be triggered, or took too long."""
-
-
-def _seconds(variable: str, default: float) -> float:
-    return float(os.environ.get(variable) or default)
 
 
 @dataclass(frozen=True)
@@ -172,8 +168,9 @@ class ClusterRunner:
     def __init__(self, url: str, passwords_file: Path, user: str = "admin"):
         self.api = Api(url, passwords_file, user)
         # A newly activated agreement's DAG needs the dag-processor's next parse (30 s apart).
-        self.parse_timeout = _seconds("GOVSHARE_DAG_PARSE_TIMEOUT", 300)
-        self.run_timeout = _seconds("GOVSHARE_RUN_TIMEOUT", 1800)
+        current = Settings.read()
+        self.parse_timeout = current.dag_parse_timeout
+        self.run_timeout = current.run_timeout
         self.runs: list[ClusterRun] = []
 
     def start(self, dag_id: str, log: Path) -> ClusterRun:

@@ -141,10 +141,11 @@ def run_demo(scale: float = 1.0, runner: DagRunner | None = None, mailbox: Mailb
 
 
 def _run(scale: float, runner: DagRunner, mailbox: Mailbox) -> int:
-    server = os.environ.get("GOVSHARE_PG_URL")
-    if not server:
+    configured = settings.Settings.read().pg_url
+    if not configured:
         console.print("[red]run the demo with `make demo`[/] (it sets up the database and Airflow environment)")
         return 2
+    server = configured.get_secret_value()
     started = time.monotonic()
     catalog = _set_up(server, scale)
     codes = _negotiate()

@@ -9,12 +9,12 @@ provisional in the log: update the package once the year's notice is out.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
 
 from govshare.clock import TIMEZONE
+from govshare.settings import Settings
 
 log = logging.getLogger("govshare.deadlines")
 
@@ -31,12 +31,12 @@ def seconds_since(moment: date | datetime | None, now: datetime) -> float | None
 
 def review_days() -> int:
     """Working days a provider has to answer a request (article 13; default 10)."""
-    return int(os.environ.get("GOVSHARE_REVIEW_WORKING_DAYS", "10"))
+    return Settings.read().review_working_days
 
 
 def coordination_days() -> int:
     """Working days the competent department has to settle a coordination (default 15)."""
-    return int(os.environ.get("GOVSHARE_COORDINATION_WORKING_DAYS", "15"))
+    return Settings.read().coordination_working_days
 
 
 def is_working_day(day: date) -> bool:

@@ -15,7 +15,6 @@ Each is recorded, audited, emailed to both parties and listed in the monitoring 
 
 from __future__ import annotations
 
-import os
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +29,7 @@ from govshare.notify import outbox
 from govshare.registry import models as m
 from govshare.registry.deliveries import UNSUCCESSFUL, DeliveryStatus
 from govshare.registry.statuses import AgreementStatus
+from govshare.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,10 @@ class Thresholds:
     failures: int = 3
 
     @classmethod
-    def from_environment(cls) -> Thresholds:
-        env = os.environ.get
+    def from_settings(cls) -> Thresholds:
+        current = Settings.read()
         return cls(
-            min_history=int(env("GOVSHARE_ANOMALY_MIN_HISTORY", "5")),
-            mad_k=float(env("GOVSHARE_ANOMALY_MAD_K", "5")),
-            flat_ratio=float(env("GOVSHARE_ANOMALY_FLAT_RATIO", "0.5")),
-            failures=int(env("GOVSHARE_ANOMALY_FAILURES", "3")),
+            current.anomaly_min_history, current.anomaly_mad_k, current.anomaly_flat_ratio, current.anomaly_failures
         )
 
 
@@ -71,7 +68,7 @@ def unusual_volume(history: list[int], rows: int, limits: Thresholds) -> str | N
 
 def after_delivery(session: Session, delivery: m.Delivery, limits: Thresholds | None = None) -> list[m.Anomaly]:
     """Judge a finished delivery against the agreement's history; record what is unusual."""
-    limits = limits or Thresholds.from_environment()
+    limits = limits or Thresholds.from_settings()
     found: list[tuple[str, str]] = []
     earlier = list(
         session.scalars(

@@ -15,12 +15,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from govshare.clock import TIMEZONE
-from govshare.corrections import OPEN as OPEN_CORRECTIONS
 from govshare.corrections import answer_days
 from govshare.lifecycle import deadlines
 from govshare.registry import models as m
 from govshare.registry.deliveries import UNSUCCESSFUL, DeliveryStatus
-from govshare.registry.statuses import AgreementStatus
+from govshare.registry.statuses import OPEN_CORRECTION_STATUSES, AgreementStatus
 
 
 @dataclass(frozen=True)
@@ -167,7 +166,7 @@ def _open_corrections(session: Session, agency_code: str, period: Period) -> lis
         select(m.Correction)
         .where(
             or_(m.Correction.authority_code == agency_code, m.Correction.subscriber_code == agency_code),
-            m.Correction.status.in_(OPEN_CORRECTIONS),
+            m.Correction.status.in_(OPEN_CORRECTION_STATUSES),
             m.Correction.filed_at < period.until,
         )
         .order_by(m.Correction.code)

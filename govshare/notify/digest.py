@@ -14,6 +14,7 @@ from govshare.clock import TIMEZONE
 from govshare.notify import outbox
 from govshare.registry import models as m
 from govshare.registry.deliveries import DeliveryStatus
+from govshare.registry.statuses import CorrectionStatus as C
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def queue_all(session: Session, until: datetime) -> list[str]:
 def _corrections(session: Session, agency: str, today: date) -> list[str]:
     open_ = session.scalars(
         select(m.Correction)
-        .where(m.Correction.authority_code == agency, m.Correction.status.in_(("filed", "accepted", "disputed")))
+        .where(m.Correction.authority_code == agency, m.Correction.status.in_((C.FILED, C.ACCEPTED, C.DISPUTED)))
         .order_by(m.Correction.code)
     )
     return [

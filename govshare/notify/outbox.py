@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from govshare import markup
 from govshare.identity import Actor
 from govshare.registry import models as m
+from govshare.registry.statuses import NotificationStatus
 
 
 def recipients(session: Session, agency_codes: Iterable[str]) -> list[str]:
@@ -71,7 +72,7 @@ def enqueue(
         body=html_body or _BODY.render(paragraphs=paragraphs, signature=SIGNATURE),
         text_body="\n\n".join([*paragraphs, SIGNATURE]) + "\n",
         attach_report=attach_report,
-        status="pending",
+        status=NotificationStatus.PENDING,
         attempts=0,
     )
     session.add(notification)
@@ -91,7 +92,7 @@ def pending(
     """Pending notifications (with an id above ``after``), locked so two senders never mail the same one."""
     query = (
         select(m.Notification)
-        .where(m.Notification.status == "pending", m.Notification.id > after)
+        .where(m.Notification.status == NotificationStatus.PENDING, m.Notification.id > after)
         .where(m.Notification.agreement_code == agreement_code if agreement_code else True)
         .order_by(m.Notification.id)
         .limit(limit)
@@ -102,7 +103,7 @@ def pending(
 
 def waiting(session: Session, agreement_code: str | None = None) -> int:
     """How many notifications are queued (of one agreement, if given)."""
-    query = select(func.count()).select_from(m.Notification).where(m.Notification.status == "pending")
+    query = select(func.count()).select_from(m.Notification).where(m.Notification.status == NotificationStatus.PENDING)
     if agreement_code:
         query = query.where(m.Notification.agreement_code == agreement_code)
     return session.scalar(query)

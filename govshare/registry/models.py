@@ -250,7 +250,7 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)  # HTML
     text_body: Mapped[str | None] = mapped_column(Text)  # the same in plain text (None: derived from the HTML)
     attach_report: Mapped[int | None] = mapped_column(BigInteger)  # a delivery whose quality report is attached
-    status: Mapped[str] = mapped_column(Text, default="pending", index=True)  # pending, sent, failed
+    status: Mapped[str] = mapped_column(Text, default="pending", index=True)  # see statuses.NotificationStatus
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
@@ -317,7 +317,7 @@ class Correction(Base):
     subscriber_code: Mapped[str] = mapped_column(Text)
     problem: Mapped[str] = mapped_column(Text)
     evidence: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(Text)  # see govshare.corrections
+    status: Mapped[str] = mapped_column(Text)  # see statuses.CorrectionStatus
     due_date: Mapped[date | None] = mapped_column(Date)
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
 

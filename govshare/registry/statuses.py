@@ -27,3 +27,27 @@ class AgreementStatus(StrEnum):
 
 # No move leads out of these: the agreement is over, and its target table is free again.
 FINAL_AGREEMENT_STATUSES = frozenset({AgreementStatus.REJECTED, AgreementStatus.REVOKED, AgreementStatus.EXPIRED})
+
+
+class CorrectionStatus(StrEnum):
+    """Where a correction (article 16) stands; govshare.corrections moves it."""
+
+    FILED = "filed"  # awaiting the authoritative agency's answer
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    FIXED = "fixed"
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"  # with the competent department
+    RESOLVED = "resolved"
+
+
+# Still in doubt: the subscriber's side table flags the record.
+OPEN_CORRECTION_STATUSES = frozenset(set(CorrectionStatus) - {CorrectionStatus.CONFIRMED, CorrectionStatus.RESOLVED})
+
+
+class NotificationStatus(StrEnum):
+    """A notification in the outbox: waiting (new, or to be retried), sent, or given up on."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"

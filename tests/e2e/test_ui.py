@@ -5,7 +5,6 @@ a request shown as text there, never run; signed out, nothing."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -13,12 +12,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from govshare import clock
+from govshare.settings import Settings
 from tests.e2e.conftest import dagbag
 from tests.helpers import HOSTILE, ID_NUMBER, active_agreement, request
 
 pytestmark = [pytest.mark.airflow, pytest.mark.browser]
 
-CHROMIUM = os.environ.get("GOVSHARE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = Settings.read().chromium or Path("/usr/bin/chromium")
 # As root, in a closed network: no sandbox, and none of Chromium's calls home.
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -49,5 +49,5 @@ def test_the_provider_limits_come_from_the_settings_and_are_checked(monkeypatch)
     monkeypatch.setenv("GOVSHARE_PROVIDER_LOCK_TIMEOUT", "5")
     assert settings.provider_limits() == (3600, 5)
     monkeypatch.setenv("GOVSHARE_PROVIDER_STATEMENT_TIMEOUT", "an hour")
-    with pytest.raises(ConfigurationError, match="GOVSHARE_PROVIDER_STATEMENT_TIMEOUT='an hour' is not a whole number"):
+    with pytest.raises(ConfigurationError, match="GOVSHARE_PROVIDER_STATEMENT_TIMEOUT='an hour' is not valid"):
         settings.provider_limits()
