@@ -50,6 +50,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from pydantic import SecretBytes
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -318,7 +320,7 @@ def make_plan(spec: dict):
 
 
 # The bench's plans mask nothing with a pseudonym, so the delivery never reads this key.
-BENCH_PSEUDONYM_KEY = b"bench-pseudonym-key"
+BENCH_PSEUDONYM_KEY = SecretBytes(b"bench-pseudonym-key")
 
 
 def child_engine(spec: dict) -> dict:

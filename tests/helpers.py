@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import psycopg
 from psycopg import sql
+from pydantic import SecretBytes
 
 from govshare import clock
 from govshare.catalog import load_catalog
@@ -256,6 +257,6 @@ def deliver(plan, source, target, run_id: str, key: bytes | None = None):
     from tests.conftest import ROOT
 
     addresses = {plan.source_conn_id: source, plan.target_conn_id: target}
-    runtime = Runtime(address=addresses.__getitem__, pseudonym_key=lambda: key)
+    runtime = Runtime(address=addresses.__getitem__, pseudonym_key=lambda: None if key is None else SecretBytes(key))
     done = deliver_plan(plan, runtime, run_id, quality_dir=ROOT / "include" / "quality")
     return done.staged, done.report, done.published

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowNotFoundException
+from pydantic import SecretBytes
 
 from govshare import settings
 from govshare.errors import ConfigurationError
@@ -64,7 +65,7 @@ def address(conn_id: str, lookup: Callable = in_a_task) -> DatabaseAddress:
     )
 
 
-def pseudonym_key(lookup: Callable = in_a_task) -> bytes:
+def pseudonym_key(lookup: Callable = in_a_task) -> SecretBytes:
     """The platform's master key for pseudonyms: the password of ``govshare_pseudonym_key``."""
     conn = _connection(PSEUDONYM_KEY, lookup)
     if not conn.password or len(conn.password) < 32:
@@ -72,4 +73,4 @@ def pseudonym_key(lookup: Callable = in_a_task) -> bytes:
             f"the connection '{PSEUDONYM_KEY}' needs a password of at least 32 characters as the pseudonym key",
             'generate one with python -c "import secrets; print(secrets.token_urlsafe(48))"',
         )
-    return conn.password.encode()
+    return SecretBytes(conn.password.encode())

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from pydantic import SecretBytes
+
 from govshare.exchange.address import DatabaseAddress
 from govshare.registry import models as m
 
@@ -38,6 +40,6 @@ def _no_mail(agreement_code: str) -> None:
 @dataclass(frozen=True)
 class Runtime:
     address: Callable[[str], DatabaseAddress]  # connection id -> database address (credentials included)
-    pseudonym_key: Callable[[], bytes]  # read only by runs that pseudonymise
+    pseudonym_key: Callable[[], SecretBytes]  # read only by runs that pseudonymise
     send_mail: Callable[[str], None] = _no_mail  # sends one agreement's queued emails now
     metrics: Metrics = field(default_factory=NoMetrics)

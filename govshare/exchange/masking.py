@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 
 from psycopg import sql
+from pydantic import SecretBytes
 
 from govshare.catalog.types import CatalogType
 from govshare.errors import MaskError
@@ -116,9 +117,11 @@ def sql_expression(column: sql.Composable, mask: Mask, dialect: str) -> sql.Comp
     )
 
 
-def subscriber_key(master_key: bytes, subscriber_code: str) -> bytes:
-    """Each subscriber's own pseudonym key, derived from the platform's master key."""
-    return hmac.new(master_key, f"govshare-pseudonym:{subscriber_code}".encode(), hashlib.sha256).digest()
+def subscriber_key(master_key: SecretBytes, subscriber_code: str) -> bytes:
+    """Each subscriber's own pseudonym key, derived from the platform's master key (which is
+    only revealed here, so no log line or traceback of the layers above can show it)."""
+    message = f"govshare-pseudonym:{subscriber_code}".encode()
+    return hmac.new(master_key.get_secret_value(), message, hashlib.sha256).digest()
 
 
 def pseudonym(key: bytes, value: object) -> str | None:

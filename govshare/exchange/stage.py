@@ -24,6 +24,7 @@ from typing import Any, cast
 import psycopg
 from psycopg import sql
 from psycopg.abc import Buffer
+from pydantic import SecretBytes
 
 from govshare.catalog.types import CatalogType
 from govshare.errors import ConfigurationError
@@ -71,7 +72,7 @@ def stage(
     source: DatabaseAddress,
     subscriber: DatabaseAddress,
     run_id: str,
-    pseudonym_key: bytes | None = None,
+    pseudonym_key: SecretBytes | None = None,
 ) -> StageResult:
     started = time.monotonic()
     _require_key(plan, pseudonym_key)
@@ -128,7 +129,7 @@ def stage(
     )
 
 
-def _require_key(plan: DeliveryPlan, pseudonym_key: bytes | None) -> None:
+def _require_key(plan: DeliveryPlan, pseudonym_key: SecretBytes | None) -> None:
     if plan.pseudonymised and not pseudonym_key:
         raise ConfigurationError(
             f"agreement {plan.agreement_code} pseudonymises items but no pseudonym key is configured",
@@ -169,7 +170,7 @@ def _reread(
     target: sql.Identifier,
     granted: list[sql.Composable],
     params: list[Any],
-    pseudonym_key: bytes | None,
+    pseudonym_key: SecretBytes | None,
 ) -> tuple[int, Any]:
     """Rows the subscriber lacks although they are older than the watermark (a late commit, or
     a row stamped in the past): read everything granted, so none is lost. (rows, watermark)"""
@@ -228,7 +229,7 @@ def _load(
     target: sql.Identifier,
     where: list[sql.Composable],
     params: list[Any],
-    pseudonym_key: bytes | None,
+    pseudonym_key: SecretBytes | None,
 ) -> int:
     """Stream ``columns`` of the granted rows, masked, into the staging table ``target``."""
     names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
@@ -275,7 +276,7 @@ def _load_keys(
     name: str,
     where: list[sql.Composable],
     params: list[Any],
-    pseudonym_key: bytes | None,
+    pseudonym_key: SecretBytes | None,
 ) -> None:
     """Every key the provider holds under the agreement's filter, for key-diff deletions —
     masked as the delivered keys are, so that they compare with the target's (and a
@@ -289,7 +290,7 @@ def _load_keys(
 
 
 def _pseudonymiser(
-    plan: DeliveryPlan, columns: tuple[Column, ...], master_key: bytes | None
+    plan: DeliveryPlan, columns: tuple[Column, ...], master_key: SecretBytes | None
 ) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
     positions = [i for i, c in enumerate(columns) if c.mask.kind == "hmac"]
     if not positions or master_key is None:  # stage() refused a pseudonymising plan without a key

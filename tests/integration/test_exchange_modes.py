@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import psycopg
 import pytest
+from pydantic import SecretBytes
 
 from govshare.errors import EmptySource, ExchangeFailed, SchemaDrift
 from govshare.exchange.address import DatabaseAddress
@@ -26,6 +27,7 @@ from tests.integration.test_exchange import ITEMS, make_plan
 
 ALL = ITEMS[:6] + ["address", "phone", "updated_at"]
 KEY = b"k" * 48
+SECRET_KEY = SecretBytes(KEY)
 
 
 @pytest.fixture
@@ -75,9 +77,9 @@ def test_pseudonyms_let_one_subscriber_join_but_not_two(dbs):
     plan = make_plan(["person_id", "citizen_id"], masks={"citizen_id": "hmac"})
     deliver(plan, source, target, "run-1", KEY)
     rows = dict(target_rows(subscriber, ["person_id", "citizen_id"]))
-    mzt = subscriber_key(KEY, "hb_mzt")
+    mzt = subscriber_key(SECRET_KEY, "hb_mzt")
     assert rows[people[0][0]] == pseudonym(mzt, people[0][1])
-    assert rows[people[0][0]] != pseudonym(subscriber_key(KEY, "hb_rst"), people[0][1])
+    assert rows[people[0][0]] != pseudonym(subscriber_key(SECRET_KEY, "hb_rst"), people[0][1])
     assert not any(p[1] in everything_in(subscriber) for p in people)
     with pytest.raises(Exception, match="no pseudonym key is configured"):
         stage(plan, source, target, "run-2", None)
@@ -137,7 +139,7 @@ def test_key_diff_compares_pseudonymised_keys_as_delivered(dbs):
     removed, _, merged = deliver(plan, source, target, "run-2", KEY)
     assert (removed.keys, removed.keys_listed, merged.deleted) == (598, True, 2)
     delivered = {row[0] for row in target_rows(subscriber, ["person_id"])}
-    mzt = subscriber_key(KEY, "hb_mzt")
+    mzt = subscriber_key(SECRET_KEY, "hb_mzt")
     assert delivered == {pseudonym(mzt, p[0]) for p in people if p[0] not in (5, 6)}
 
 
