@@ -17,7 +17,7 @@ demo: setup ## run the main job end to end on sample agencies
 # but the tests of infrastructure that does not read the clock: a year's last day, and a date
 # in a year the holiday calendar may not know yet.
 MOVED_DATES ?= 2026-12-31T09:00 2027-06-15T14:00
-ON_ANY_DATE := not scale and not browser and not cluster
+ON_ANY_DATE := not scale and not browser and not cluster and not bench
 
 test: setup ## run the test suite (real PostgreSQL, real Airflow runs), then again on other dates
 	$(PY) scripts/ensure_compose.py
