@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from govshare import clock
+from govshare.registry.statuses import NotificationStatus
 
 SCHEMA = "govshare"
 
@@ -250,7 +251,7 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)  # HTML
     text_body: Mapped[str | None] = mapped_column(Text)  # the same in plain text (None: derived from the HTML)
     attach_report: Mapped[int | None] = mapped_column(BigInteger)  # a delivery whose quality report is attached
-    status: Mapped[str] = mapped_column(Text, default="pending", index=True)  # see statuses.NotificationStatus
+    status: Mapped[str] = mapped_column(Text, default=NotificationStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
@@ -265,7 +266,7 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     agreement_code: Mapped[str] = mapped_column(ForeignKey(Agreement.code), index=True)
     run_id: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)  # see govshare.registry.deliveries.DeliveryStatus
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rows: Mapped[int | None] = mapped_column(BigInteger)
@@ -317,7 +318,7 @@ class Correction(Base):
     subscriber_code: Mapped[str] = mapped_column(Text)
     problem: Mapped[str] = mapped_column(Text)
     evidence: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(Text)  # see statuses.CorrectionStatus
+    status: Mapped[str] = mapped_column(Text)  # see govshare.registry.statuses.CorrectionStatus
     due_date: Mapped[date | None] = mapped_column(Date)
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
 
