@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import click
 from pydantic import ValidationError
-from rich.table import Table
 
 from govshare.airflow.docs import doc_text
-from govshare.cli.output import acting, console, token_option
+from govshare.cli.output import Table, acting, console, token_option
 from govshare.exchange.plan import DELETIONS, MODES
 from govshare.identity import Actor
 from govshare.lifecycle import service
@@ -111,7 +110,7 @@ def _mask(text: str) -> tuple[str, str]:
 
 def _done(agreement, what: str) -> None:
     due = f"; answer due by {agreement.due_date.isoformat()}" if agreement.due_date else ""
-    console.print(f"{agreement.code}: {what} — now {agreement.status}{due}", highlight=False)
+    console.print(f"{agreement.code}: {what} — now {agreement.status}{due}", highlight=False, markup=False)
 
 
 @group.command("draft")
@@ -276,9 +275,9 @@ def show(code, token) -> None:
     agreement, card, steps, cast = service.act(actor, "read", f"agreement:{code}", read)
     due = f", answer due by {agreement.due_date.isoformat()}" if agreement.due_date else ""
     filed = f", filing number {agreement.filing_number}" if agreement.filing_number else ""
-    console.print(f"status: {agreement.status}{due}{filed}", highlight=False)
+    console.print(f"status: {agreement.status}{due}{filed}", highlight=False, markup=False)
     if agreement.condition_statement:
-        console.print(f"how the condition is met: {agreement.condition_statement}", highlight=False)
+        console.print(f"how the condition is met: {agreement.condition_statement}", highlight=False, markup=False)
     console.print(doc_text(card), highlight=False, markup=False, soft_wrap=True)
     table = Table("when", "action", "from → to", "by", "reason")
     for step in steps:

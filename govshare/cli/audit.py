@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import click
-from rich.table import Table
+from rich.markup import escape
 from sqlalchemy import select
 
 from govshare import audit
-from govshare.cli.output import console, errors
+from govshare.cli.output import Table, console, errors
 from govshare.registry import models as m
 from govshare.registry.db import session
 
@@ -34,7 +34,7 @@ def verify(anchor_file: Path | None) -> None:
     with session() as s:
         verdict = audit.verify(s, anchor)
     if not verdict.ok:
-        errors.print(f"[bold red]audit log tampered:[/] {verdict.problem}", highlight=False)
+        errors.print(f"[bold red]audit log tampered:[/] {escape(verdict.problem)}", highlight=False)
         errors.print(f"  first bad entry: {verdict.first_bad_seq} (of {verdict.entries} read)", highlight=False)
         sys.exit(1)
     console.print(

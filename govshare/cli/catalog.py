@@ -6,12 +6,12 @@ import sys
 from pathlib import Path
 
 import click
-from rich.table import Table
+from rich.markup import escape
 from sqlalchemy import select
 
 from govshare import settings
 from govshare.catalog import load_catalog, validate
-from govshare.cli.output import console, errors, operator
+from govshare.cli.output import Table, console, errors, operator
 from govshare.errors import CatalogInvalid, NotFound
 from govshare.lifecycle.filings import file_catalog
 from govshare.quality.rules import validate_suites
@@ -77,7 +77,7 @@ def catalog_apply(path: Path | None) -> None:
     for line in filing.changes:
         console.print(f"  {line}", highlight=False, markup=False)
     for code, reasons in outcome.suspended.items():
-        errors.print(f"[yellow]suspended[/] agreement {code}: {'; '.join(reasons)}", highlight=False)
+        errors.print(f"[yellow]suspended[/] agreement {code}: {escape('; '.join(reasons))}", highlight=False)
 
 
 @group.command("filings")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 from pydantic import SecretStr
-from rich.table import Table
 from rich.text import Text
 
-from govshare.cli.output import console
+from govshare.cli.output import Table, console
 from govshare.settings import Settings, variables
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
 from govshare import corrections
-from govshare.cli.output import acting, console, token_option
+from govshare.cli.output import Table, acting, console, token_option
 from govshare.lifecycle.service import act
 from govshare.registry.db import session
 
@@ -31,6 +30,7 @@ def _done(correction, what: str) -> None:
     console.print(
         f"{correction.code}: {what} — now {correction.status} (authority {correction.authority_code}){due}",
         highlight=False,
+        markup=False,
     )
 
 

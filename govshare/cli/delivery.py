@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 
 import click
-from rich.table import Table
 
 from govshare import clock
-from govshare.cli.output import console, number, operator
+from govshare.cli.output import Table, console, number, operator
 from govshare.registry import deliveries
 from govshare.registry.db import session
 

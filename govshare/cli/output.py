@@ -6,8 +6,12 @@ import getpass
 import sys
 
 import click
+import psycopg
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
+from rich import table
+from rich.markup import escape
+from rich.text import Text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from govshare.errors import GovshareError
 from govshare.identity import Actor, authenticate
@@ -15,7 +19,15 @@ from govshare.registry.db import session
 from govshare.settings import Settings
 from govshare.terminal import console, errors
 
-__all__ = ["GovshareGroup", "acting", "console", "errors", "number", "token_option"]
+__all__ = ["GovshareGroup", "Table", "acting", "console", "errors", "number", "token_option"]
+
+
+class Table(table.Table):
+    """A Rich table whose cells are shown as they are: they hold what agencies and users wrote
+    (reasons, purposes, codes), in which Rich would read "[…]" as markup, or fail on it."""
+
+    def add_row(self, *cells, **kwargs) -> None:
+        super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
 
 
 class GovshareGroup(click.Group):
@@ -37,12 +49,20 @@ class GovshareGroup(click.Group):
                 f"cannot reach the registry database ({str(exc.orig).strip().splitlines()[0]})",
                 "check GOVSHARE_REGISTRY_URL and that the database is up (locally: run inside `make shell`)",
             )
+        except ProgrammingError as exc:
+            if not isinstance(exc.orig, psycopg.errors.UndefinedTable):
+                raise
+            _fail(
+                f"the registry database has no govshare schema yet ({str(exc.orig).strip().splitlines()[0]})",
+                "create it with `govshare registry upgrade`",
+            )
 
 
 def _fail(message: str, hint: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    # Messages quote what users typed (codes, reasons): never read them as Rich markup.
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     if hint:
-        errors.print(f"  [bold]fix:[/] {hint}", highlight=False)
+        errors.print(f"  [bold]fix:[/] {escape(hint)}", highlight=False)
     sys.exit(1)
 
 

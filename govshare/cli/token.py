@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
 from govshare import identity
-from govshare.cli.output import console, errors, operator
+from govshare.cli.output import Table, console, errors, operator
 from govshare.registry.db import session
 
 

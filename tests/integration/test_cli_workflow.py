@@ -72,7 +72,11 @@ def test_the_workflow_from_the_command_line(applied):
     hidden = as_agency(token_for("hb_scjg"), "agreement", "show", "AGR-0001")
     assert hidden.returncode == 1 and "no agreement 'AGR-0001' visible to agency:hb_scjg" in hidden.stderr
 
-    assert as_agency(sjj, "agreement", "suspend", "AGR-0001", "--reason", "核查").returncode == 0
+    # What agencies write is shown as written, never read as Rich markup (which would fail on "[/x]").
+    assert as_agency(sjj, "agreement", "suspend", "AGR-0001", "--reason", "核查 [/x] [bold]").returncode == 0
+    assert "核查 [/x] [bold]" in run_cli("agreement", "show", "AGR-0001").stdout
+    typo = run_cli("agreement", "show", "AGR-[/x]")
+    assert typo.returncode == 1 and "no agreement 'AGR-[/x]' visible" in typo.stderr
     wrong = as_agency(mzt, "agreement", "resume", "AGR-0001")
     assert wrong.returncode == 1 and "only the competent_department or operator may" in wrong.stderr
     assert as_agency(mzt, "agreement", "revoke", "AGR-0001", "--reason", "职责调整").returncode == 0
