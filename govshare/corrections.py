@@ -27,7 +27,7 @@ from govshare.notify import outbox
 from govshare.registry import models as m
 from govshare.registry.statuses import OPEN_CORRECTION_STATUSES, AgreementStatus
 from govshare.registry.statuses import CorrectionStatus as C
-from govshare.settings import Settings
+from govshare.settings import setting
 
 MOVES = {
     # action: (from statuses, to status, who may)
@@ -41,7 +41,7 @@ MOVES = {
 
 
 def answer_days() -> int:
-    return Settings.read().correction_working_days
+    return setting("correction_working_days")
 
 
 def file(

@@ -36,11 +36,11 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from govshare import processes
-from govshare.settings import Settings
+from govshare.settings import setting
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".govshare"
-PGDATA = Settings.read().pgdata or STATE / "pgdata"
+PGDATA = setting("pgdata") or STATE / "pgdata"
 REGISTRY_DB = "govshare_registry"
 AIRFLOW_DB = "govshare_airflow"
 SERVICE_USER = "govshare-pg"  # initdb refuses to run as root; the server gets a user of its own
@@ -69,7 +69,7 @@ def _answers(url: str) -> str | None:
 
 
 def _port() -> int:
-    return Settings.read().pg_port
+    return setting("pg_port")
 
 
 def _pgserver():
@@ -158,15 +158,14 @@ def project_server() -> LocalServer:
 
 
 def find_or_start() -> Server:
-    current = Settings.read()
-    if current.pg_url:
-        configured = current.pg_url.get_secret_value()
+    if url := setting("pg_url"):
+        configured = url.get_secret_value()
         why = _answers(configured)
         if why:
             raise SystemExit(f"govshare: GOVSHARE_PG_URL is set but its server does not answer: {why}")
         return Server(configured, "configured")
     local = f"postgresql://{getpass.getuser()}@127.0.0.1:5432/postgres"
-    if not current.pg_own and _answers(local) is None:
+    if not setting("pg_own") and _answers(local) is None:
         return Server(local, "local")
     return project_server().start()
 
@@ -226,7 +225,7 @@ def _terminated(signum, _frame) -> None:
 def stop_grace() -> float:
     """Seconds a stopped command has to end by itself before it is killed (``GOVSHARE_STOP_GRACE_SECONDS``,
     default 60: enough for a test run to tear down the Airflow processes it started)."""
-    return Settings.read().stop_grace_seconds
+    return setting("stop_grace_seconds")
 
 
 def run(command: list[str]) -> int:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
 from croniter import croniter
-from pydantic import AfterValidator, Field, PositiveFloat, PositiveInt, SecretStr, ValidationError
+from pydantic import AfterValidator, Field, PositiveFloat, PositiveInt, SecretStr, TypeAdapter, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from govshare.errors import ConfigurationError
@@ -147,6 +148,28 @@ class Settings(BaseSettings):
             raise _bad_value(exc, env if env is not None else os.environ) from None
 
 
+def setting(name: str, env: Mapping[str, str] | None = None) -> Any:
+    """One setting, read and checked alone (from the environment, or ``env``): a bad value of
+    another variable does not stop what never reads it (a typo in an anomaly threshold leaves
+    the DAG files and the CLI alone)."""
+    field = Settings.model_fields[name]
+    source = os.environ if env is None else env
+    raw = source.get(PREFIX + name.upper(), "")
+    if not raw.strip():  # empty counts as unset, as in Settings
+        return field.default
+    try:
+        return _adapter(name).validate_python(raw)
+    except ValidationError as exc:
+        raise _bad_value(exc, source, name) from None
+
+
+@cache
+def _adapter(name: str) -> TypeAdapter[Any]:
+    field = Settings.model_fields[name]
+    # The type with its constraints (PositiveInt is int with Gt(0), a Schedule str with its check).
+    return TypeAdapter(Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation)
+
+
 def variables(tooling: bool = True) -> Iterator[tuple[str, str]]:
     """(field, variable) for every setting, or only the platform's."""
     for name, field in Settings.model_fields.items():
@@ -154,9 +177,9 @@ def variables(tooling: bool = True) -> Iterator[tuple[str, str]]:
             yield name, PREFIX + name.upper()
 
 
-def _bad_value(exc: ValidationError, env: Mapping[str, str]) -> ConfigurationError:
+def _bad_value(exc: ValidationError, env: Mapping[str, str], name: str | None = None) -> ConfigurationError:
     error = exc.errors()[0]
-    name = str(error["loc"][0])
+    name = name or str(error["loc"][0])
     variable = PREFIX + name.upper()
     field = Settings.model_fields[name]
     given = "********" if "SecretStr" in str(field.annotation) else repr(env.get(variable, ""))
@@ -169,7 +192,7 @@ def _bad_value(exc: ValidationError, env: Mapping[str, str]) -> ConfigurationErr
 
 
 def registry_url() -> str:
-    url = Settings.read().registry_url
+    url = setting("registry_url")
     if url is None:
         raise ConfigurationError(
             f"{REGISTRY_URL} is not set: it must name the registry database, e.g. "
@@ -181,31 +204,30 @@ def registry_url() -> str:
 
 
 def retry_delay_seconds() -> int:
-    return Settings.read().retry_delay_seconds
+    return setting("retry_delay_seconds")
 
 
 def provider_limits() -> tuple[int, int]:
     """Seconds a query on a provider's front DB may run, and may wait for a lock."""
-    current = Settings.read()
-    return current.provider_statement_timeout, current.provider_lock_timeout
+    return setting("provider_statement_timeout"), setting("provider_lock_timeout")
 
 
 def home() -> Path:
-    if configured := Settings.read().home:
+    if configured := setting("home"):
         return configured
     checkout = Path(__file__).resolve().parent.parent
     return checkout if (checkout / "include").is_dir() else Path.cwd()
 
 
 def catalog_dir() -> Path:
-    return Settings.read().catalog_dir or home() / "include" / "catalog"
+    return setting("catalog_dir") or home() / "include" / "catalog"
 
 
 def quality_dir() -> Path:
-    return Settings.read().quality_dir or home() / "include" / "quality"
+    return setting("quality_dir") or home() / "include" / "quality"
 
 
 def report_link(delivery_id: int) -> str | None:
     """Where a delivery's quality report is read online, or None without a public URL."""
-    base = (Settings.read().public_url or "").rstrip("/")
+    base = (setting("public_url") or "").rstrip("/")
     return f"{base}/govshare/reports/{delivery_id}" if base else None

@@ -18,14 +18,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from govshare.settings import Settings
+from govshare.settings import setting
 
 DEFAULT = Path("/usr/bin/chromium")
 ADVICE = "install Debian's chromium package (apt-get install chromium) or set GOVSHARE_CHROMIUM to a Chromium binary"
 
 
 def main() -> None:
-    configured = Settings.read().chromium
+    configured = setting("chromium")
     browser = configured or DEFAULT
     if browser.exists():
         return

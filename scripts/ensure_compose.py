@@ -32,7 +32,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from govshare.settings import Settings
+from govshare.settings import setting
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / ".govshare" / "tools" / "docker-compose"
@@ -58,7 +58,7 @@ def runs(command: list[str]) -> bool:
 
 def debian_mirror() -> str:
     """Base URL of the Debian archive: GOVSHARE_DEBIAN_MIRROR, else the one apt is set up with."""
-    if configured := Settings.read().debian_mirror:
+    if configured := setting("debian_mirror"):
         return configured.rstrip("/")
     uris: list[str] = []
     files = [APT_SOURCES / "sources.list", *sorted((APT_SOURCES / "sources.list.d").glob("*"))]

@@ -43,9 +43,9 @@ def _move_the_clock() -> str | None:
     another date: tests/timetravel/sitecustomize.py moves Python's clock by the same fixed shift
     in this process and, through PYTHONPATH, in every Python process the tests start. A date
     alone keeps the current time of day."""
-    from govshare.settings import Settings
+    from govshare.settings import setting
 
-    wanted = (Settings.read().test_date or "").strip()
+    wanted = (setting("test_date") or "").strip()
     if not wanted:
         return None
     from datetime import datetime

@@ -198,9 +198,9 @@ def active_agreement(wanted) -> str:
 
 def mysql_url() -> str:
     """The MySQL/MariaDB server for tests: GOVSHARE_MYSQL_URL, else root on 127.0.0.1:3306."""
-    from govshare.settings import Settings
+    from govshare.settings import setting
 
-    configured = Settings.read().mysql_url
+    configured = setting("mysql_url")
     return configured.get_secret_value() if configured else "mysql://root@127.0.0.1:3306/"
 
 

@@ -12,7 +12,7 @@ from bench.exchange import full_copy, incremental
 from bench.exchange.children import child_main
 from bench.exchange.common import SOURCE_SCHEMA, SOURCE_TABLE, Databases, Report, log
 from bench.exchange.population import MALE, build_provider
-from govshare.settings import Settings
+from govshare.settings import setting
 
 DEFAULT_SERVER = "postgresql://root@127.0.0.1:5432/postgres"
 
@@ -62,7 +62,7 @@ def main() -> None:
     if not args.db_prefix.replace("_", "").isalnum():
         parser.error("--db-prefix: letters, digits and underscores only")
     args.warm_rows = args.warm_rows or max(1, args.rows // 10)
-    server = Settings.read().pg_url
+    server = setting("pg_url")
     db = Databases(server.get_secret_value() if server else DEFAULT_SERVER, args.db_prefix)
     log(f"databases {' and '.join(db.names)} on {urlsplit(db.base).hostname}:{urlsplit(db.base).port}")
     db.create()

@@ -31,7 +31,7 @@ from govshare.notify import outbox
 from govshare.registry import models as m
 from govshare.registry.db import session
 from govshare.registry.statuses import NotificationStatus as N
-from govshare.settings import Settings
+from govshare.settings import setting
 
 SMTP_CONN_ID = "govshare_smtp"
 # Pictures embedded in a page (a report's charts) become inline parts of the email: most mail
@@ -42,7 +42,7 @@ log = logging.getLogger("govshare.mail")
 
 
 def mail_from() -> str:
-    return Settings.read().mail_from
+    return setting("mail_from")
 
 
 def compose(message: m.Notification, report: m.QualityReport | None, files=()) -> EmailMessage:

@@ -20,7 +20,7 @@ from govshare.monitoring.figures import Period
 from govshare.notify import digest, outbox
 from govshare.registry import models as m
 from govshare.registry.db import session
-from govshare.settings import Settings
+from govshare.settings import setting
 
 log = logging.getLogger("govshare.platform")
 START = datetime(2026, 1, 1, tzinfo=TIMEZONE)
@@ -34,7 +34,7 @@ def _platform_dag(dag_id: str, description: str, doc: str | None, *tags: str, **
         dag_id=dag_id,
         description=description,
         doc_md=doc,
-        schedule=getattr(Settings.read(), f"schedule_{dag_id}"),
+        schedule=setting(f"schedule_{dag_id}"),
         start_date=START,
         catchup=False,
         max_active_runs=1,

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from govshare.errors import GovshareError
 from govshare.identity import Actor, authenticate
 from govshare.registry.db import session
-from govshare.settings import Settings
+from govshare.settings import setting
 from govshare.terminal import console, errors
 
 __all__ = ["GovshareGroup", "Table", "acting", "console", "errors", "number", "token_option"]
@@ -80,7 +80,7 @@ def operator() -> Actor:
 
 def acting(token: str | None) -> Actor:
     """The identity a CLI call acts as: the token's agency, or the operator at this terminal."""
-    configured = Settings.read().token
+    configured = setting("token")
     secret = token or (configured.get_secret_value() if configured else None)
     if not secret:
         return operator()

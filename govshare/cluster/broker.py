@@ -18,7 +18,7 @@ import redis
 from govshare import processes
 from govshare.cluster.settings import free_port
 from govshare.errors import ConfigurationError
-from govshare.settings import Settings
+from govshare.settings import setting
 
 URL = "GOVSHARE_REDIS_URL"
 LOCAL = "redis://127.0.0.1:6379/0"
@@ -43,7 +43,7 @@ def answers(url: str) -> str | None:
 
 def find_or_start(state: Path, env: Mapping[str, str]) -> Broker:
     """The broker for a cluster whose environment is ``env``, with its state folder ``state``."""
-    url = Settings.read(env).redis_url
+    url = setting("redis_url", env)
     if url:
         configured = url.get_secret_value()
         why = answers(configured)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import socket
 
-from govshare.settings import Settings
+from govshare.settings import setting
 
 WORKER_NAME = "GOVSHARE_WORKER_NAME"
 
 
 def worker_name() -> str:
-    return Settings.read().worker_name or socket.getfqdn()
+    return setting("worker_name") or socket.getfqdn()

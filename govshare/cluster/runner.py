@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from govshare.errors import GovshareError
-from govshare.settings import Settings
+from govshare.settings import setting
 
 ENDED = {"success": 0, "failed": 1}
 
@@ -168,9 +168,8 @@ class ClusterRunner:
     def __init__(self, url: str, passwords_file: Path, user: str = "admin"):
         self.api = Api(url, passwords_file, user)
         # A newly activated agreement's DAG needs the dag-processor's next parse (30 s apart).
-        current = Settings.read()
-        self.parse_timeout = current.dag_parse_timeout
-        self.run_timeout = current.run_timeout
+        self.parse_timeout = setting("dag_parse_timeout")
+        self.run_timeout = setting("run_timeout")
         self.runs: list[ClusterRun] = []
 
     def start(self, dag_id: str, log: Path) -> ClusterRun:

@@ -29,7 +29,7 @@ from govshare import processes
 from govshare.cluster import broker as brokers
 from govshare.cluster import settings
 from govshare.errors import GovshareError
-from govshare.settings import Settings
+from govshare.settings import setting
 
 # The order of stopping: each stage only after the one before it has ended.
 WORKERS, SERVICES, API = 0, 1, 2
@@ -70,7 +70,7 @@ class Component:
 def start_timeout(env: Mapping[str, str]) -> float:
     """Seconds the components get to become ready (``GOVSHARE_CLUSTER_START_TIMEOUT``, default 600:
     a 2-core machine imports Airflow six times at once)."""
-    return Settings.read(env).cluster_start_timeout
+    return setting("cluster_start_timeout", env)
 
 
 class Cluster:
@@ -86,9 +86,8 @@ class Cluster:
         self.logs = self.state / "logs" / "cluster"
         self.workers = workers
         self.api_port = api_port or _api_port(self.base)
-        configured = Settings.read(self.base)
         # A component stops faster than a test run tears down: 20 s unless the setting says otherwise.
-        self.grace = configured.stop_grace_seconds if "stop_grace_seconds" in configured.model_fields_set else 20.0
+        self.grace = setting("stop_grace_seconds", self.base) if self.base.get("GOVSHARE_STOP_GRACE_SECONDS") else 20.0
         self.broker: brokers.Broker | None = None
         self.concurrency = 0  # tasks per worker, once started
         self.components: list[Component] = []
@@ -275,7 +274,7 @@ def shutdown(cluster: Cluster) -> None:
 
 def _api_port(env: Mapping[str, str]) -> int:
     """GOVSHARE_API_PORT, else 8080 as `make airflow` uses, else (8080 taken) a free port."""
-    if configured := Settings.read(env).api_port:
+    if configured := setting("api_port", env):
         return configured
     import socket
 

@@ -141,7 +141,7 @@ def run_demo(scale: float = 1.0, runner: DagRunner | None = None, mailbox: Mailb
 
 
 def _run(scale: float, runner: DagRunner, mailbox: Mailbox) -> int:
-    configured = settings.Settings.read().pg_url
+    configured = settings.setting("pg_url")
     if not configured:
         console.print("[red]run the demo with `make demo`[/] (it sets up the database and Airflow environment)")
         return 2

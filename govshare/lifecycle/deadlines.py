@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import chinese_calendar
 
 from govshare.clock import TIMEZONE
-from govshare.settings import Settings
+from govshare.settings import setting
 
 log = logging.getLogger("govshare.deadlines")
 
@@ -31,12 +31,12 @@ def seconds_since(moment: date | datetime | None, now: datetime) -> float | None
 
 def review_days() -> int:
     """Working days a provider has to answer a request (article 13; default 10)."""
-    return Settings.read().review_working_days
+    return setting("review_working_days")
 
 
 def coordination_days() -> int:
     """Working days the competent department has to settle a coordination (default 15)."""
-    return Settings.read().coordination_working_days
+    return setting("coordination_working_days")
 
 
 def is_working_day(day: date) -> bool:

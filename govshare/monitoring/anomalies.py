@@ -29,7 +29,7 @@ from govshare.notify import outbox
 from govshare.registry import models as m
 from govshare.registry.deliveries import UNSUCCESSFUL, DeliveryStatus
 from govshare.registry.statuses import AgreementStatus
-from govshare.settings import Settings
+from govshare.settings import setting
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,7 @@ class Thresholds:
 
     @classmethod
     def from_settings(cls) -> Thresholds:
-        current = Settings.read()
-        return cls(
-            current.anomaly_min_history, current.anomaly_mad_k, current.anomaly_flat_ratio, current.anomaly_failures
-        )
+        return cls(*(setting(f"anomaly_{name}") for name in ("min_history", "mad_k", "flat_ratio", "failures")))
 
 
 def unusual_volume(history: list[int], rows: int, limits: Thresholds) -> str | None:

@@ -12,13 +12,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from govshare import clock
-from govshare.settings import Settings
+from govshare.settings import setting
 from tests.e2e.conftest import dagbag
 from tests.helpers import HOSTILE, ID_NUMBER, active_agreement, request
 
 pytestmark = [pytest.mark.airflow, pytest.mark.browser]
 
-CHROMIUM = Settings.read().chromium or Path("/usr/bin/chromium")
+CHROMIUM = setting("chromium") or Path("/usr/bin/chromium")
 # As root, in a closed network: no sandbox, and none of Chromium's calls home.
 CHROMIUM_ARGS = [
     "--no-sandbox",

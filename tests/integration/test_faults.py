@@ -98,7 +98,7 @@ def test_worker_killed_mid_publish_leaves_the_target_and_a_rerun_publishes(deliv
         with psycopg.connect(subscriber) as conn:
             return (
                 conn.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'govshare-subscriber' "
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'govshare-subscriber' "
                     "AND wait_event_type = 'Lock'"
                 ).fetchone()[0]
                 > 0
@@ -112,7 +112,7 @@ def test_worker_killed_mid_publish_leaves_the_target_and_a_rerun_publishes(deliv
         wait_until(
             lambda: (
                 conn.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'govshare-subscriber'"
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'govshare-subscriber'"
                 ).fetchone()[0]
                 == 0
             )

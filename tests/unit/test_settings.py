@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from govshare.errors import ConfigurationError
-from govshare.settings import Settings, variables
+from govshare.settings import Settings, setting, variables
 from tests.conftest import ROOT
 
 NAMED = re.compile(r"(?<![A-Z_])GOVSHARE_[A-Z][A-Z_]*[A-Z]")
@@ -74,6 +74,25 @@ def test_values_are_typed_and_checked(monkeypatch):
         Settings.read()
 
 
+def test_one_setting_is_read_alone_and_checked_as_its_field(monkeypatch):
+    """A bad value stops what reads it, and nothing else: a typo in an anomaly threshold must
+    not take the DAG files or the CLI down with it."""
+    monkeypatch.setenv("GOVSHARE_ANOMALY_MAD_K", "five")
+    monkeypatch.setenv("GOVSHARE_RETRY_DELAY_SECONDS", "30")
+    assert setting("retry_delay_seconds") == 30 and setting("review_working_days") == 10
+    with pytest.raises(ConfigurationError, match="GOVSHARE_ANOMALY_MAD_K='five' is not valid") as raised:
+        setting("anomaly_mad_k")
+    assert "set it to e.g. 5.0" in raised.value.hint
+    monkeypatch.setenv("GOVSHARE_RETRY_DELAY_SECONDS", "-1")
+    with pytest.raises(ConfigurationError, match="greater than 0"):
+        setting("retry_delay_seconds")
+    monkeypatch.setenv("GOVSHARE_SCHEDULE_PLATFORM_AUDIT_ANCHOR", "nightly")
+    with pytest.raises(ConfigurationError, match="not a cron expression"):
+        setting("schedule_platform_audit_anchor")
+    assert setting("api_port", {"GOVSHARE_API_PORT": "9090"}) == 9090
+    assert setting("token", {"GOVSHARE_TOKEN": "t"}).get_secret_value() == "t"
+
+
 def test_a_schedule_must_be_cron_or_a_preset(monkeypatch):
     monkeypatch.setenv("GOVSHARE_SCHEDULE_PLATFORM_LIFECYCLE", "every night")
     with pytest.raises(ConfigurationError, match="not a cron expression or one of @continuous"):
@@ -99,7 +118,7 @@ def test_secrets_are_never_shown(monkeypatch):
         [sys.executable, "-m", "govshare.cli", "settings", "--all"], capture_output=True, text=True, env=_env()
     )
     assert shown.returncode == 0, shown.stderr
-    assert "GOVSHARE_TOKEN" in shown.stdout and "GOVSHARE_MYSQL_URL" in shown.stdout
+    assert "GOVSHARE_TOKEN" in shown.stdout and "GOVSHARE_MYSQL_URL" in shown.stdout and "********" in shown.stdout
     assert "do-not-print" not in shown.stdout + shown.stderr
     assert "registry-password" not in shown.stdout + shown.stderr
 
