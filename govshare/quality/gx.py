@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import asdict, dataclass
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no phoning home from a government network
 logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO lines drown the task log
@@ -26,31 +25,9 @@ from pydantic import ValidationError  # noqa: E402
 
 from govshare.exchange.address import DatabaseAddress  # noqa: E402
 from govshare.exchange.failures import sanitise  # noqa: E402
-from govshare.quality.runnable import Runnable  # noqa: E402
+from govshare.quality.runnable import CheckResult, Runnable  # noqa: E402
 
-EXPECT_HINT = (
-    "use a Great Expectations 1.x expectation name without 'expect_' (e.g. column_values_to_be_between) "
-    "with its arguments; see https://greatexpectations.io/expectations"
-)
 _RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0, "include_unexpected_rows": False}
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    rule: str
-    expectation: str
-    columns: list[str]
-    severity: str
-    dimension: str
-    description: str
-    origin: str
-    success: bool
-    element_count: int | None
-    unexpected_count: int | None
-    error: str | None = None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def expectation_class(expectation: str) -> type[gxe.Expectation] | None:
