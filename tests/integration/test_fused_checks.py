@@ -17,7 +17,7 @@ from govshare import clock
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.plan import STAGING_SCHEMA
 from govshare.quality import domain, fused, gx
-from govshare.quality.check import CheckContext, runnables
+from govshare.quality.check import CheckContext, check, runnables
 from govshare.quality.identifiers import citizen_id, uscc
 from govshare.quality.rules import Rule, derived
 from tests.conftest import ROOT
@@ -184,3 +184,27 @@ def test_a_modelled_suite_needs_no_great_expectations():
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_a_rule_the_scan_does_not_model_runs_in_great_expectations(make_database, tmp_path):
+    url = make_database("mixed")
+    plan = make_plan(["person_id", "citizen_id", "gender"])
+    table = plan.staging_table("run")
+    with psycopg.connect(url) as conn:
+        conn.execute(f"CREATE SCHEMA {STAGING_SCHEMA}")
+        conn.execute(
+            f"CREATE TABLE {STAGING_SCHEMA}.{table} (person_id bigint, citizen_id char(18), gender varchar(2))"
+        )
+        rows = [(i, _row(i)[1], "男" if i % 3 else "?") for i in range(1, 31)]
+        conn.cursor().executemany(f"INSERT INTO {STAGING_SCHEMA}.{table} VALUES (%s, %s, %s)", rows)
+    (tmp_path / "gat_population_register.yaml").write_text(
+        "resource: gat_population_register\nrules:\n"
+        "  - {name: id_length, expect: column_value_lengths_to_equal, column: citizen_id, value: 18}\n"
+        "  - {name: gender_set, expect: column_values_to_be_in_set, column: gender, value_set: [男, 女]}\n"
+    )
+    report = check(plan, DatabaseAddress.from_url(url), "run", tmp_path, CheckContext(rows=30))
+    outcomes = _outcomes(report.results)
+    bad_ids = sum(1 for _, number, _ in rows if len(number.strip()) != 18)
+    assert outcomes["id_length"] == (bad_ids == 0, 30, bad_ids, None)
+    assert outcomes["gender_set"] == (False, 30, 10, None)
+    assert [r.rule for r in report.results][-2:] == ["id_length", "gender_set"]  # the suite's order
