@@ -198,6 +198,8 @@ def _scan(
     try:
         with conn.transaction():
             row = conn.execute(sql.SQL("SELECT {} FROM {}").format(columns, table)).fetchone()
+    except psycopg.OperationalError:
+        raise  # the connection, not a rule: the step is retried
     except psycopg.Error:
         return [_alone(conn, u, j, table) for u, j in pairs]
     assert row is not None  # an aggregate query always returns its one row
@@ -215,6 +217,8 @@ def _one(conn: psycopg.Connection[Any], query: sql.Composable, both: bool = Fals
     try:
         with conn.transaction():
             row = conn.execute(query).fetchone()
+    except psycopg.OperationalError:
+        raise  # the connection, not a rule: the step is retried
     except psycopg.Error as exc:
         # The database's own words, first line only and nothing quoted (values can be personal).
         return ((None, None) if both else None), sanitise(str(exc).strip().splitlines()[0] if str(exc) else repr(exc))
