@@ -15,9 +15,9 @@ from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.connect import connect
 from govshare.exchange.failures import reported
 from govshare.exchange.plan import STAGING_SCHEMA, DeliveryPlan
-from govshare.quality import domain
+from govshare.quality import domain, fused
 from govshare.quality import rules as quality_rules
-from govshare.quality.runnable import Runnable
+from govshare.quality.runnable import CheckResult, Runnable
 
 SAMPLES_PER_RULE = 5
 
@@ -39,7 +39,7 @@ class CheckContext:
 
 @dataclass
 class CheckReport:
-    results: list = field(default_factory=list)  # gx.CheckResult
+    results: list[CheckResult] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (rule, why it did not run)
     samples: dict[str, list[dict]] = field(default_factory=dict)  # rule -> rows breaking it, masked
 
@@ -79,12 +79,41 @@ class CheckReport:
 def check(
     plan: DeliveryPlan, subscriber: DatabaseAddress, run_id: str, quality_dir: Path, context: CheckContext
 ) -> CheckReport:
-    from govshare.quality import gx  # heavy: loaded by the check task only, never at DAG parse time
-
+    """Every applicable rule on the staged table: those govshare.quality.fused models in one
+    scan, any other through Great Expectations (imported only then); then samples of the rows
+    breaking each rule that failed."""
     rules, skipped = quality_rules.for_plan(plan, quality_dir)
-    skipped_why = [(rule.name, why) for rule, why in skipped]
     table = staging.table(plan.staging_table(run_id))
+    checks, unrunnable = runnables(rules, table, context)
+    with reported("check"):
+        # Naive timestamps in government data are Beijing time: the session says so for timeliness.
+        with connect(subscriber, "subscriber", plan.target_conn_id, options="-c timezone=Asia/Shanghai") as conn:
+            domain.install(conn)
+            counted = {c.rule.name: fused.compile(c, table) for c in checks}
+            found = fused.run(conn, [c for c in counted.values() if c is not None], table, context.rows)
+            results = {r.rule: r for r in found}
+            if by_gx := [c for c in checks if counted[c.rule.name] is None]:
+                from govshare.quality import gx  # heavy: only for rules the scan does not model
+
+                found = gx.run(by_gx, subscriber, STAGING_SCHEMA, plan.staging_table(run_id), context.rows)
+                results.update((r.rule, r) for r in found)
+            ordered = [results[c.rule.name] for c in checks]
+            failed = {r.rule for r in ordered if not r.success and not r.error}  # samples of what ran
+            samples = {
+                c.rule.name: _samples(conn, plan, table, c)
+                for c in checks
+                if c.rule.name in failed and c.breaking is not None
+            }
+    return CheckReport(ordered, [(rule.name, why) for rule, why in skipped] + unrunnable, samples)
+
+
+def runnables(
+    rules: list[quality_rules.Rule], table: sql.Composable, context: CheckContext
+) -> tuple[list[Runnable], list[tuple[str, str]]]:
+    """Each rule as it runs on this table (domain rules compiled), and the reference rules
+    that cannot run here, with why."""
     checks: list[Runnable] = []
+    skipped: list[tuple[str, str]] = []
     for rule in rules:
         if rule.domain is None:
             checks.append(Runnable(rule, rule.expectation, rule.kwargs, quality_rules.breaking_rows(rule, table)))
@@ -92,7 +121,7 @@ def check(
         args = {k: v for k, v in rule.kwargs.items() if k != "column"}
         reference = context.references.get((args.get("resource"), args.get("item")))
         if rule.domain == "reference" and reference is None:
-            skipped_why.append((rule.name, f"the subscriber has no unmasked copy of {args['resource']}.{args['item']}"))
+            skipped.append((rule.name, f"the subscriber has no unmasked copy of {args['resource']}.{args['item']}"))
             continue
         compiled = domain.compile_rule(rule.domain, rule.kwargs["column"], args, context.update_cycle, reference)
         breaking = (
@@ -102,19 +131,8 @@ def check(
                 quality_rules.Rule(rule.name, compiled.expectation, compiled.kwargs), table
             )
         )
-        checks.append(Runnable(rule, compiled.expectation, compiled.kwargs, breaking))
-    with reported("check"):
-        with connect(subscriber, "subscriber", plan.target_conn_id) as conn:
-            domain.install(conn)
-        results = gx.run(checks, subscriber, STAGING_SCHEMA, plan.staging_table(run_id), context.rows)
-        failed = {r.rule for r in results if not r.success and not r.error}  # samples of what ran
-        with connect(subscriber, "subscriber", plan.target_conn_id) as conn:
-            samples = {
-                c.rule.name: _samples(conn, plan, table, c)
-                for c in checks
-                if c.rule.name in failed and c.breaking is not None
-            }
-    return CheckReport(results, skipped_why, samples)
+        checks.append(Runnable(rule, compiled.expectation, compiled.kwargs, breaking, compiled.counted, compiled.apart))
+    return checks, skipped
 
 
 def _samples(conn, plan: DeliveryPlan, table: sql.Composable, check: Runnable) -> list[dict]:

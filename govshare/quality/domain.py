@@ -76,12 +76,16 @@ def check(rule: str, column: Any, args: dict) -> None:
 
 @dataclass(frozen=True)
 class Compiled:
-    """A domain rule as GX runs it: either a built-in expectation, or SQL returning the
-    rows that break it. ``where`` selects those rows in the staged table (for report samples)."""
+    """A domain rule as it runs: either a built-in expectation, or SQL returning the rows that
+    break it (GX's unexpected-rows expectation). ``where`` selects those rows in the staged
+    table (for report samples); ``counted`` is the aggregate over the staged table that counts
+    them in the check's one scan (``apart``: in a query of its own, as it reads another table)."""
 
     expectation: str
     kwargs: dict
     where: sql.Composable | None
+    counted: sql.Composable | None = None
+    apart: bool = False
 
 
 def compile_rule(
@@ -100,11 +104,14 @@ def compile_rule(
         hours = CYCLE_HOURS[update_cycle or "daily"] + float(args.get("grace_hours", 0))
         # "Now" is the platform's clock in Beijing wall-clock time (GX's session reads naive
         # timestamps as Asia/Shanghai), never the subscriber server's own.
-        query = sql.SQL(
-            "SELECT newest FROM (SELECT max({col}) AS newest FROM {{batch}}) latest "
-            "WHERE newest IS NULL OR newest < {now}::timestamp - make_interval(secs => {secs})"
-        ).format(col=col, now=sql.Literal(clock.wall_clock().isoformat()), secs=sql.Literal(hours * 3600))
-        return _unexpected(query, None)
+        stale = sql.SQL("{newest} IS NULL OR {newest} < {now}::timestamp - make_interval(secs => {secs})").format(
+            newest=sql.SQL("max({})").format(col),
+            now=sql.Literal(clock.wall_clock().isoformat()),
+            secs=sql.Literal(hours * 3600),
+        )
+        query = sql.SQL("SELECT max({}) FROM {{batch}} HAVING {}").format(col, stale)
+        counted = sql.SQL("CASE WHEN {} THEN 1 ELSE 0 END").format(stale)
+        return Compiled(*_unexpected(query), where=None, counted=counted)
     if rule == "reference":
         schema, table = reference_table.split(".")
         # NOT IN, not NOT EXISTS: the left side stays in the outer query, so the staged column
@@ -112,7 +119,7 @@ def compile_rule(
         where = sql.SQL(
             "{col} IS NOT NULL AND {col} NOT IN (SELECT r.{item} FROM {ref} r WHERE r.{item} IS NOT NULL)"
         ).format(col=col, ref=sql.Identifier(schema, table), item=sql.Identifier(args["item"]))
-        return _unexpected(sql.SQL("SELECT * FROM {batch} WHERE ") + where, where)
+        return Compiled(*_unexpected(sql.SQL("SELECT * FROM {batch} WHERE ") + where), where, _count(where), apart=True)
     function = {"citizen_id": "is_citizen_id", "uscc": "is_uscc", "division_code": "is_division_code"}[rule]
     call = sql.SQL("{}({}::text").format(sql.Identifier(SCHEMA, function), col)
     if rule == "citizen_id":
@@ -120,12 +127,16 @@ def compile_rule(
     if rule == "division_code":
         call += sql.SQL(", {}").format(sql.Literal(str(args.get("province", ""))))
     where = sql.SQL("{} IS NOT NULL AND NOT {})").format(col, call)
-    return _unexpected(sql.SQL("SELECT * FROM {batch} WHERE ") + where, where)
+    return Compiled(*_unexpected(sql.SQL("SELECT * FROM {batch} WHERE ") + where), where, _count(where))
 
 
-def _unexpected(query: sql.Composable, where: sql.Composable | None) -> Compiled:
+def _unexpected(query: sql.Composable) -> tuple[str, dict]:
     # GX puts the staged table where {batch} stands; everything else was quoted by psycopg.
-    return Compiled("unexpected_rows_expectation", {"unexpected_rows_query": query.as_string()}, where)
+    return "unexpected_rows_expectation", {"unexpected_rows_query": query.as_string()}
+
+
+def _count(where: sql.Composable) -> sql.Composable:
+    return sql.SQL("count(*) FILTER (WHERE {})").format(where)
 
 
 _PROVINCE_LIST = ", ".join(f"'{p}'" for p in sorted(PROVINCES))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no phoning home from a government network
 logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO lines drown the task log
@@ -26,31 +26,12 @@ from pydantic import ValidationError  # noqa: E402
 
 from govshare.exchange.address import DatabaseAddress  # noqa: E402
 from govshare.exchange.failures import sanitise  # noqa: E402
-from govshare.quality.runnable import Runnable  # noqa: E402
+from govshare.quality.runnable import CheckResult, Runnable  # noqa: E402
 
-EXPECT_HINT = (
-    "use a Great Expectations 1.x expectation name without 'expect_' (e.g. column_values_to_be_between) "
-    "with its arguments; see https://greatexpectations.io/expectations"
-)
+if TYPE_CHECKING:
+    from govshare.quality.rules import Rule
+
 _RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0, "include_unexpected_rows": False}
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    rule: str
-    expectation: str
-    columns: list[str]
-    severity: str
-    dimension: str
-    description: str
-    origin: str
-    success: bool
-    element_count: int | None
-    unexpected_count: int | None
-    error: str | None = None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def expectation_class(expectation: str) -> type[gxe.Expectation] | None:
@@ -92,33 +73,32 @@ def run(checks: list[Runnable], address: DatabaseAddress, schema: str, table: st
     for check in checks:
         suite.add_expectation(expectation_class(check.expectation)(**check.kwargs, meta={"rule": check.rule.name}))
     outcome = batch.validate(suite, result_format=_RESULT_FORMAT)
-    by_name = {c.rule.name: c.rule for c in checks}
-    results = []
-    for item in outcome.results:
-        rule = by_name[item.expectation_config.meta["rule"]]
-        whole_rows = "observed_value" in item.result  # unexpected-rows checks count rows themselves
-        unexpected = item.result.get("observed_value" if whole_rows else "unexpected_count")
-        # GX's own message can quote values: only its first line is kept, minus anything quoted.
-        # A failure without a count was not evaluated either, whatever GX says of it.
-        error = _failure(item.exception_info)
-        if error is None and not item.success and unexpected is None:
-            error = "Great Expectations returned no result for this rule"
-        results.append(
-            CheckResult(
-                rule=rule.name,
-                expectation=rule.expectation,
-                columns=rule.columns,
-                severity=rule.severity,
-                dimension=rule.dimension,
-                description=rule.description,
-                origin=rule.origin,
-                success=bool(item.success) and error is None,
-                element_count=rows if whole_rows else item.result.get("element_count"),
-                unexpected_count=unexpected,
-                error=error,
-            )
-        )
-    return results
+    # GX runs two identical expectations once, whatever their meta: the other one gets no result.
+    found = {item.expectation_config.meta["rule"]: item for item in outcome.results}
+    return [_result(check.rule, found.get(check.rule.name), rows) for check in checks]
+
+
+def _result(rule: Rule, item, rows: int) -> CheckResult:
+    whole_rows = item is not None and "observed_value" in item.result  # unexpected-rows checks count rows themselves
+    unexpected = item.result.get("observed_value" if whole_rows else "unexpected_count") if item else None
+    # GX's own message can quote values: only its first line is kept, minus anything quoted.
+    # A failure without a count was not evaluated either, whatever GX says of it.
+    error = _failure(item.exception_info) if item else None
+    if error is None and (item is None or not item.success) and unexpected is None:
+        error = "Great Expectations returned no result for this rule"
+    return CheckResult(
+        rule=rule.name,
+        expectation=rule.expectation,
+        columns=rule.columns,
+        severity=rule.severity,
+        dimension=rule.dimension,
+        description=rule.description,
+        origin=rule.origin,
+        success=bool(item and item.success) and error is None,
+        element_count=rows if whole_rows else item.result.get("element_count") if item else None,
+        unexpected_count=unexpected,
+        error=error,
+    )
 
 
 def _failure(info: dict | None) -> str | None:

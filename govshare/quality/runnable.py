@@ -1,9 +1,10 @@
-"""A rule as it runs: what the check hands Great Expectations. Its own module so that gx.py,
-which runs it, need not import rules.py, which imports gx.py to validate suites."""
+"""A rule as it runs, and what came of it. Its own module so that neither executor
+(govshare.quality.fused, the one scan; govshare.quality.gx, Great Expectations) need import
+rules.py, which imports gx.py to validate suites."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from psycopg import sql
@@ -14,10 +15,34 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Runnable:
-    """A rule as it runs on one staged table: the GX expectation and its arguments, and the
-    SQL condition that picks the rows breaking it (for the report's samples), if there is one."""
+    """A rule as it runs on one staged table: the GX expectation and its arguments; the SQL
+    condition that picks the rows breaking it (for the report's samples), if there is one;
+    and, for a domain rule, the aggregate over the staged table that counts them (``apart``:
+    in a query of its own, because it reads another table)."""
 
     rule: Rule
     expectation: str
     kwargs: dict = field(hash=False)
     breaking: sql.Composable | None = None
+    counted: sql.Composable | None = None
+    counted_apart: bool = False
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One rule's outcome, as reports, emails and the registry read it (counts, never values)."""
+
+    rule: str
+    expectation: str
+    columns: list[str]
+    severity: str
+    dimension: str
+    description: str
+    origin: str
+    success: bool
+    element_count: int | None
+    unexpected_count: int | None
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
