@@ -138,14 +138,13 @@ class Settings(BaseSettings):
     clock_shift: float | None = _tooling(None, "Seconds every test process's clock is moved (set by the tests).")
 
     @classmethod
-    def read(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """The settings from the environment (or from ``env``, for processes about to start),
-        each value checked; a bad one is a ConfigurationError naming the variable."""
-        values = {} if env is None else {n: env[v] for n, v in variables() if env.get(v, "").strip()}
+    def read(cls) -> Settings:
+        """Every setting from the environment, each checked (``setting`` reads one alone); a bad
+        value is a ConfigurationError naming the variable."""
         try:
-            return cls(**values)
+            return cls()
         except ValidationError as exc:
-            raise _bad_value(exc, env if env is not None else os.environ) from None
+            raise _bad_value(exc, os.environ) from None
 
 
 def setting(name: str, env: Mapping[str, str] | None = None) -> Any:

@@ -131,7 +131,9 @@ def runnables(
                 quality_rules.Rule(rule.name, compiled.expectation, compiled.kwargs), table
             )
         )
-        checks.append(Runnable(rule, compiled.expectation, compiled.kwargs, breaking, compiled.counted, compiled.apart))
+        checks.append(
+            Runnable(rule, compiled.expectation, compiled.kwargs, breaking, compiled.counted, compiled.counted_apart)
+        )
     return checks, skipped
 
 

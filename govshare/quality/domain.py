@@ -79,13 +79,13 @@ class Compiled:
     """A domain rule as it runs: either a built-in expectation, or SQL returning the rows that
     break it (GX's unexpected-rows expectation). ``where`` selects those rows in the staged
     table (for report samples); ``counted`` is the aggregate over the staged table that counts
-    them in the check's one scan (``apart``: in a query of its own, as it reads another table)."""
+    them in the check's one scan (``counted_apart``: in a query of its own, as it reads another table)."""
 
     expectation: str
     kwargs: dict
     where: sql.Composable | None
     counted: sql.Composable | None = None
-    apart: bool = False
+    counted_apart: bool = False
 
 
 def compile_rule(
@@ -119,7 +119,9 @@ def compile_rule(
         where = sql.SQL(
             "{col} IS NOT NULL AND {col} NOT IN (SELECT r.{item} FROM {ref} r WHERE r.{item} IS NOT NULL)"
         ).format(col=col, ref=sql.Identifier(schema, table), item=sql.Identifier(args["item"]))
-        return Compiled(*_unexpected(sql.SQL("SELECT * FROM {batch} WHERE ") + where), where, _count(where), apart=True)
+        return Compiled(
+            *_unexpected(sql.SQL("SELECT * FROM {batch} WHERE ") + where), where, _count(where), counted_apart=True
+        )
     function = {"citizen_id": "is_citizen_id", "uscc": "is_uscc", "division_code": "is_division_code"}[rule]
     call = sql.SQL("{}({}::text").format(sql.Identifier(SCHEMA, function), col)
     if rule == "citizen_id":

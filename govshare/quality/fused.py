@@ -236,16 +236,4 @@ def _result(c: Counted, rows: int, unexpected: int | None, judged: int | None, e
         success = unexpected == 0
     else:
         success = not judged or (judged - unexpected) / judged >= c.mostly
-    return CheckResult(
-        rule=rule.name,
-        expectation=rule.expectation,
-        columns=rule.columns,
-        severity=rule.severity,
-        dimension=rule.dimension,
-        description=rule.description,
-        origin=rule.origin,
-        success=success,
-        element_count=rows,
-        unexpected_count=int(unexpected) if unexpected is not None else None,
-        error=error,
-    )
+    return CheckResult.of(rule, success, rows, int(unexpected) if unexpected is not None else None, error)

@@ -86,19 +86,8 @@ def _result(rule: Rule, item, rows: int) -> CheckResult:
     error = _failure(item.exception_info) if item else None
     if error is None and (item is None or not item.success) and unexpected is None:
         error = "Great Expectations returned no result for this rule"
-    return CheckResult(
-        rule=rule.name,
-        expectation=rule.expectation,
-        columns=rule.columns,
-        severity=rule.severity,
-        dimension=rule.dimension,
-        description=rule.description,
-        origin=rule.origin,
-        success=bool(item and item.success) and error is None,
-        element_count=rows if whole_rows else item.result.get("element_count") if item else None,
-        unexpected_count=unexpected,
-        error=error,
-    )
+    counted = rows if whole_rows else item.result.get("element_count") if item else None
+    return CheckResult.of(rule, bool(item and item.success) and error is None, counted, unexpected, error)
 
 
 def _failure(info: dict | None) -> str | None:

@@ -44,5 +44,22 @@ class CheckResult:
     unexpected_count: int | None
     error: str | None = None
 
+    @classmethod
+    def of(cls, rule: Rule, success: bool, element_count: int | None, unexpected_count: int | None, error: str | None):
+        """The outcome of ``rule``, whichever executor counted it."""
+        return cls(
+            rule=rule.name,
+            expectation=rule.expectation,
+            columns=rule.columns,
+            severity=rule.severity,
+            dimension=rule.dimension,
+            description=rule.description,
+            origin=rule.origin,
+            success=success,
+            element_count=element_count,
+            unexpected_count=unexpected_count,
+            error=error,
+        )
+
     def as_dict(self) -> dict:
         return asdict(self)

@@ -103,9 +103,9 @@ def test_a_schedule_must_be_cron_or_a_preset(monkeypatch):
 
 def test_settings_for_a_process_about_to_start_come_from_its_environment(monkeypatch):
     monkeypatch.setenv("GOVSHARE_API_PORT", "8081")
-    assert Settings.read({"GOVSHARE_API_PORT": "9090"}).api_port == 9090
+    assert setting("api_port", {"GOVSHARE_API_PORT": "9090"}) == 9090
     with pytest.raises(ConfigurationError, match="GOVSHARE_API_PORT='port' is not valid"):
-        Settings.read({"GOVSHARE_API_PORT": "port"})
+        setting("api_port", {"GOVSHARE_API_PORT": "port"})
 
 
 def test_secrets_are_never_shown(monkeypatch):
