@@ -108,7 +108,9 @@ def test_worker_killed_mid_publish_leaves_the_target_and_a_rerun_publishes(deliv
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     reader.close()
-    with psycopg.connect(subscriber) as conn:  # the server notices the dead client and rolls back
+    # the server notices the dead client and rolls back; autocommit, because inside one transaction
+    # pg_stat_activity answers from the snapshot its first read took and would never change
+    with psycopg.connect(subscriber, autocommit=True) as conn:
         wait_until(
             lambda: (
                 conn.execute(
