@@ -43,7 +43,7 @@ def main() -> int:
         print(scheduler)
     finally:
         if not args.keep:
-            install.drop(platform)
+            install.drop()
     return 0
 
 

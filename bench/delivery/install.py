@@ -141,7 +141,7 @@ def file_agreement(registry_url: str, count: int = 1) -> str:
     return codes[0]
 
 
-def drop(platform: Platform | None) -> None:
+def drop() -> None:
     db = databases()
     db.drop()
     admin(db.base, *(f"DROP DATABASE IF EXISTS {own(n)} WITH (FORCE)" for n in ("registry", "airflow", "parse")))

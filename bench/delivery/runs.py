@@ -9,7 +9,9 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from bench.delivery.install import STATE, TARGET, Platform
+import psycopg
+
+from bench.delivery.install import SOURCE, STATE, TARGET, Platform
 from bench.delivery.memory import TaskMemory
 from bench.exchange.common import checkpoint
 from bench.exchange.pipe import variant_a
@@ -36,8 +38,6 @@ class Measured:
 
 
 def pipe(platform: Platform) -> Measured:
-    from bench.delivery.install import SOURCE
-
     result = variant_a(platform.databases.src, platform.databases.dst, SOURCE[1])
     return Measured("pipe", "psql", result["seconds"], rss_mb={"psql": result["peak_rss_mb"]})
 
@@ -93,7 +93,5 @@ def _tasks(platform: Platform, dag_id: str, run_id: str) -> dict[str, tuple[floa
 
 
 def delivered_rows(platform: Platform) -> int:
-    import psycopg
-
     with psycopg.connect(platform.databases.dst) as conn:
         return conn.execute(f'SELECT count(*) FROM "{TARGET[0]}"."{TARGET[1]}"').fetchone()[0]
