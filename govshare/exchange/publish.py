@@ -107,12 +107,20 @@ def _swap(conn: psycopg.Connection, plan: DeliveryPlan, stage_name: str, target:
         (plan.target_schema, plan.target_table),
     ).fetchall()
     conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(plan.target_schema)))
-    # Build the key index while only the staging table is locked; readers of the target wait
-    # just for the renames below.
-    conn.execute(
-        sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})").format(
-            stage_table, sql.Identifier(f"{stage_name}_pkey"), sql.SQL(", ").join(sql.Identifier(k) for k in plan.key)
+    # The key index (usually built by the check, which it answered the key's uniqueness rule
+    # for) becomes the primary key while only the staging table is locked; readers of the
+    # target wait just for the renames below.
+    if not staging.index_key(conn, stage_name, plan.key):
+        raise ExchangeFailed(
+            "publish",
+            f"the staged rows repeat keys ({', '.join(plan.key)}), so they cannot replace {plan.target}, "
+            "which was kept as it was",
+            "the check's key rule reports which keys repeat: the provider must correct them",
+            retryable=False,
         )
+    index = sql.Identifier(staging.key_index(stage_name))
+    conn.execute(
+        sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}").format(stage_table, index, index)
     )
     try:
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target))
@@ -135,7 +143,7 @@ def _swap(conn: psycopg.Connection, plan: DeliveryPlan, stage_name: str, target:
     )
     conn.execute(
         sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
-            target, sql.Identifier(f"{stage_name}_pkey"), sql.Identifier(f"{plan.target_table[:50]}_pkey")
+            target, sql.Identifier(staging.key_index(stage_name)), sql.Identifier(f"{plan.target_table[:50]}_pkey")
         )
     )
     for grantee, privilege in grants:

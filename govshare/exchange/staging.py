@@ -92,6 +92,30 @@ def keys_table(name: str) -> str:
     return f"{name}_keys"
 
 
+def key_index(name: str) -> str:
+    """The unique index on staging table ``name``'s key, which publish makes the target's primary key."""
+    return f"{name}_pkey"
+
+
+def index_key(conn: psycopg.Connection, name: str, key: Iterable[str]) -> bool:
+    """Build the staged rows' key index, unless it exists; False (and no index) when keys repeat.
+    The check asks this for the key's uniqueness rule: the index proves it in the one pass over
+    the table that publish would spend building it anyway."""
+    index = sql.Identifier(STAGING_SCHEMA, key_index(name))
+    if exists(conn, index):
+        return True
+    try:
+        with conn.transaction():
+            conn.execute(
+                sql.SQL("CREATE UNIQUE INDEX {} ON {} ({})").format(
+                    sql.Identifier(key_index(name)), table(name), sql.SQL(", ").join(map(sql.Identifier, key))
+                )
+            )
+    except psycopg.errors.UniqueViolation:
+        return False
+    return True
+
+
 def exists(conn: psycopg.Connection, relation: sql.Identifier) -> bool:
     # to_regclass parses its argument as a (possibly quoted) name: pass it quoted.
     return bool(scalar(conn, "SELECT to_regclass(%s) IS NOT NULL", (relation.as_string(conn),)))

@@ -90,7 +90,11 @@ def check(
         with connect(subscriber, "subscriber", plan.target_conn_id, options="-c timezone=Asia/Shanghai") as conn:
             domain.install(conn)
             counted = {c.rule.name: fused.compile(c, table) for c in checks}
-            found = fused.run(conn, [c for c in counted.values() if c is not None], table, context.rows)
+            # The key's uniqueness is proved by building the index publish needs anyway.
+            key = tuple(plan.key)
+            asks = any(c is not None and c.unique_on == key for c in counted.values())
+            unique = key if asks and staging.index_key(conn, plan.staging_table(run_id), key) else ()
+            found = fused.run(conn, [c for c in counted.values() if c is not None], table, context.rows, unique)
             results = {r.rule: r for r in found}
             if by_gx := [c for c in checks if counted[c.rule.name] is None]:
                 from govshare.quality import gx  # heavy: only for rules the scan does not model

@@ -24,6 +24,7 @@ resource's declared update cycle (plus ``grace_hours``), reading timestamps as A
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,46 +142,67 @@ def _count(where: sql.Composable) -> sql.Composable:
     return sql.SQL("count(*) FILTER (WHERE {})").format(where)
 
 
+_PROVINCE_NUMBERS = ", ".join(sorted(PROVINCES))
 _PROVINCE_LIST = ", ".join(f"'{p}'" for p in sorted(PROVINCES))
 
 
-def _weighted(weights: tuple[int, ...], digit: str) -> str:
-    """SQL summing ``digit`` (an expression of the position i) times each position's weight,
-    written out term by term: the function stays one expression PostgreSQL can inline."""
-    return " + ".join(f"{digit.format(i=i)} * {w}" for i, w in enumerate(weights, start=1))
+def _weighted(weights: tuple[int, ...], digit: Callable[[int], str]) -> str:
+    """SQL summing ``digit(i)`` (the value at position i, from 1) times each position's weight,
+    written out term by term."""
+    return " + ".join(f"{digit(i)} * {w}" for i, w in enumerate(weights, start=1))
 
 
-# Each function is a single SQL expression: no exception handling (PostgreSQL cannot run a
-# subtransaction in a parallel worker, and large tables are checked in parallel), and no
-# clock (the check passes today's date in, from govshare.clock), so IMMUTABLE and PARALLEL
-# SAFE are true. CASE guards each step: make_date is only reached with a valid year and month.
+# PL/pgSQL, not LANGUAGE sql: PostgreSQL inlines a SQL function and then evaluates the argument
+# afresh at every place the body names it (25 times a row for a char(18) column's cast to
+# text), and it has no variables to keep the 17 digits in. Here the value arrives once and the
+# digits become one bigint; integer arithmetic does the rest (2,000,000 IDs: 6.0 s as an
+# inlined SQL function, 1.9 s so). No EXCEPTION block (PostgreSQL cannot run a subtransaction
+# in a parallel worker, and large tables are checked in parallel) and no clock (the check
+# passes today's date in, from govshare.clock), so IMMUTABLE and PARALLEL SAFE are true.
+# ``ltrim(v, digits)`` is the ASCII-digit test: PostgreSQL's regex engine costs twice as much.
 FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION {SCHEMA}.is_citizen_id(v text, today date) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE
-        WHEN v IS NULL OR v !~ '^[0-9]{{17}}[0-9X]$' OR substr(v, 1, 2) NOT IN ({_PROVINCE_LIST}) THEN false
-        WHEN substr(v, 7, 4)::int < {BORN_AFTER.year} OR substr(v, 11, 2)::int NOT BETWEEN 1 AND 12 THEN false
-        WHEN substr(v, 13, 2)::int NOT BETWEEN 1 AND extract(day FROM
-            make_date(substr(v, 7, 4)::int, substr(v, 11, 2)::int, 1) + interval '1 month - 1 day') THEN false
-        WHEN make_date(substr(v, 7, 4)::int, substr(v, 11, 2)::int, substr(v, 13, 2)::int) > today THEN false
-        ELSE substr('10X98765432', ({_weighted(ID_WEIGHTS, "substr(v, {i}, 1)::int")}) % 11 + 1, 1) = substr(v, 18, 1)
-    END
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    n bigint;  -- the first 17 digits
+    y int; m int; d int;  -- the birth date's
+BEGIN
+    IF v IS NULL OR octet_length(v) <> 18 OR ltrim(v, '0123456789') NOT IN ('', 'X') THEN
+        RETURN false;
+    END IF;
+    n := substr(v, 1, 17)::bigint;
+    y := n / 10000000 % 10000;
+    m := n / 100000 % 100;
+    d := n / 1000 % 100;
+    IF n / 1000000000000000 NOT IN ({_PROVINCE_NUMBERS}) OR y < {BORN_AFTER.year} OR m NOT BETWEEN 1 AND 12
+        OR d NOT BETWEEN 1 AND (CASE WHEN m = 2 THEN CASE WHEN y % 4 = 0 AND (y % 100 <> 0 OR y % 400 = 0)
+                                                          THEN 29 ELSE 28 END
+                                     WHEN m IN (4, 6, 9, 11) THEN 30 ELSE 31 END) THEN
+        RETURN false;
+    END IF;
+    RETURN make_date(y, m, d) <= today
+        AND substr('10X98765432', ({
+    _weighted(ID_WEIGHTS, lambda i: f"(n / {10 ** (17 - i)} % 10)")
+})::int % 11 + 1, 1) = substr(v, 18, 1);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION {SCHEMA}.is_uscc(v text) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE
-        WHEN v IS NULL OR v !~ '^[0-9A-HJ-NPQRTUWXY]{{18}}$' THEN false
-        ELSE substr('{USCC_ALPHABET}', (31 - ({
-    _weighted(USCC_WEIGHTS, f"(strpos('{USCC_ALPHABET}', substr(v, {{i}}, 1)) - 1)")
-}) % 31) % 31 + 1, 1) = substr(v, 18, 1)
-    END
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN v IS NOT NULL AND v ~ '^[0-9A-HJ-NPQRTUWXY]{{18}}$'
+        AND substr('{USCC_ALPHABET}', (31 - ({
+    _weighted(USCC_WEIGHTS, lambda i: f"(strpos('{USCC_ALPHABET}', substr(v, {i}, 1)) - 1)")
+}) % 31) % 31 + 1, 1) = substr(v, 18, 1);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION {SCHEMA}.is_division_code(v text, province text) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT v ~ '^[0-9]{{6}}$' AND substr(v, 1, 2) IN ({_PROVINCE_LIST})
-        AND (province = '' OR substr(v, 1, 2) = province)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN v IS NOT NULL AND octet_length(v) = 6 AND ltrim(v, '0123456789') = ''
+        AND substr(v, 1, 2) IN ({_PROVINCE_LIST}) AND (province = '' OR substr(v, 1, 2) = province);
+END
 $$;
 """
 # Earlier versions: the citizen_id function took one argument (and read current_date).

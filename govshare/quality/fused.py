@@ -103,6 +103,7 @@ class Counted:
     judged: an aggregate giving the rows the rule judges (None: every row; the rule then
         passes only when nothing breaks it, as Great Expectations' unexpected-rows rules do).
     apart: a whole query of its own giving the unexpected count (uniqueness, references).
+    unique_on: the columns a uniqueness rule judges (a unique index on them answers it).
     """
 
     check: Runnable
@@ -110,6 +111,7 @@ class Counted:
     judged: sql.Composable | None = None
     apart: sql.Composable | None = None
     mostly: float = 1.0
+    unique_on: tuple[str, ...] = ()
 
 
 def compile(check: Runnable, table: sql.Composable) -> Counted | None:
@@ -123,13 +125,13 @@ def compile(check: Runnable, table: sql.Composable) -> Counted | None:
         return None
     mostly = float(kwargs.get("mostly", 1.0))
     if expectation == "expect_compound_columns_to_be_unique":
-        return _unique([sql.Identifier(c) for c in kwargs["column_list"]], table, check, mostly)
+        return _unique(tuple(kwargs["column_list"]), table, check, mostly)
     column = sql.Identifier(kwargs["column"])
     nonnull = sql.SQL("count({})").format(column)
     if expectation == "expect_column_values_to_not_be_null":
         return Counted(check, _filter(sql.SQL("{} IS NULL").format(column)), sql.SQL("count(*)"), mostly=mostly)
     if expectation == "expect_column_values_to_be_unique":
-        return _unique([column], table, check, mostly)
+        return _unique((kwargs["column"],), table, check, mostly)
     breaks = _breaks(expectation, column, kwargs)
     return Counted(check, _filter(sql.SQL("{} IS NOT NULL AND ").format(column) + breaks), nonnull, mostly=mostly)
 
@@ -149,24 +151,33 @@ def _breaks(expectation: str, column: sql.Composable, kwargs: dict[str, Any]) ->
     return sql.SQL("NOT ({})").format(sql.SQL(" AND ").join(bounds) if bounds else sql.SQL("true"))
 
 
-def _unique(columns: list[sql.Composable], table: sql.Composable, check: Runnable, mostly: float) -> Counted:
+def _unique(on: tuple[str, ...], table: sql.Composable, check: Runnable, mostly: float) -> Counted:
     """Every row whose value (or combination) repeats. As in Great Expectations, a row that is
-    all null is not judged, and one with any null never counts as a repeat (null equals nothing)."""
+    all null is not judged, and one with any null never counts as a repeat (null equals nothing:
+    a unique index, which also lets rows with a null through, agrees)."""
+    columns = [sql.Identifier(c) for c in on]
     names = sql.SQL(", ").join(columns)
     judged = sql.SQL(" OR ").join(sql.SQL("{} IS NOT NULL").format(c) for c in columns)
     complete = sql.SQL(" AND ").join(sql.SQL("{} IS NOT NULL").format(c) for c in columns)
     repeated = sql.SQL(
         "SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {t} WHERE {w} GROUP BY {c} HAVING count(*) > 1) d"
     ).format(t=table, w=complete, c=names)
-    return Counted(check, None, _filter(judged), apart=repeated, mostly=mostly)
+    return Counted(check, None, _filter(judged), apart=repeated, mostly=mostly, unique_on=on)
 
 
 def _filter(condition: sql.Composable) -> sql.Composable:
     return sql.SQL("count(*) FILTER (WHERE {})").format(condition)
 
 
-def run(conn: psycopg.Connection[Any], counted: list[Counted], table: sql.Composable, rows: int) -> list[CheckResult]:
-    """Count every rule: one scan for all in-scan aggregates, one query per rule counted apart.
+def run(
+    conn: psycopg.Connection[Any],
+    counted: list[Counted],
+    table: sql.Composable,
+    rows: int,
+    unique: tuple[str, ...] = (),
+) -> list[CheckResult]:
+    """Count every rule: one scan for all in-scan aggregates, one query per rule counted apart
+    (none for uniqueness on ``unique``, columns a unique index on the table already proves).
     A rule whose SQL fails is reported as not evaluated, the others still counted."""
     figures: dict[int, tuple[int | None, int | None, str | None]] = {}  # index -> (unexpected, judged, error)
     aggregates = [(i, c) for i, c in enumerate(counted) if c.unexpected is not None or c.judged is not None]
@@ -177,6 +188,9 @@ def run(conn: psycopg.Connection[Any], counted: list[Counted], table: sql.Compos
     for i, c in enumerate(counted):
         if c.apart is not None:
             judged, error = figures.get(i, (None, None, None))[1:]
+            if unique and c.unique_on == unique:
+                figures[i] = (0, judged, error)
+                continue
             key = c.apart.as_string(conn)
             unexpected, apart_error = apart[key] if key in apart else apart.setdefault(key, _one(conn, c.apart))
             figures[i] = (unexpected, judged, error or apart_error)
