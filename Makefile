@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEV    := $(PY) -m govshare.devserver run --
 
-.PHONY: demo test airflow cluster cluster-demo shell setup stop-db clean
+.PHONY: demo test bench airflow cluster cluster-demo shell setup stop-db clean
 
 demo: setup ## run the main job end to end on sample agencies
 	$(DEV) govshare demo
@@ -27,6 +27,10 @@ test: setup ## run the test suite (real PostgreSQL, real Airflow runs), then aga
 		echo "== the suite again with the clock at $$day (GOVSHARE_TEST_DATE) =="; \
 		GOVSHARE_TEST_DATE=$$day $(DEV) $(PY) -m pytest -m "$(ON_ANY_DATE)" $(PYTEST_ARGS) || exit 1; \
 	done
+
+# BENCH_ARGS, e.g. "--rows 20000,2000000": other sizes (see python -m bench.delivery --help).
+bench: setup ## the delivery benchmark: 20,000, 2 M and 10 M rows through Airflow beside the raw pipe and Airflow's floor, then 1,000 agreements parsed (about 45 min)
+	$(DEV) $(PY) -m bench.delivery --parse 1000 $(BENCH_ARGS)
 
 airflow: setup ## the Airflow UI on http://localhost:8080 for the same setup (Ctrl-C stops it)
 	$(DEV) sh -c 'airflow db migrate >/dev/null && exec airflow standalone'

@@ -78,7 +78,7 @@ def one(platform, runner, memory, what: str, how: str) -> Measured:
     if what == "pipe":
         return runs.pipe(platform)
     if how == "dags test":
-        return runs.dags_test(platform, what, dag_id)
+        return runs.dags_test(platform, runner, what, dag_id)
     return runs.scheduled(platform, runner, memory, what, dag_id)
 
 

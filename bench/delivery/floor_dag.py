@@ -10,10 +10,6 @@ FLOOR = "govshare_bench_floor"
 with DAG(FLOOR, schedule=None, start_date=datetime(2025, 1, 1), catchup=False, is_paused_upon_creation=False):
 
     @task
-    def preflight() -> None:
-        pass
-
-    @task
     def stage() -> None:
         pass
 
@@ -29,8 +25,4 @@ with DAG(FLOOR, schedule=None, start_date=datetime(2025, 1, 1), catchup=False, i
     def record() -> None:
         pass
 
-    @task(trigger_rule=TriggerRule.ALL_DONE)
-    def notify() -> None:
-        pass
-
-    preflight() >> stage() >> check() >> publish() >> [record(), notify()]
+    stage() >> check() >> publish() >> record()

@@ -15,11 +15,13 @@ from govshare.delivery.run import DeliveryRun, retry_would_help
 from govshare.errors import NothingToDeliver
 
 
-def run_step(code: str, run_id: str, step: str) -> None:
-    """Run ``step`` (preflight, stage, check, publish, record or notify) of the agreement's run."""
-    action: Callable[[], object] = getattr(DeliveryRun(code, run_id, IN_A_TASK), step)
+def run_step(code: str, run_id: str, *steps: str) -> None:
+    """Run ``steps`` (of preflight, stage, check, publish, close) of the agreement's run, in order."""
+    delivery = DeliveryRun(code, run_id, IN_A_TASK)
+    actions: list[Callable[[], object]] = [getattr(delivery, step) for step in steps]
     try:
-        action()
+        for action in actions:
+            action()
     except NothingToDeliver as exc:
         raise AirflowSkipException(str(exc)) from None
     except Exception as exc:

@@ -23,7 +23,7 @@ from govshare.demo.mailbox import Mailbox
 from govshare.registry.deliveries import DeliveryStatus
 from govshare.terminal import console
 
-TASKS = ("preflight", "stage", "check", "publish", "record", "notify")
+TASKS = ("stage", "check", "publish", "record")
 
 
 def cluster_demo(workers: int = 2, scale: float = 1.0) -> int:

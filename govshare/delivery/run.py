@@ -1,8 +1,9 @@
 """One delivery: an agreement's run from preflight to record, whoever starts it.
 
-preflight → stage → check → publish, then record (always) and notify. Airflow runs each step
-as its own task (govshare.airflow.tasks); ``govshare delivery run`` runs them one after the
-other in one process (``DeliveryRun.run``). Either way the same methods run in the same order:
+preflight → stage → check → publish, then record (always) and notify. Airflow runs them in
+four tasks — preflight and stage, check, publish, record and notify (``close``) —
+(govshare.airflow.tasks); ``govshare delivery run`` runs them one after the other in one
+process (``DeliveryRun.run``). Either way the same methods run in the same order:
 
 - preflight reads the agreement once, builds its plan and keeps it with the delivery record;
   every later step reads that plan, after checking the agreement is still active, so a run
@@ -96,6 +97,11 @@ class DeliveryRun:
             raise
         except Exception:  # noqa: S110 — the step wrote why into the delivery record; record() gives the verdict
             pass
+        return self.close(announce)
+
+    def close(self, announce: Callable[[str], None] = lambda step: None) -> m.Delivery:
+        """Record, then notify whatever the record found; then the record's verdict (raises
+        DeliveryUnsuccessful for a delivery that failed)."""
         try:
             announce("record")
             return self.record()

@@ -96,7 +96,7 @@ def test_dag_shows_the_agreement(dag_world):
     dag = dagbag().dags["AGR-0001"]
     assert set(dag.tags) == {"govshare", "hb_gat", "hb_mzt", "gat_population_register"}
     assert dag.owner == "hb_gat"
-    assert [t.task_id for t in dag.topological_sort()] == ["preflight", "stage", "check", "publish", "record", "notify"]
+    assert [t.task_id for t in dag.topological_sort()] == ["stage", "check", "publish", "record"]
     for text in (
         "河北省公安厅",
         "河北省民政厅",
@@ -145,7 +145,8 @@ def test_schema_drift_fails_before_loading_and_is_in_the_log_and_the_delivery_re
     run = dagbag().dags["AGR-0001"].test()
     assert run.state == "failed"
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
-    assert (states["preflight"], states["stage"]) == ("failed", "upstream_failed")  # nothing was loaded
+    # The stage task's preflight step stopped it before anything was loaded.
+    assert (states["stage"], states["check"]) == ("failed", "upstream_failed")
     difference = "column name looks renamed to full_name"
     assert difference in caplog.text  # the task log
     with session() as s:
@@ -160,14 +161,7 @@ def test_failing_suite_leaves_the_target_and_records_a_failed_delivery(dag_world
     run = dagbag().dags["AGR-0002"].test()
     assert run.state == "failed"
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
-    assert states == {
-        "preflight": "success",
-        "stage": "success",
-        "check": "failed",
-        "publish": "upstream_failed",
-        "record": "failed",
-        "notify": "success",
-    }
+    assert states == {"stage": "success", "check": "failed", "publish": "upstream_failed", "record": "failed"}
     assert (
         checksum(dag_world["subscriber"], ("public", "social_insurance"), ["record_id", "note"], ["record_id"])
         == before
@@ -201,7 +195,7 @@ def test_a_queued_run_of_a_suspended_agreement_delivers_nothing(dag_world):
         service.suspend(s, operator(), "AGR-0001", "front DB maintenance")
     run = dag.test()
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
-    assert states["preflight"] == "skipped" and states["stage"] == "skipped"
+    assert states == {"stage": "skipped", "check": "skipped", "publish": "skipped", "record": "skipped"}
     assert columns_of(dag_world["subscriber"], "public", "population_basic") == []  # nothing was delivered
     with session() as s:
         assert deliveries.find(s, "AGR-0001", run.run_id) is None
