@@ -7,7 +7,7 @@ import statistics
 import sys
 from collections.abc import Callable
 
-from bench.delivery import install, runs
+from bench.delivery import install, parsing, runs
 from bench.delivery.floor_dag import FLOOR
 from bench.delivery.runs import Measured
 from bench.exchange.common import log
@@ -33,12 +33,10 @@ def main() -> int:
         parser.error("--repeat: at least 3 rounds, or min and median mean little")
     platform = install.prepare()
     try:
+        parsed = parsing.report(args.parse) if args.parse else []  # first: it is quick, and fails early
         by_size = {rows: measure_size(platform, rows, args.repeat) for rows in sizes}
         dags_test, scheduler = (summary(by_size, how) for how in ("dags test", "scheduler"))
-        if args.parse:
-            from bench.delivery import parsing
-
-            parsing.report(args.parse)
+        print("\n".join(parsed))
         print(f"dags test: {dags_test}")
         print(scheduler)
     finally:

@@ -51,11 +51,15 @@ def cards(
     if code:
         query = query.where(m.Agreement.code == code)
     agencies = {a.code: a.name for a in session.scalars(select(m.Agency))}
-    return [_card(session, agreement, agencies) for agreement in session.scalars(query)]
+    agreements = list(session.scalars(query))
+    # Every resource once, held here: the session's identity map keeps objects only while
+    # something else does, so a get() per card read the same resource again for each.
+    codes = {a.resource_code for a in agreements}
+    resources = {r.code: r for r in session.scalars(select(m.Resource).where(m.Resource.code.in_(codes)))}
+    return [_card(agreement, resources.get(agreement.resource_code), agencies) for agreement in agreements]
 
 
-def _card(session: Session, agreement: m.Agreement, agencies: dict[str, str]) -> AgreementCard:
-    resource = session.get(m.Resource, agreement.resource_code)
+def _card(agreement: m.Agreement, resource: m.Resource | None, agencies: dict[str, str]) -> AgreementCard:
     provider = resource.provider_code if resource else "?"
     items = tuple(
         (name, item.title, item.personal, str(item_mask(agreement, resource, item)))
