@@ -107,9 +107,9 @@ def _swap(conn: psycopg.Connection, plan: DeliveryPlan, stage_name: str, target:
         (plan.target_schema, plan.target_table),
     ).fetchall()
     conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(plan.target_schema)))
-    # The key index (usually built by the check, which it answered the key's uniqueness rule
-    # for) becomes the primary key while only the staging table is locked; readers of the
-    # target wait just for the renames below.
+    # The check usually built the key index already (it proved the key's uniqueness rule with
+    # it); it becomes the primary key while only the staging table is locked, and readers of
+    # the target wait just for the renames below.
     if not staging.index_key(conn, stage_name, plan.key):
         raise ExchangeFailed(
             "publish",
