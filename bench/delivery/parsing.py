@@ -42,7 +42,6 @@ def report(count: int) -> list[str]:
             result = json.loads(done.stdout.strip().splitlines()[-1])
             figures[what].append(result["seconds"])
             log(f"{what}: {result['seconds']:.3f} s ({result['dags']} DAGs)")
-    admin(db.base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     return [
         f"\n== the DAG file with {count:,} active agreements (seconds, min/median of 3 fresh processes) ==",
         *(f"{what:<18}{min(seconds):>8.3f}{statistics.median(seconds):>8.3f}" for what, seconds in figures.items()),

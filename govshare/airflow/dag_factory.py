@@ -67,21 +67,21 @@ def build_dag(card: AgreementCard) -> DAG:
         # README's "How a delivery runs" says why each of these exists).
         @task(task_id="stage")
         def stage(run_id: str | None = None) -> None:
-            tasks.run_step(code, run_id, "preflight", "stage")
+            tasks.run_steps(code, run_id, "preflight", "stage")
 
         @task(task_id="check", retries=0)  # a failed check fails the same way on retry
         def check(run_id: str | None = None) -> None:
-            tasks.run_step(code, run_id, "check")
+            tasks.run_steps(code, run_id, "check")
 
         @task(task_id="publish")
         def publish(run_id: str | None = None) -> None:
-            tasks.run_step(code, run_id, "publish")
+            tasks.run_steps(code, run_id, "publish")
 
         # Whatever happened before: the record closed, the emails sent, then the run failed if
         # the delivery did.
         @task(task_id="record", trigger_rule=TriggerRule.ALL_DONE)
         def record(run_id: str | None = None) -> None:
-            tasks.run_step(code, run_id, "close")
+            tasks.run_steps(code, run_id, "close")
 
         stage() >> check() >> publish() >> record()
     return dag

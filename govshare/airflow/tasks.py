@@ -15,7 +15,7 @@ from govshare.delivery.run import DeliveryRun, retry_would_help
 from govshare.errors import NothingToDeliver
 
 
-def run_step(code: str, run_id: str, *steps: str) -> None:
+def run_steps(code: str, run_id: str, *steps: str) -> None:
     """Run ``steps`` (of preflight, stage, check, publish, close) of the agreement's run, in order."""
     delivery = DeliveryRun(code, run_id, IN_A_TASK)
     actions: list[Callable[[], object]] = [getattr(delivery, step) for step in steps]

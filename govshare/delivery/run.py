@@ -1,9 +1,9 @@
 """One delivery: an agreement's run from preflight to record, whoever starts it.
 
 preflight → stage → check → publish, then record (always) and notify. Airflow runs them in
-four tasks — preflight and stage, check, publish, record and notify (``close``) —
-(govshare.airflow.tasks); ``govshare delivery run`` runs them one after the other in one
-process (``DeliveryRun.run``). Either way the same methods run in the same order:
+four tasks (govshare.airflow.tasks): preflight and stage; check; publish; record and notify
+(``close``). ``govshare delivery run`` runs them one after the other in one process
+(``DeliveryRun.run``). Either way the same methods run in the same order:
 
 - preflight reads the agreement once, builds its plan and keeps it with the delivery record;
   every later step reads that plan, after checking the agreement is still active, so a run

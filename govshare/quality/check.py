@@ -91,9 +91,9 @@ def check(
             domain.install(conn)
             counted = {c.rule.name: fused.compile(c, table) for c in checks}
             # The key's uniqueness is proved by building the index publish needs anyway.
-            key = tuple(plan.key)
+            key = frozenset(plan.key)
             asks = any(c is not None and c.unique_on == key for c in counted.values())
-            unique = key if asks and staging.index_key(conn, plan.staging_table(run_id), key) else ()
+            unique = key if asks and staging.index_key(conn, plan.staging_table(run_id), plan.key) else frozenset()
             found = fused.run(conn, [c for c in counted.values() if c is not None], table, context.rows, unique)
             results = {r.rule: r for r in found}
             if by_gx := [c for c in checks if counted[c.rule.name] is None]:

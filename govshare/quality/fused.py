@@ -103,7 +103,7 @@ class Counted:
     judged: an aggregate giving the rows the rule judges (None: every row; the rule then
         passes only when nothing breaks it, as Great Expectations' unexpected-rows rules do).
     apart: a whole query of its own giving the unexpected count (uniqueness, references).
-    unique_on: the columns a uniqueness rule judges (a unique index on them answers it).
+    unique_on: the columns a uniqueness rule judges, in any order (a unique index on them answers it).
     """
 
     check: Runnable
@@ -111,7 +111,7 @@ class Counted:
     judged: sql.Composable | None = None
     apart: sql.Composable | None = None
     mostly: float = 1.0
-    unique_on: tuple[str, ...] = ()
+    unique_on: frozenset[str] = frozenset()
 
 
 def compile(check: Runnable, table: sql.Composable) -> Counted | None:
@@ -162,7 +162,7 @@ def _unique(on: tuple[str, ...], table: sql.Composable, check: Runnable, mostly:
     repeated = sql.SQL(
         "SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {t} WHERE {w} GROUP BY {c} HAVING count(*) > 1) d"
     ).format(t=table, w=complete, c=names)
-    return Counted(check, None, _filter(judged), apart=repeated, mostly=mostly, unique_on=on)
+    return Counted(check, None, _filter(judged), apart=repeated, mostly=mostly, unique_on=frozenset(on))
 
 
 def _filter(condition: sql.Composable) -> sql.Composable:
@@ -174,7 +174,7 @@ def run(
     counted: list[Counted],
     table: sql.Composable,
     rows: int,
-    unique: tuple[str, ...] = (),
+    unique: frozenset[str] = frozenset(),
 ) -> list[CheckResult]:
     """Count every rule: one scan for all in-scan aggregates, one query per rule counted apart
     (none for uniqueness on ``unique``, columns a unique index on the table already proves).
@@ -188,7 +188,7 @@ def run(
     for i, c in enumerate(counted):
         if c.apart is not None:
             judged, error = figures.get(i, (None, None, None))[1:]
-            if unique and c.unique_on == unique:
+            if c.unique_on and c.unique_on == unique:
                 figures[i] = (0, judged, error)
                 continue
             key = c.apart.as_string(conn)
