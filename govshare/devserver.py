@@ -123,7 +123,13 @@ class LocalServer:
             shutil.chown(log, SERVICE_USER)
         options = f"-h 127.0.0.1 -p {self.port} -k {self.pgdata}"
         start = [_pg_bin("pg_ctl"), "-D", str(self.pgdata), "-l", str(log), "-w", "-t", "60", "start", "-o", options]
-        subprocess.run(start, check=True, stdout=subprocess.DEVNULL, **run_as)
+        if subprocess.run(start, stdout=subprocess.DEVNULL, **run_as).returncode:
+            said = log.read_text(errors="replace").strip().splitlines()[-5:]
+            raise SystemExit(
+                f"govshare: PostgreSQL did not start on 127.0.0.1:{self.port}; its log {log} ends:\n  "
+                + "\n  ".join(said)
+                + "\nIf another program holds the port, choose another with GOVSHARE_PG_PORT."
+            )
         for _ in range(50):
             if self.running():
                 break

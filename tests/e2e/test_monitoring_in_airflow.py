@@ -9,6 +9,7 @@ import socket
 import psycopg
 import pytest
 
+from govshare.cluster.settings import free_port
 from govshare.demo import front_db, sample_data
 from govshare.devserver import LocalServer
 from govshare.registry import models as m
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.airflow
 @pytest.fixture
 def front_dbs(make_database, monkeypatch, tmp_path):
     """Every catalogued front table, healthy and fresh; public security's on a server of its own."""
-    server = LocalServer(tmp_path / "pgdata", 54393)
+    server = LocalServer(tmp_path / "pgdata", free_port())
     server.start()
     try:
         with psycopg.connect(server.url, autocommit=True) as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
+from govshare.cluster.settings import free_port
 
 PROBE = (
     "import os, psycopg; url = os.environ['GOVSHARE_PG_URL']; "
@@ -40,7 +43,7 @@ def answers(port: int) -> bool:
 
 
 def test_starts_uses_and_stops_its_own_server_and_can_run_again(tmp_path):
-    port = 54391
+    port = free_port()
     assert not answers(port)
     first = run_with_own_server(tmp_path, port)
     assert first.returncode == 0, first.stderr
@@ -59,7 +62,7 @@ def test_starts_uses_and_stops_its_own_server_and_can_run_again(tmp_path):
 
 
 def test_a_terminated_run_still_stops_its_own_server(tmp_path):
-    port = 54394
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVSHARE_", "AIRFLOW"))}
     env.update(GOVSHARE_PG_OWN="1", GOVSHARE_PG_PORT=str(port), GOVSHARE_PGDATA=str(tmp_path / "pgdata"))
     marker = tmp_path / "running"
@@ -144,3 +147,17 @@ def test_a_command_that_ends_by_itself_leaves_no_process_behind(tmp_path):
         assert started_in(folder) == [], "left behind:\n" + describe(started_in(folder))
     finally:
         kill_all(folder)
+
+
+def test_a_held_port_is_named_with_the_server_log(tmp_path):
+    from govshare.devserver import LocalServer
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        with pytest.raises(SystemExit) as refused:
+            LocalServer(tmp_path / "pgdata", port).start()
+    said = str(refused.value)
+    assert f"did not start on 127.0.0.1:{port}" in said and "Address already in use" in said
+    assert "GOVSHARE_PG_PORT" in said

@@ -12,6 +12,7 @@ import time
 import psycopg
 import pytest
 
+from govshare.cluster.settings import free_port
 from govshare.devserver import LocalServer
 from govshare.errors import DatabaseUnreachable
 from govshare.exchange.address import DatabaseAddress
@@ -129,7 +130,7 @@ def test_worker_killed_mid_publish_leaves_the_target_and_a_rerun_publishes(deliv
 @pytest.fixture(scope="module")
 def own_server(tmp_path_factory):
     """A PostgreSQL server of the test's own, which the test may stop and start."""
-    server = LocalServer(tmp_path_factory.mktemp("pg") / "pgdata", 54392)
+    server = LocalServer(tmp_path_factory.mktemp("pg") / "pgdata", free_port())
     server.start()
     yield server
     server.stop()
