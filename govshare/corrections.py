@@ -54,6 +54,8 @@ def file(
             f"no agreement '{agreement_code}' of yours to correct",
             "a subscriber files corrections against values it received under its own agreements",
         )
+    if not actor.may_act_as("subscriber"):
+        raise NotAllowed(f"{actor} may not file corrections", "a member with the requester duty of the agency may")
     if agreement.status not in (
         AgreementStatus.ACTIVE,
         AgreementStatus.SUSPENDED,
@@ -113,8 +115,10 @@ def act(session: Session, actor: Actor, code: str, action: str, reason: str) -> 
             f"correction {code} is {correction.status}: '{action}' is not possible from there",
             f"possible now: {', '.join(possible) or 'none (it is closed)'}",
         )
-    if who not in _roles(session, actor, correction):
-        raise NotAllowed(f"{actor} may not {action} correction {code}", f"only the {who} may")
+    if who not in actor.acting(_roles(session, actor, correction)):
+        raise NotAllowed(
+            f"{actor} may not {action} correction {code}", f"only the {who} may, by a member with that duty"
+        )
     if action in ("reject", "dispute", "resolve") and not reason.strip():
         raise RequestRefused(f"to {action} a correction, give the reasons", "add --reason")
     before = correction.status
@@ -136,6 +140,12 @@ def read(session: Session, actor: Actor, code: str) -> m.Correction:
 
 def visible(session: Session, actor: Actor) -> list[m.Correction]:
     return [c for c in session.scalars(select(m.Correction).order_by(m.Correction.code)) if _roles(session, actor, c)]
+
+
+def possible(session: Session, actor: Actor, correction: m.Correction) -> list[str]:
+    """The steps ``actor`` may take on ``correction`` now."""
+    held = actor.acting(_roles(session, actor, correction))
+    return [a for a, (sources, _, who) in MOVES.items() if correction.status in sources and who in held]
 
 
 def steps(session: Session, code: str) -> list[m.CorrectionStep]:

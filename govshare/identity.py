@@ -41,6 +41,17 @@ _AGENCY_ROLES = {
 _JURISDICTION_DIGITS = {"province": 2, "city": 4, "county": 6}
 
 
+# What a named member of an agency's staff may do in the agency's name, by the roles the agency
+# holds: a requester speaks as the subscriber, a reviewer as the provider or the authoritative
+# source, an approver for an oversight department. Everyone who may sign in may read.
+DUTIES: dict[str, frozenset[str]] = {
+    "requester": frozenset({"subscriber"}),
+    "reviewer": frozenset({"provider", "authority"}),
+    "approver": frozenset({"competent_department", "staffing_department", "secrecy_department"}),
+    "operator": frozenset({"operator"}),
+}
+
+
 @dataclass(frozen=True)
 class Actor:
     kind: str  # "agency", "operator" or "system"
@@ -48,21 +59,33 @@ class Actor:
     agency_kind: str | None = None
     level: str | None = None
     region_code: str | None = None
+    person: str | None = None  # the signed-in member of the agency's staff, if a person acts
+    duties: frozenset[str] | None = None  # None: every role it holds (a system account, an operator)
 
     @classmethod
-    def of_agency(cls, agency: m.Agency) -> Actor:
-        return cls("agency", agency.code, agency.kind, agency.level, agency.region_code)
+    def of_agency(cls, agency: m.Agency, person: str | None = None, duties: frozenset[str] | None = None) -> Actor:
+        return cls("agency", agency.code, agency.kind, agency.level, agency.region_code, person, duties)
 
     @classmethod
-    def operator(cls, login: str) -> Actor:
-        return cls("operator", login)
+    def operator(cls, login: str, read_only: bool = False) -> Actor:
+        return cls("operator", login, duties=frozenset() if read_only else None)
 
     @classmethod
     def system(cls) -> Actor:
         return cls("system", "platform")
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.name}"
+        return f"{self.kind}:{self.name}" + (f"/{self.person}" if self.person else "")
+
+    def acting(self, held: set) -> set:
+        """The roles in ``held`` this actor may act in (all of them, unless its duties say less)."""
+        if self.duties is None:
+            return set(held)
+        allowed = set().union(*(DUTIES.get(duty, frozenset()) for duty in self.duties))
+        return {role for role in held if str(role) in allowed}
+
+    def may_act_as(self, role: str) -> bool:
+        return bool(self.acting({role}))
 
     def governs(self, region_code: str) -> bool:
         """Whether a department of this level and region oversees an agency in ``region_code``."""
@@ -100,15 +123,27 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, agency_code: str, by: Actor) -> str:
-    """A new token for the agency; shown once, stored only as a hash."""
+def create_token(session: Session, agency_code: str, by: Actor, member: str | None = None) -> str:
+    """A new token for a system account of the agency, or for one named ``member`` of its staff
+    (who then acts with their own duties); shown once, stored only as a hash."""
     if session.get(m.Agency, agency_code) is None:
         raise NotFound(f"unknown agency '{agency_code}'", "use a code from `govshare catalog agencies`")
+    member_id = None
+    if member is not None:
+        found = session.scalars(
+            select(m.StaffMember).where(m.StaffMember.login == member, m.StaffMember.agency_code == agency_code)
+        ).first()
+        if found is None:
+            raise NotFound(f"no staff member '{member}' of {agency_code}", "list them with `govshare staff list`")
+        member_id = found.id
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = m.AgencyToken(agency_code=agency_code, token_hash=_hash(token), prefix=token[:10], created_by=str(by))
+    row = m.AgencyToken(
+        agency_code=agency_code, token_hash=_hash(token), prefix=token[:10], created_by=str(by), member_id=member_id
+    )
     session.add(row)
     session.flush()
-    audit.append(session, str(by), "token.create", f"agency:{agency_code}", {"token_id": row.id, "prefix": row.prefix})
+    detail = {"token_id": row.id, "prefix": row.prefix, "member": member}
+    audit.append(session, str(by), "token.create", f"agency:{agency_code}", detail)
     return token
 
 
@@ -150,5 +185,10 @@ def authenticate(session: Session, token: str | None) -> Actor:
     agency = session.get(m.Agency, row.agency_code) if row else None
     if agency is None:  # the agency may have left the catalogue since its token was issued
         raise refusal
+    member = session.get(m.StaffMember, row.member_id) if row.member_id is not None else None
+    if member is not None and member.disabled_at is not None:
+        raise refusal
     row.last_used_at = clock.now()
-    return Actor.of_agency(agency)
+    if member is None:
+        return Actor.of_agency(agency)
+    return Actor.of_agency(agency, member.login, frozenset(member.duties))

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         None,
         description="The CLI's acting agency's API token (as --token). Without one the CLI acts as a platform operator.",
     )
+    staff_password: SecretStr | None = Field(
+        None, description="The password `govshare staff add` gives the new member instead of asking (for scripts)."
+    )
+    session_hours: PositiveInt = Field(
+        8, description="How long an agency member's workspace session lasts after signing in (a working day)."
+    )
     mail_from: str = Field("govshare@localhost", description="The sender address of every email the platform sends.")
     retry_delay_seconds: PositiveInt = Field(
         120,

@@ -1,18 +1,40 @@
-"""Registers govshare with Airflow: the agencies' REST API, served by Airflow's api-server under
-/govshare (authenticated by agency tokens inside the app; Airflow adds no auth to plugin apps),
-and a "Quality reports" entry in the UI's menu (which the app serves to signed-in Airflow
-users by their session); and the UI's times in the platform's zone (govshare.airflow.ui_timezone)."""
+"""Registers govshare with Airflow: the agencies' REST API and the platform's pages, served by
+Airflow's api-server under /govshare (the API authenticated by tokens, the pages by the Airflow
+session or an agency member's own; Airflow adds no auth to plugin apps); the pages' entries in
+Airflow's navigation and on each agreement's DAG and DAG run; and the UI's times in the
+platform's zone (govshare.airflow.ui_timezone)."""
 
 from airflow.plugins_manager import AirflowPlugin
 
 from govshare.airflow.ui_timezone import PlatformTimezone
 from govshare.api.app import app
 
+# Each a page inside Airflow's frame (url_route), in the "govshare" menu of the navigation.
+_SECTIONS = [
+    ("目录 Catalogue", "catalogue"),
+    ("共享协议 Agreements", "agreements"),
+    ("交付与质量 Deliveries & quality", "deliveries"),
+    ("监测 Monitoring", "monitoring"),
+    ("纠错 Corrections", "corrections"),
+    ("审计 Audit", "audit"),
+]
+
 
 class GovsharePlugin(AirflowPlugin):
     name = "govshare"
-    fastapi_apps = [{"app": app, "url_prefix": "/govshare", "name": "govshare API"}]
+    fastapi_apps = [{"app": app, "url_prefix": "/govshare", "name": "govshare API and pages"}]
     fastapi_root_middlewares = [{"middleware": PlatformTimezone, "name": "UI in the platform's time zone"}]
     external_views = [
-        {"name": "Quality reports", "href": "/govshare/reports", "destination": "nav", "category": "browse"}
+        *(
+            {"name": name, "href": f"govshare/ui/{page}", "url_route": f"govshare-{page}", "category": "govshare"}
+            for name, page in _SECTIONS
+        ),
+        {"name": "API docs", "href": "govshare/docs", "url_route": "govshare-api", "category": "govshare"},
+        {"name": "Agreement", "href": "govshare/ui/dags/{DAG_ID}", "destination": "dag", "url_route": "agreement"},
+        {
+            "name": "Quality report",
+            "href": "govshare/ui/runs/{DAG_ID}/{RUN_ID}",
+            "destination": "dag_run",
+            "url_route": "quality-report",
+        },
     ]

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -20,13 +21,31 @@ from starlette.routing import Match
 from govshare.api import agreements, corrections, reports
 from govshare.api.hints import for_http
 from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotAuthenticated, NotFound, RequestRefused
+from govshare.ui.app import ui
 
 app = FastAPI(
     title="govshare",
     version="1.0",
     summary="Government information resource sharing: requests, reviews, coordination, filings.",
     description=__doc__,
+    docs_url=None,  # FastAPI's own pages load Swagger UI from a CDN; ours serves it (see docs below)
+    redoc_url=None,
 )
+app.mount("/ui", ui)
+
+
+@app.get("/docs", include_in_schema=False)
+def docs(request: Request) -> HTMLResponse:
+    """Swagger UI for the API, every asset served by the platform (govshare/ui/static/swagger-ui)."""
+    root = request.scope.get("root_path", "").rstrip("/")
+    return get_swagger_ui_html(
+        openapi_url=f"{root}/openapi.json",
+        title="govshare API",
+        swagger_js_url=f"{root}/ui/static/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url=f"{root}/ui/static/swagger-ui/swagger-ui.css",
+        swagger_favicon_url=f"{root}/ui/static/favicon.svg",
+    )
+
 
 _STATUS = {NotAuthenticated: 401, NotAllowed: 403, NotFound: 404, IllegalTransition: 409, RequestRefused: 422}
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from govshare.airflow.ui_session import user_name
+from govshare.airflow.ui_session import airflow_operator
 from govshare.errors import NotAuthenticated
 from govshare.identity import Actor, authenticate
 from govshare.registry.db import session
@@ -49,8 +49,8 @@ async def reader(
     if credentials is not None:
         return current_actor(request, credentials)
     cookie = request.cookies.get("_token")
-    if cookie and (name := await user_name(cookie)):
-        return Actor.operator(f"airflow:{name}")
+    if cookie and (operator := await airflow_operator(cookie)):
+        return operator
     return current_actor(request, None)
 
 

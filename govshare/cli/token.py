@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from govshare import identity
+from govshare import identity, staff
 from govshare.cli.output import Table, console, errors, operator
 from govshare.registry.db import session
 
@@ -21,11 +21,12 @@ def _show_once(agency: str, token: str) -> None:
 
 @group.command("create")
 @click.argument("agency")
-def create(agency: str) -> None:
-    """Issue a new token for AGENCY (existing tokens stay valid)."""
+@click.option("--member", default=None, help="For this named member of AGENCY's staff (acts with their duties).")
+def create(agency: str, member: str | None) -> None:
+    """Issue a new token for a system account of AGENCY, or for one member (existing tokens stay valid)."""
     with session() as s:
-        token = identity.create_token(s, agency, operator())
-    _show_once(agency, token)
+        token = identity.create_token(s, agency, operator(), member)
+    _show_once(f"{agency}/{member}" if member else agency, token)
 
 
 @group.command("rotate")
@@ -51,12 +52,14 @@ def revoke(agency: str, token_id: int | None) -> None:
 @click.argument("agency", required=False)
 def list_(agency: str | None) -> None:
     """Tokens by agency: id, the first characters, when created and last used, revoked or not."""
-    table = Table("id", "agency", "token starts", "created", "by", "last used", "revoked")
+    table = Table("id", "agency", "member", "token starts", "created", "by", "last used", "revoked")
     with session() as s:
+        logins = {member.id: member.login for member in staff.members(s, agency)}
         for t in identity.tokens(s, agency):
             table.add_row(
                 str(t.id),
                 t.agency_code,
+                logins.get(t.member_id, "(system account)"),
                 t.prefix + "…",
                 f"{t.created_at:%Y-%m-%d %H:%M}",
                 t.created_by,

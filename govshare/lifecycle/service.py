@@ -94,6 +94,8 @@ def request(session: Session, actor: Actor, wanted: AgreementTerms, and_submit: 
             f"{actor} may not request data for '{wanted.subscriber_code}'",
             "an agency requests data for itself, authenticated with its own token",
         )
+    if not actor.may_act_as(Role.SUBSCRIBER):
+        raise NotAllowed(f"{actor} may not request data", "a member with the requester duty of the agency may")
     agreement = agreements.create(session, wanted, created_by=str(actor))
     audit.append(
         session,
@@ -270,6 +272,12 @@ def _check(session: Session, actor: Actor, code: str, action: str) -> m.Agreemen
         raise IllegalTransition(
             f"agreement {code} is {status.value}: '{action}' is not possible from there",
             f"possible now: {allowed_here(status)}",
+        )
+    if held & move.roles and not actor.acting(held) & move.roles:
+        raise NotAllowed(
+            f"{actor} may not {action} agreement {code}: the duties of their account are "
+            f"{', '.join(sorted(actor.duties or ())) or 'read-only'}",
+            "ask a colleague whose account has that duty, or an administrator to grant it (`govshare staff add`)",
         )
     if not held & move.roles:
         who = " or ".join(sorted(r.value for r in move.roles if r != Role.SYSTEM))

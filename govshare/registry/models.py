@@ -219,6 +219,39 @@ class AgencyToken(Base):
     created_by: Mapped[str] = mapped_column(Text)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The named member the token speaks for; none: a system account of the agency.
+    member_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("govshare.staff_member.id"))
+
+
+class StaffMember(Base):
+    """A named person working for an agency, who signs in to the agency workspace. The password
+    is kept only as a salted scrypt hash (govshare.staff); ``duties`` say in which of the
+    agency's roles the person may act (identity.DUTIES)."""
+
+    __tablename__ = "staff_member"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    agency_code: Mapped[str] = mapped_column(Text, index=True)
+    duties: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StaffSession(Base):
+    """A signed-in member's session, kept only as the SHA-256 of its cookie; it ends when it
+    expires, when the member signs out, or when the member is disabled."""
+
+    __tablename__ = "staff_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("govshare.staff_member.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuditEntry(Base):

@@ -59,7 +59,7 @@ _SAMPLE = {"{code}": "AGR-0001", "{action}": "accept", "{delivery_id}": "1"}
 ENDPOINTS = [
     (method.lower(), functools.reduce(lambda path, kv: path.replace(*kv), _SAMPLE.items(), route.path))
     for route in app.routes
-    if isinstance(route, APIRoute)
+    if isinstance(route, APIRoute) and route.include_in_schema  # the docs page is public, like the schema
     for method in sorted(route.methods)
 ]
 

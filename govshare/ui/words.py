@@ -1,0 +1,59 @@
+"""The services' words as a page shows them.
+
+The services write a refusal's fix for the command line (``add --reason``); on a page the same
+fix names the form's field. The agreement and delivery statuses get their Chinese names."""
+
+from __future__ import annotations
+
+import re
+
+from govshare.lifecycle.service import STATUS_NAMES
+from govshare.registry import models as m
+from govshare.registry.deliveries import UNSUCCESSFUL, DeliveryStatus
+
+_COMMANDS = {
+    "govshare agreement coordinate --refer": "the 提交共同决定 refer form",
+    "govshare agreement list": "the agreements page",
+    "govshare correction list": "the corrections page",
+    "govshare catalog resources": "the catalogue page",
+    "govshare catalog agencies": "the catalogue page",
+    "govshare staff list": "the platform's operators",
+}
+_FLAG = re.compile(r"(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)")
+
+D = DeliveryStatus
+DELIVERY_STATUS = {
+    D.RUNNING: "进行中 running",
+    D.STAGED: "已暂存 staged",
+    D.CHECKED: "已检查 checked",
+    D.PUBLISHED: "已发布 published",
+    D.SUCCEEDED: "成功 delivered",
+    D.FAILED: "失败 failed",
+    D.ERROR: "出错 error",
+}
+
+
+def for_page(hint: str) -> str:
+    for command, place in _COMMANDS.items():
+        hint = hint.replace(f"`{command}`", place).replace(command, place)
+    return _FLAG.sub(lambda flag: f"the «{flag.group(1).replace('-', '_')}» field", hint)
+
+
+def agreement_status(status: str) -> str:
+    return STATUS_NAMES.get(status, status)  # a StrEnum key: the stored text finds it
+
+
+def delivery_status(status: str) -> str:
+    return DELIVERY_STATUS.get(status, status)
+
+
+def delivery_row(d: m.Delivery) -> dict:
+    """A delivery as its tables show it: rows staged (read from the provider) apart from rows
+    delivered (in the subscriber's table), which is none when nothing was published."""
+    if d.status in UNSUCCESSFUL:
+        delivered: int | None = 0
+    elif d.status in (DeliveryStatus.PUBLISHED, DeliveryStatus.SUCCEEDED):
+        delivered = d.rows_merged if d.rows_merged is not None else d.rows
+    else:
+        delivered = None
+    return {"d": d, "status_name": delivery_status(d.status), "delivered": delivered}

@@ -1,0 +1,183 @@
+"""The agency workspace over HTTP: named staff sign in with a session cookie, see only their
+agency's agreements, act only within their duties, and every form needs its CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from govshare import staff
+from govshare.api.app import app
+from govshare.registry import models as m
+from govshare.registry.db import session
+from tests.helpers import operator, request
+
+PASSWORD = "correct horse battery"
+# Mounted as Airflow's api-server mounts it, so the pages' links and cookies carry their real paths.
+server = FastAPI()
+server.mount("/govshare", app)
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
+
+
+@pytest.fixture
+def people(applied):
+    with session() as s:
+        for login, agency, duties in (
+            ("li.na", "hb_mzt", ["requester"]),
+            ("wang.fang", "hb_mzt", []),
+            ("zhao.lei", "hb_gat", ["reviewer"]),
+            ("sun.yu", "hb_rst", ["requester", "reviewer"]),
+        ):
+            staff.add(s, login, login.title(), agency, duties, PASSWORD, operator())
+
+
+def signed_in(login: str) -> TestClient:
+    client = TestClient(server, base_url="http://testserver", follow_redirects=False)
+    form = client.get("/govshare/ui/signin")
+    answer = client.post(
+        "/govshare/ui/signin",
+        data={"login": login, "password": PASSWORD, "csrf": CSRF.search(form.text).group(1), "next": ""},
+    )
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+def csrf_of(client: TestClient, path: str) -> str:
+    return CSRF.search(client.get(path).text).group(1)
+
+
+def requested(client: TestClient) -> str:
+    wanted = request()
+    answer = client.post(
+        "/govshare/ui/agreements",
+        data={
+            "csrf": csrf_of(client, "/govshare/ui/agreements/new"),
+            "resource": wanted.resource_code,
+            "items": ", ".join(wanted.items),
+            "purpose": wanted.purpose,
+            "legal_basis": wanted.legal_basis,
+            "target_conn_id": wanted.target_conn_id,
+            "target_table": wanted.target_table,
+        },
+    )
+    assert answer.status_code == 303, answer.text
+    return answer.headers["location"].rsplit("/", 1)[1].split("?")[0]
+
+
+def test_without_a_session_a_page_redirects_to_sign_in(people):
+    anonymous = TestClient(server, follow_redirects=False)
+    answer = anonymous.get("/govshare/ui/agreements?status=active")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/govshare/ui/signin?next=%2Fgovshare%2Fui%2Fagreements%3Fstatus%3Dactive"
+
+
+def test_a_wrong_password_is_refused_and_audited_without_saying_which_part(people):
+    client = TestClient(server, follow_redirects=False)
+    form = client.get("/govshare/ui/signin")
+    for login in ("li.na", "nobody"):
+        token = CSRF.search(form.text).group(1)
+        form = client.post("/govshare/ui/signin", data={"login": login, "password": "wrong", "csrf": token})
+        assert form.status_code == 401 and "Unknown login or wrong password" in form.text
+        assert "govshare_session" not in form.cookies
+    with session() as s:
+        denied = s.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "denied")).all()
+    assert {e.actor for e in denied} >= {"login:li.na", "login:nobody"}
+
+
+def test_the_session_cookie_is_http_only_same_site_and_expiring(people):
+    client = TestClient(server, follow_redirects=False)
+    form = client.get("/govshare/ui/signin")
+    answer = client.post(
+        "/govshare/ui/signin",
+        data={"login": "li.na", "password": PASSWORD, "csrf": CSRF.search(form.text).group(1)},
+    )
+    cookie = next(h for h in answer.headers.get_list("set-cookie") if h.startswith("govshare_session="))
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=28800" in cookie
+    with session() as s:
+        stored = s.scalars(select(m.StaffMember.password_hash)).first()
+    assert stored.startswith("scrypt$65536$8$1$") and PASSWORD not in stored
+
+
+def test_a_request_filed_from_the_workspace_is_audited_with_the_person(people):
+    code = requested(signed_in("li.na"))
+    with session() as s:
+        agreement = s.get(m.Agreement, code)
+        entries = s.scalars(select(m.AuditEntry).where(m.AuditEntry.subject == f"agreement:{code}")).all()
+    assert agreement.status == "submitted" and agreement.created_by == "agency:hb_mzt/li.na"
+    assert "agency:hb_mzt/li.na" in {e.actor for e in entries}
+
+
+def test_another_agencys_agreement_is_not_found(people):
+    code = requested(signed_in("li.na"))
+    outsider = signed_in("sun.yu")  # hb_rst takes no part in it
+    assert outsider.get(f"/govshare/ui/agreements/{code}").status_code == 404
+    assert code not in outsider.get("/govshare/ui/agreements").text
+    token = csrf_of(outsider, "/govshare/ui/agreements")
+    refused = outsider.post(f"/govshare/ui/agreements/{code}/review", data={"csrf": token, "decision": "agree"})
+    assert refused.status_code == 404
+    with session() as s:
+        assert s.get(m.Agreement, code).status == "submitted"
+
+
+def test_a_form_without_its_csrf_token_changes_nothing(people):
+    code = requested(signed_in("li.na"))
+    provider = signed_in("zhao.lei")
+    for sent in ({}, {"csrf": "0" * 64}):
+        answer = provider.post(
+            f"/govshare/ui/agreements/{code}/review", data={**sent, "decision": "agree", "statement": "同意"}
+        )
+        assert answer.status_code == 403 and "security token" in answer.text
+    with session() as s:
+        assert s.get(m.Agreement, code).status == "submitted"
+
+
+def test_a_member_acts_only_within_their_duties(people):
+    code = requested(signed_in("li.na"))
+    reader = signed_in("wang.fang")  # hb_mzt, read only
+    page = reader.get(f"/govshare/ui/agreements/{code}")
+    assert (
+        page.status_code == 200
+        and code in page.text
+        and "申请数据 Request data" not in reader.get("/govshare/ui/agreements").text
+    )
+    provider = signed_in("zhao.lei")
+    assert "/review" in provider.get(f"/govshare/ui/agreements/{code}").text  # the form is offered…
+    answer = provider.post(
+        f"/govshare/ui/agreements/{code}/review",
+        data={"csrf": csrf_of(provider, f"/govshare/ui/agreements/{code}"), "decision": "agree", "statement": "同意"},
+    )
+    assert answer.status_code == 303  # …and it works
+    with session() as s:
+        assert s.get(m.Agreement, code).status == "agreed"
+        transition = s.scalars(select(m.Transition).where(m.Transition.action == "agree")).one()
+    assert transition.actor == "agency:hb_gat/zhao.lei"
+
+
+def test_an_ended_session_goes_to_sign_in(people):
+    client = signed_in("li.na")
+    assert client.get("/govshare/ui/agreements").status_code == 200
+    with session() as s:  # the clock passes the session's end
+        s.execute(update(m.StaffSession).values(expires_at=m.StaffSession.created_at))
+    assert client.get("/govshare/ui/agreements").status_code == 303
+    again = signed_in("li.na")
+    token = csrf_of(again, "/govshare/ui/agreements")
+    assert again.post("/govshare/ui/signout", data={"csrf": token}).status_code == 303
+    assert again.get("/govshare/ui/agreements").status_code == 303  # signed out on the server too
+
+
+def test_a_disabled_member_is_signed_out_at_once(people):
+    client = signed_in("li.na")
+    with session() as s:
+        staff.disable(s, "li.na", operator())
+    assert client.get("/govshare/ui/agreements").status_code == 303
+
+
+def test_the_api_docs_load_nothing_from_outside(people):
+    client = TestClient(server)
+    docs = client.get("/govshare/docs").text
+    assert "cdn" not in docs.lower() and "/govshare/ui/static/swagger-ui/swagger-ui-bundle.js" in docs
+    assert client.get("/govshare/ui/static/swagger-ui/swagger-ui-bundle.js").status_code == 200
