@@ -9,7 +9,7 @@ from airflow.plugins_manager import AirflowPlugin
 from govshare.airflow.ui_timezone import PlatformTimezone
 from govshare.api.app import app
 
-# Each a page inside Airflow's frame (url_route), in the "govshare" menu of the navigation.
+# Each a page inside Airflow's frame (url_route), in the navigation's Browse menu (the API docs under Docs).
 _SECTIONS = [
     ("目录 Catalogue", "catalogue"),
     ("共享协议 Agreements", "agreements"),
@@ -26,10 +26,10 @@ class GovsharePlugin(AirflowPlugin):
     fastapi_root_middlewares = [{"middleware": PlatformTimezone, "name": "UI in the platform's time zone"}]
     external_views = [
         *(
-            {"name": name, "href": f"govshare/ui/{page}", "url_route": f"govshare-{page}", "category": "govshare"}
+            {"name": name, "href": f"govshare/ui/{page}", "url_route": f"govshare-{page}", "category": "browse"}
             for name, page in _SECTIONS
         ),
-        {"name": "API docs", "href": "govshare/docs", "url_route": "govshare-api", "category": "govshare"},
+        {"name": "govshare API", "href": "govshare/docs", "url_route": "govshare-api", "category": "docs"},
         {"name": "Agreement", "href": "govshare/ui/dags/{DAG_ID}", "destination": "dag", "url_route": "agreement"},
         {
             "name": "Quality report",

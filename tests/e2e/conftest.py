@@ -15,9 +15,11 @@ import httpx
 import psycopg
 import pytest
 import yaml
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pydantic import BaseModel
 
 from govshare.demo import front_db, sample_data
+from govshare.settings import setting
 from tests.conftest import ROOT
 from tests.helpers import HOSTILE, operator, population_front_db, shipped_catalog
 
@@ -179,3 +181,37 @@ def hostile(world, catalog_copy, monkeypatch):
         apply_catalog(s, accepted, source="test", applied_by="test")
         tokens = {a: identity.create_token(s, a, operator()) for a in AGENCIES}
     return {**world, "tokens": tokens, "client": TestClient(app)}
+
+
+# --- the browser ----------------------------------------------------------------------------
+
+CHROMIUM = setting("chromium") or Path("/usr/bin/chromium")
+# As root, in a closed network: no sandbox, and none of Chromium's calls home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/ensure_browser.py, or set GOVSHARE_CHROMIUM")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_in(browser: Browser, api_server, **context) -> Page:
+    page = browser.new_page(**context)
+    page.goto(api_server.root + "/")
+    page.get_by_label("Username").fill(api_server.user)
+    page.get_by_label("Password").fill(api_server.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Browse")).to_be_visible()
+    return page

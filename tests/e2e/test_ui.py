@@ -1,53 +1,20 @@
 """What an operator sees in a real browser (Debian's Chromium, driven by Playwright): signed in
-to the Airflow UI, an agreement's DAG with the agreement as its docs, and the "Quality reports"
-menu entry leading to a delivery's report, its samples masked; markup from the catalogue and from
+to the Airflow UI, an agreement's DAG with the agreement as its docs, and the "Deliveries &
+quality" entry of the Browse menu leading to a delivery's report, its samples masked; markup from the catalogue and from
 a request shown as text there, never run; signed out, nothing."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from govshare import clock
-from govshare.settings import setting
-from tests.e2e.conftest import dagbag
+from tests.e2e.conftest import dagbag, sign_in
 from tests.helpers import HOSTILE, ID_NUMBER, active_agreement, request
 
 pytestmark = [pytest.mark.airflow, pytest.mark.browser]
-
-CHROMIUM = setting("chromium") or Path("/usr/bin/chromium")
-# As root, in a closed network: no sandbox, and none of Chromium's calls home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/ensure_browser.py, or set GOVSHARE_CHROMIUM")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def sign_in(browser: Browser, api_server, **context) -> Page:
-    page = browser.new_page(**context)
-    page.goto(api_server.root + "/")
-    page.get_by_label("Username").fill(api_server.user)
-    page.get_by_label("Password").fill(api_server.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Browse")).to_be_visible()
-    return page
 
 
 def test_an_operator_reads_the_agreement_and_its_quality_report_in_the_airflow_ui(world, api_server, browser):
@@ -67,11 +34,12 @@ def test_an_operator_reads_the_agreement_and_its_quality_report_in_the_airflow_u
     page.keyboard.press("Escape")
 
     page.get_by_role("button", name="Browse").click()
-    with page.context.expect_page() as opened:
-        page.get_by_role("menuitem", name="Quality reports").click()
-    reports = opened.value
-    expect(reports.locator("h1")).to_have_text("数据质量报告 Quality reports")
-    reports.get_by_role("row", name=re.compile(code)).get_by_role("link").click()
+    page.get_by_role("menuitem", name="交付与质量 Deliveries & quality").click()
+    frame = page.frame_locator("iframe").first  # the page opens inside Airflow's frame
+    expect(frame.locator("h1")).to_have_text("交付与质量 Deliveries & quality")
+    frame.get_by_test_id("deliveries").get_by_role("row", name=re.compile(code)).get_by_role("link").first.click()
+    frame.get_by_role("link", name="完整质量报告 Full quality report").click()
+    reports = frame
     expect(reports.locator("h1")).to_have_text("数据质量报告 Data quality report")
     expect(reports.locator("body")).to_contain_text("citizen_id_valid")
     expect(reports.locator("body")).to_contain_text("问题数据示例")  # samples of the failing rows…

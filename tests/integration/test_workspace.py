@@ -8,7 +8,7 @@ import re
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from govshare import staff
 from govshare.api.app import app
@@ -181,3 +181,45 @@ def test_the_api_docs_load_nothing_from_outside(people):
     docs = client.get("/govshare/docs").text
     assert "cdn" not in docs.lower() and "/govshare/ui/static/swagger-ui/swagger-ui-bundle.js" in docs
     assert client.get("/govshare/ui/static/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_a_members_api_token_acts_with_the_members_duties(people):
+    from govshare import identity
+
+    code = requested(signed_in("li.na"))
+    with session() as s:
+        token = identity.create_token(s, "hb_gat", operator(), member="zhao.lei")
+        reader_token = identity.create_token(s, "hb_mzt", operator(), member="wang.fang")
+    reader = TestClient(server, headers={"Authorization": f"Bearer {reader_token}"})
+    assert reader.get(f"/govshare/agreements/{code}").status_code == 200
+    wanted = request().model_dump(mode="json", exclude_none=True, exclude={"subscriber_code"})
+    refused = reader.post("/govshare/agreements", json=wanted)
+    assert refused.status_code == 403 and "requester" in refused.json()["fix"], refused.text
+    reviewer = TestClient(server, headers={"Authorization": f"Bearer {token}"})
+    answer = reviewer.post(f"/govshare/agreements/{code}/review", json={"agree": True, "statement": "同意"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["history"][-1]["actor"] == "agency:hb_gat/zhao.lei"
+    with session() as s:
+        staff.disable(s, "zhao.lei", operator())
+    assert reviewer.get(f"/govshare/agreements/{code}").status_code == 401  # a disabled member's token stops
+
+
+def test_a_read_only_member_is_refused_by_name_of_the_duty(people):
+    reader = signed_in("wang.fang")
+    token = csrf_of(reader, "/govshare/ui/agreements")
+    wanted = request()
+    answer = reader.post(
+        "/govshare/ui/agreements",
+        data={
+            "csrf": token,
+            "resource": wanted.resource_code,
+            "items": ", ".join(wanted.items),
+            "purpose": wanted.purpose,
+            "legal_basis": wanted.legal_basis,
+            "target_conn_id": wanted.target_conn_id,
+            "target_table": wanted.target_table,
+        },
+    )
+    assert answer.status_code == 403 and "requester duty" in answer.text
+    with session() as s:
+        assert s.scalar(select(func.count()).select_from(m.Agreement)) == 0
