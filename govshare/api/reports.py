@@ -1,5 +1,5 @@
-"""Quality report pages, for the agreement's parties (by token) and for operators (following the
-Airflow UI's "Quality reports" menu entry, by their Airflow session)."""
+"""Quality report pages for systems holding a token (and operators with their Airflow session),
+linked from report emails. People read reports in the pages (govshare.ui, "Deliveries & quality")."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from govshare import markup
 from govshare.api.auth import Reader
 from govshare.api.schemas import REFUSALS
 from govshare.lifecycle import service
+from govshare.numbers import percent
 from govshare.registry import models as m
 from govshare.registry import quality
 from govshare.registry.db import session
@@ -44,8 +45,7 @@ table{border-collapse:collapse}</style></head><body><h1>数据质量报告 Quali
     tags=["quality"],
 )
 def quality_reports(actor: Reader) -> HTMLResponse:
-    """The latest quality reports of the deliveries the caller may read (the Airflow UI's
-    "Quality reports" menu entry opens this page)."""
+    """The latest quality reports of the deliveries the caller may read."""
     with session() as s:
         codes = {a.code for a in service.visible(s, actor)}
         found = s.scalars(
@@ -61,7 +61,7 @@ def quality_reports(actor: Reader) -> HTMLResponse:
                     "delivery": r.delivery_id,
                     "agreement": r.agreement_code,
                     "created": f"{r.created_at:%Y-%m-%d %H:%M}",
-                    "scores": ", ".join(f"{k} {v:.1f}%" for k, v in r.scores.items() if v is not None),
+                    "scores": ", ".join(f"{k} {percent(v)}" for k, v in r.scores.items() if v is not None),
                 }
                 for r in found
             ],

@@ -32,7 +32,7 @@ from govshare.airflow import mail
 from govshare.airflow.connections import PSEUDONYM_KEY
 from govshare.catalog import load_catalog
 from govshare.catalog.model import Catalog
-from govshare.demo import front_db, sample_data, workflow
+from govshare.demo import front_db, sample_data, staff_accounts, workflow
 from govshare.demo.mailbox import Mailbox
 from govshare.demo.runner import DagRunner, DagsTest
 from govshare.demo.workflow import DemoAgreement
@@ -163,9 +163,15 @@ def _run(scale: float, runner: DagRunner, mailbox: Mailbox) -> int:
     console.print(f"\ndemo finished in {time.monotonic() - started:.0f}s.")
     console.print(
         "Open the Airflow UI on this setup with [bold]make airflow[/], then http://localhost:8080 "
-        "(user admin; password in .govshare/airflow/simple_auth_manager_passwords.json.generated)."
+        "(user admin; password in .govshare/airflow/simple_auth_manager_passwords.json.generated): "
+        "Browse → 共享协议 Agreements and the other pages. Agency staff sign in at "
+        f"http://localhost:8080/govshare/ui/ (logins and passwords in {STAFF_PASSWORDS})."
     )
     return _verdict(outcomes, second_run)
+
+
+# Beside Airflow's own generated password file (AIRFLOW_HOME is .govshare/airflow under make).
+STAFF_PASSWORDS = Path(os.environ.get("AIRFLOW_HOME", ".govshare/airflow")).parent / "demo-staff.json"
 
 
 def _set_up(server: str, scale: float) -> Catalog:
@@ -191,6 +197,8 @@ def _set_up(server: str, scale: float) -> Catalog:
     with session() as s:
         filing = file_catalog(s, catalog, source=str(settings.catalog_dir()), by=workflow.OPERATOR).filing
     console.print(f"    catalogue version {filing.version}" + ("" if filing.changed else " (unchanged)"))
+    accounts = staff_accounts.ensure(STAFF_PASSWORDS)
+    console.print(f"    agency staff for the workspace: {', '.join(accounts)} (passwords in {STAFF_PASSWORDS})")
     return catalog
 
 
@@ -198,7 +206,7 @@ def _negotiate() -> list[str]:
     """Step 5: every sample agreement through the workflow; the codes of those that deliver."""
     _step(5, "sharing agreements, through the workflow of article 13 (each agency with its own token)")
     desk = workflow.Desk(
-        sorted({a.subscriber for a in AGREEMENTS} | {"hb_gat", "hb_scjg", "hb_rst", "hb_sjj", "hb_bb", "hb_bmj"})
+        sorted({a.subscriber_code for a in AGREEMENTS} | {"hb_gat", "hb_scjg", "hb_rst", "hb_sjj", "hb_bb", "hb_bmj"})
     )
     codes = []
     for spec in AGREEMENTS:

@@ -23,6 +23,7 @@ from govshare import markup
 from govshare.clock import TIMEZONE
 from govshare.monitoring import charts
 from govshare.monitoring.figures import Monitoring, Supervision
+from govshare.numbers import percent
 
 pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
 _BODY = ParagraphStyle("body", fontName="STSong-Light", fontSize=9, leading=13)
@@ -126,12 +127,12 @@ def supervision_document(report: Supervision) -> Document:
 
 
 def _line(x) -> list[str]:
-    rate = "—" if not x.checks_total else f"{100.0 * x.checks_passed / x.checks_total:.1f}%"
+    rate = percent(100.0 * x.checks_passed / x.checks_total if x.checks_total else None, 1)
     return [x.agreement, x.resource, x.partner, str(x.deliveries), str(x.succeeded), str(x.failed), f"{x.rows:,}", rate]
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
+    return percent(value, 1).removesuffix("%")
 
 
 def _when(moment) -> str:

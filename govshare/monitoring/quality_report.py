@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from govshare import markup
+from govshare.numbers import percent
 from govshare.quality.rules import DIMENSIONS
 from govshare.registry.quality import Past
 
@@ -71,10 +72,7 @@ def render(card, delivery, report, trend: list[Past], link: str | None = None) -
         link=link,
         summary=summary_lines(card, delivery, report)[:4],
         rows=f"{delivery.rows or 0:,}",
-        dimensions=[
-            (DIMENSION_NAMES[d], "—" if score is None else f"{score:.2f}%", _width(score))
-            for d, score in scores(report.results).items()
-        ],
+        dimensions=[(DIMENSION_NAMES[d], percent(score), _width(score)) for d, score in scores(report.results).items()],
         rules=[
             {
                 "kind": "ok" if r.success else "block" if r.error else r.severity,

@@ -68,9 +68,8 @@ def delivery_page(request: Request, viewer: Viewer, delivery_id: DeliveryId):
     with session() as s:
         delivery = _readable(s, viewer, delivery_id)
         results = delivery.check_results or []
-        failed = any(not r["success"] for r in results)
         report = s.get(m.QualityReport, delivery_id)
-        scores = {k: percent(v, failed) for k, v in (report.scores if report else {}).items()}
+        scores = {k: percent(v) for k, v in (report.scores if report else {}).items()}
         shown = delivery_row(delivery)
     return view(
         request,

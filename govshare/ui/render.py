@@ -3,7 +3,6 @@ page writes the same way (Beijing time, percentages, sizes)."""
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from govshare.clock import TIMEZONE
 from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotAuthenticated, NotFound, RequestRefused
+from govshare.numbers import percent
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -58,16 +58,6 @@ def when(moment: datetime | date | None) -> str:
     if isinstance(moment, datetime):
         return f"{moment.astimezone(TIMEZONE):%Y-%m-%d %H:%M}"
     return f"{moment:%Y-%m-%d}"
-
-
-def percent(value: float | None, anything_failed: bool = False) -> str:
-    """Two decimals, rounded down: 99.996 % with a failure is 99.99 %, never 100 %."""
-    if value is None:
-        return "—"
-    shown = math.floor(value * 100) / 100
-    if anything_failed and shown >= 100:
-        shown = 99.99
-    return f"{shown:.2f}%"
 
 
 def size(count: int | None) -> str:

@@ -100,3 +100,11 @@ def test_code_spans_hold_any_backticks(value, span):
 
 def test_pdf_text_is_escaped_for_reportlab():
     assert markup.pdf_text('<b>"x" & y</b>') == "&lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt;"
+
+
+def test_a_share_is_rounded_down_so_a_failure_never_reads_100_percent():
+    from govshare.numbers import percent
+
+    assert percent(100.0 * (1 - 4 / 25_002)) == "99.98%"
+    assert percent(99.9999) == "99.99%" and percent(100.0) == "100.00%"
+    assert percent(None) == "—" and percent(12.345, 1) == "12.3%" and percent(0.0) == "0.00%"
