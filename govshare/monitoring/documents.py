@@ -1,8 +1,9 @@
 """The monitoring and supervision reports as documents: an HTML page (for the email body and
 the browser, charts inlined) and a PDF (for filing and forwarding), from the same figures.
 
-The PDF uses reportlab's built-in CID font STSong-Light for Chinese, so no font files are
-needed on the server.
+The PDF embeds its font (Noto Sans SC, cut to GB2312's characters: fonts/SOURCE.md), so it
+shows Chinese on any reader and any machine; reportlab's built-in CID fonts are only named in
+the file, never embedded, and show as boxes where the reader has no CJK font.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import base64
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from govshare import markup
@@ -25,8 +27,9 @@ from govshare.monitoring import charts
 from govshare.monitoring.figures import Monitoring, Supervision
 from govshare.numbers import percent
 
-pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-_BODY = ParagraphStyle("body", fontName="STSong-Light", fontSize=9, leading=13)
+FONT = Path(__file__).parent / "fonts" / "NotoSansSC-GB2312.ttf"
+pdfmetrics.registerFont(TTFont("NotoSansSC", FONT))  # reportlab embeds the glyphs each PDF uses
+_BODY = ParagraphStyle("body", fontName="NotoSansSC", fontSize=9, leading=13)
 _TITLE = ParagraphStyle("title", parent=_BODY, fontSize=16, leading=22, spaceAfter=8)
 _HEADING = ParagraphStyle("heading", parent=_BODY, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4)
 

@@ -277,3 +277,12 @@ def test_periods():
     assert (Period.month("2026-12").start, Period.month("2026-12").end) == (date(2026, 12, 1), date(2027, 1, 1))
     assert (Period.quarter("2026Q4").start, Period.quarter("2026Q4").end) == (date(2026, 10, 1), date(2027, 1, 1))
     assert (Period.quarter("2026Q1").start, Period.quarter("2026Q1").end) == (date(2026, 1, 1), date(2026, 4, 1))
+
+
+def test_the_pdf_embeds_its_chinese_font(applied, seeded_month):
+    with session() as s:
+        document = documents.monitoring_document(figures.monitoring(s, "hb_mzt", Period.month("2026-10")))
+    # The glyphs travel in the file (a TrueType font program), so no reader needs a CJK font of its own.
+    assert b"/FontFile2" in document.pdf and b"STSong" not in document.pdf
+    text = pypdfium2.PdfDocument(document.pdf)[0].get_textpage().get_text_range()
+    assert "监测报告" in text and "河北省民政厅" in text
