@@ -115,6 +115,16 @@ def sign_in(session: Session, login: str, password: str) -> tuple[str, Actor]:
     return token, actor
 
 
+def refused_sign_in(session: Session, login: str) -> None:
+    """Audit a refused sign-in to a member's account. Attempts on logins nobody has are not
+    audited, as the API does not audit requests without a valid token: they name no identity,
+    and auditing them would let anyone fill the log."""
+    member = session.scalars(select(m.StaffMember).where(m.StaffMember.login == login)).first()
+    if member is not None:
+        actor = f"agency:{member.agency_code}/{member.login}"
+        audit.append(session, actor, "denied", f"agency:{member.agency_code}", {"action": "staff.sign_in"})
+
+
 def session_actor(session: Session, token: str | None) -> Actor:
     """Who a session cookie belongs to, while it lasts; else NotAuthenticated."""
     refusal = NotAuthenticated("not signed in, or the session has ended", "sign in again")

@@ -1,5 +1,6 @@
 """GB2312 (every character of it: 6,763 hanzi and its symbols) plus ASCII and the punctuation the
 platform writes, cut from Noto Sans SC Regular."""
+
 from fontTools import subset
 
 chars = set(chr(c) for c in range(0x20, 0x7F))

@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -37,6 +38,13 @@ def _refused(request: Request, exc: GovshareError):
         message=exc.message,
         fix=for_page(exc.hint),
     )
+
+
+@ui.exception_handler(RequestValidationError)
+def _invalid(request: Request, exc: RequestValidationError):
+    problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    fix = "use the page's links and forms"
+    return page("refused.html", 422, root=root(request), viewer=None, message=f"invalid request: {problems}", fix=fix)
 
 
 @ui.exception_handler(StarletteHTTPException)

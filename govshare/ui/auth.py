@@ -50,7 +50,7 @@ Viewer = Annotated[Visitor, Depends(visitor)]
 async def form_of(request: Request, viewer: Visitor) -> dict[str, str]:
     """The posted form, if it carries the visitor's CSRF token; else refused, changing nothing."""
     form = {key: str(value) for key, value in (await request.form()).items()}
-    if not hmac.compare_digest(form.pop("csrf", ""), viewer.csrf):
+    if not hmac.compare_digest(form.pop("csrf", "").encode(), viewer.csrf.encode()):  # bytes: any text compares
         raise NotAllowed(
             "the form was refused: its security token is missing or belongs to another session",
             "reload the page and send the form again",

@@ -71,6 +71,10 @@ def delivery_page(request: Request, viewer: Viewer, delivery_id: DeliveryId):
         report = s.get(m.QualityReport, delivery_id)
         scores = {k: percent(v) for k, v in (report.scores if report else {}).items()}
         shown = delivery_row(delivery)
+        subscriber = s.get(m.Agreement, delivery.agreement_code).subscriber_code
+        may_correct = (
+            viewer.actor.name == subscriber and viewer.actor.may_act_as("subscriber") and bool(shown["delivered"])
+        )
     return view(
         request,
         viewer,
@@ -79,6 +83,7 @@ def delivery_page(request: Request, viewer: Viewer, delivery_id: DeliveryId):
         results=results,
         scores=scores,
         has_report=report is not None,
+        may_correct=may_correct,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from govshare import audit, staff
+from govshare import staff
 from govshare.errors import NotAuthenticated
 from govshare.registry.db import session
 from govshare.settings import setting
@@ -61,14 +61,14 @@ def sign_in(
     next: Annotated[str, Form(max_length=2000)] = "",
 ):
     secret = request.cookies.get(_FORM_COOKIE, "")
-    if not secret or not hmac.compare_digest(csrf, staff.csrf_token(secret)):
+    if not secret or not hmac.compare_digest(csrf.encode(), staff.csrf_token(secret).encode()):
         return _form(request, next, "表单已过期，请重新登录 The form expired: sign in again.", 403)
     try:
         with session() as s:
             token, _ = staff.sign_in(s, login.strip().lower(), password)
-    except NotAuthenticated as refused:
+    except NotAuthenticated:
         with session() as s:
-            audit.append(s, f"login:{login[:100]}", "denied", "staff.sign_in", {"reason": refused.message})
+            staff.refused_sign_in(s, login.strip().lower())
         return _form(request, next, "登录名或密码错误 Unknown login or wrong password.", 401)
     done = RedirectResponse(_next(request, next), status_code=303)
     done.set_cookie(
@@ -88,7 +88,7 @@ def sign_in(
 async def sign_out(request: Request):
     if secret := request.cookies.get(SESSION_COOKIE):
         form = await request.form()
-        if hmac.compare_digest(str(form.get("csrf", "")), staff.csrf_token(secret)):
+        if hmac.compare_digest(str(form.get("csrf", "")).encode(), staff.csrf_token(secret).encode()):
             with session() as s:
                 staff.sign_out(s, secret)
     gone = RedirectResponse(f"{root(request)}/signin", status_code=303)

@@ -1,6 +1,7 @@
 """The main job a newcomer runs first (`make demo`): end to end, in a process of its own, with a
-registry and an Airflow home of the test's (so a developer's own demo state is left alone; the
-demo's sample databases on the server are rebuilt by every demo run anyway)."""
+registry, an Airflow metadata DB and an Airflow home of the test's (so neither a developer's own
+demo state nor the other tests' Airflow DB is touched; the demo's sample databases on the server
+are rebuilt by every demo run anyway)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,18 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.airflow
 
 
-def test_the_demo_runs_end_to_end_and_says_how_to_look_at_it(airflow_db, make_database, tmp_path):
-    registry = make_database("demo_registry").replace("postgresql://", "postgresql+psycopg://", 1)
+def test_the_demo_runs_end_to_end_and_says_how_to_look_at_it(make_database, tmp_path):
+    registry, airflow = (
+        make_database(name).replace("postgresql://", "postgresql+psycopg://", 1) for name in ("demo_reg", "demo_af")
+    )
     home = tmp_path / "airflow"
     home.mkdir()
-    env = {**os.environ, "GOVSHARE_REGISTRY_URL": registry, "AIRFLOW_HOME": str(home)}
+    env = {
+        **os.environ,
+        "GOVSHARE_REGISTRY_URL": registry,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow,
+    }
     done = subprocess.run(
         [sys.executable, "-m", "govshare.cli", "demo", "--scale", "0.1"],
         capture_output=True,

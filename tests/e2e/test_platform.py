@@ -73,12 +73,12 @@ def test_the_rest_api_is_served_by_airflows_api_server(applied, api_server):
     )
     session_token = login.json()["access_token"]
     page = httpx.get(f"{base}/reports", cookies={"_token": session_token})
-    assert page.status_code == 200 and "Quality reports" in page.text
+    assert page.status_code == 200 and "数据质量报告 Quality reports" in page.text
     assert f"operator:airflow:{api_server.user}" in page.text
     assert httpx.get(f"{base}/reports", cookies={"_token": "forged"}).status_code == 401
     plugins = httpx.get(f"{api_server.root}/api/v2/plugins", headers={"Authorization": f"Bearer {session_token}"})
     views = [v["name"] for p in plugins.json()["plugins"] for v in p.get("external_views", [])]
-    assert "Quality reports" in views
+    assert {"共享协议 Agreements", "交付与质量 Deliveries & quality", "Agreement", "Quality report"} <= set(views)
 
 
 def test_each_email_is_tried_once_a_round_and_marked_as_it_goes(applied, mailbox):
