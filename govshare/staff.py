@@ -10,6 +10,7 @@ the server, whatever the browser still holds. Everything here is audited with th
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -47,8 +48,11 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
-# Checked when the login is unknown, so a refusal takes as long either way.
-_DUMMY = hash_password(secrets.token_urlsafe(16))
+@functools.cache
+def _dummy() -> str:
+    """Checked when the login is unknown, so a refusal takes as long either way (made on first
+    use: a hash costs 0.17 s, which every `govshare` command would pay at import)."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def add(session: Session, login: str, name: str, agency_code: str, duties: list[str], password: str, by: Actor):
@@ -102,7 +106,7 @@ def sign_in(session: Session, login: str, password: str) -> tuple[str, Actor]:
     """A new session's cookie value and who it is, or NotAuthenticated (never saying which part
     was wrong). Refusals are audited by the caller (lifecycle.service.act)."""
     member = session.scalars(select(m.StaffMember).where(m.StaffMember.login == login)).first()
-    if not password_matches(password, member.password_hash if member else _DUMMY) or member is None:
+    if not password_matches(password, member.password_hash if member else _dummy()) or member is None:
         raise SIGN_IN_REFUSED
     if member.disabled_at is not None or session.get(m.Agency, member.agency_code) is None:
         raise SIGN_IN_REFUSED
