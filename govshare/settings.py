@@ -77,6 +77,21 @@ class Settings(BaseSettings):
     session_hours: PositiveInt = Field(
         8, description="How long an agency member's workspace session lasts after signing in (a working day)."
     )
+    open_data_url: str | None = Field(
+        None,
+        description="Where open data is published: an Airflow ObjectStoragePath URL such as file:///srv/open-data "
+        "or s3://my_s3_conn@bucket/open-data (the credentials: that Airflow connection). "
+        "Default: the folder .govshare/open-data in the home.",
+    )
+    open_data_conn_id: str | None = Field(
+        None,
+        description="The Airflow connection of the database publications are staged and checked in. "
+        "Default: the registry's own database.",
+    )
+    open_data_licence: str = Field(
+        "http://creativecommons.org/licenses/by/4.0/",
+        description="The licence of published open data (a URI, in the DCAT catalogue and the CKAN API).",
+    )
     mail_from: str = Field("govshare@localhost", description="The sender address of every email the platform sends.")
     retry_delay_seconds: PositiveInt = Field(
         120,
@@ -114,6 +129,9 @@ class Settings(BaseSettings):
     schedule_platform_audit_anchor: Schedule = Field("30 0 * * *", description="The audit chain's daily anchor.")
     schedule_platform_quality_digest: Schedule = Field("0 8 * * 1", description="The weekly quality digest.")
     schedule_platform_front_db_health: Schedule = Field("@hourly", description="The front-DB health check.")
+    schedule_platform_open_data: Schedule = Field(
+        "@hourly", description="Open-data publication (each open resource on its update cycle)."
+    )
     schedule_platform_monitoring_reports: Schedule = Field(
         "0 6 1 * *", description="Each agency's monthly monitoring report."
     )

@@ -11,7 +11,7 @@ from airflow.sdk import DAG, task
 from sqlalchemy import select
 
 from govshare import audit, clock
-from govshare.airflow import connections, mail, metrics
+from govshare.airflow import connections, mail, metrics, open_data
 from govshare.clock import TIMEZONE
 from govshare.identity import Actor
 from govshare.lifecycle import daily
@@ -219,5 +219,6 @@ def build() -> dict[str, DAG]:
         front_db_health_dag(),
         reports_dag("platform_monitoring_reports", "Monthly: each agency's monitoring report", _monthly),
         reports_dag("platform_supervision_report", "Quarterly: the supervision report", _quarterly),
+        open_data.open_data_dag(_platform_dag),
     )
     return {dag.dag_id: dag for dag in dags}

@@ -20,6 +20,7 @@ from starlette.routing import Match
 
 from govshare.api import agreements, corrections, reports
 from govshare.api.hints import for_http
+from govshare.api.open_data import public
 from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotAuthenticated, NotFound, RequestRefused
 from govshare.ui.app import ui
 
@@ -32,6 +33,7 @@ app = FastAPI(
     redoc_url=None,
 )
 app.mount("/ui", ui)
+app.mount("/open", public)  # open data: public, read-only, no sign-in
 
 
 @app.get("/docs", include_in_schema=False)

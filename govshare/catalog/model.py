@@ -11,11 +11,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+# GB 32100: registration department and type, six-digit division code, nine-character
+# organisation code, check character (the characters I, O, Z, S, V are never used).
+CREDIT_CODE = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+# 信息资源代码 of the national guideline: the classification part (类 one digit: 1 base, 2 theme,
+# 3 department; then 项, 目, 细目 of two or three digits), "/", the five-digit sequence number.
+NATIONAL_CODE = r"^[123]\d{2,8}/\d{5}$"
+# What the public receives of an item of an open resource: ``publish`` it as it is, ``omit`` it,
+# or one of the masks computed in the provider's query (govshare.exchange.masking spells them
+# the same way; a pseudonym is no mask for the public: anyone could link it across files).
+PUBLIC = r"^(publish|omit|name|keep:\d{1,3},\d{1,3}|truncate:\d{1,4})$"
 SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 CONN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,250}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -59,6 +70,9 @@ ShareType = Literal["unconditional", "conditional", "not_shared"]  # 无条件 /
 OpenType = Literal["open", "conditional_open", "not_open"]  # 向社会开放
 Classification = Literal["base", "theme", "department"]  # 基础 / 主题 / 部门 信息资源
 UpdateCycle = Literal["realtime", "hourly", "daily", "weekly", "monthly", "quarterly", "yearly"]
+# The national catalogue's resource formats (资源格式) and share methods (共享方式).
+ResourceFormat = Literal["database", "spreadsheet", "document", "image", "stream", "self_describing", "other"]
+ShareMethod = Literal["database", "interface", "file"]  # 库表 / 接口 / 文件
 # How old the newest row may be under each declared update cycle (article 10).
 CYCLE_HOURS = {
     "realtime": 1,
@@ -117,6 +131,8 @@ class Agency(_Strict):
     kind: department, competent_department, staffing_department, secrecy_department or resource_centre.
     level: province, city or county (articles 8-9: one platform per level).
     region_code: GB/T 2260 six-digit division code of the region it serves.
+    credit_code: its unified social credit code (统一社会信用代码, 18 characters): the provider's
+        code in the national catalogue; required of an agency providing an open resource.
     parent: code of the agency one level up, for city and county bodies.
     contacts: at least one named contact with an email address.
     quality_alerts: email the contacts at once when a delivery they take part in breaks a
@@ -132,6 +148,7 @@ class Agency(_Strict):
     kind: AgencyKind
     level: Level
     region_code: Annotated[str, Field(pattern=r"^\d{6}$")]
+    credit_code: Annotated[str, Field(pattern=CREDIT_CODE)] | None = None
     parent: SafeName | None = None
     contacts: Annotated[list[Contact], Field(min_length=1)]
     quality_alerts: bool = True
@@ -169,6 +186,8 @@ class Item(_Strict):
     nullable: whether the column may be empty; non-nullable items are checked on every delivery.
     personal: personal-data category (none, id_number, name, phone, address, email,
         bank_account, other); deliveries mask these where the agreement says so.
+    public: for an open resource, what the public receives: ``publish``, ``omit``, or a mask
+        (``keep:F,L``, ``name``, ``truncate:N``); a personal item must say ``omit`` or a mask.
     """
 
     name: SafeName
@@ -179,6 +198,13 @@ class Item(_Strict):
     nullable: bool = True
     personal: PersonalCategory = "none"
     description: str = ""
+    public: Annotated[str, Field(pattern=PUBLIC)] | None = None
+
+    @property
+    def published_as(self) -> str:
+        """What an open resource's publication does with the item (personal ones: omitted unless
+        the catalogue names a mask; validation asks for the choice to be written)."""
+        return self.public or ("omit" if self.personal != "none" else "publish")
 
 
 class FrontTable(_Strict):
@@ -210,6 +236,16 @@ class Resource(_Strict):
     update_column: the item recording when a row last changed (a timestamp or date); with it
         the platform checks that the front DB keeps up with the update cycle (article 10).
     items: the columns, in order.
+    description: the abstract (摘要) of the national catalogue.
+    national_code: the resource code in the national form (信息资源代码), e.g. ``101/00001``;
+        its first digit agrees with the classification.
+    format: the resource format (资源格式): database, spreadsheet, document, image, stream,
+        self_describing or other.
+    share_method: how subscribers receive it (共享方式): database, interface or file.
+    open_condition: for conditional_open, the condition the public must meet.
+    released_on: the date the resource was first released (发布日期).
+    related: codes of related resources (关联资源).
+    keywords: words the public catalogue is searched by.
     """
 
     code: SafeName
@@ -225,6 +261,13 @@ class Resource(_Strict):
     update_column: SafeName | None = None
     items: Annotated[list[Item], Field(min_length=1)]
     description: str = ""
+    national_code: Annotated[str, Field(pattern=NATIONAL_CODE)] | None = None
+    format: ResourceFormat = "database"
+    share_method: ShareMethod = "database"
+    open_condition: str = ""
+    released_on: date | None = None
+    related: list[SafeName] = []
+    keywords: list[str] = []
 
     def item(self, name: str) -> Item | None:
         return next((i for i in self.items if i.name == name), None)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from govshare.catalog import national
 from govshare.catalog.loader import Document, load, yaml_files
 from govshare.catalog.model import NAME_RULE, Agency, Catalog, CatalogFile, Element, Item, Resource
 from govshare.catalog.problems import Problem
@@ -114,11 +115,26 @@ def _shape_problem(document: Document, at: tuple, model: type[BaseModel], error:
             f"{error['input']!r} is not a region code",
             'write the six-digit GB/T 2260 code in quotes, e.g. "130000"',
         )
+    if kind == "string_pattern_mismatch" and field in _PATTERN_HINTS:
+        return document.problem(loc, f"{error['input']!r} is not {_PATTERN_HINTS[field][0]}", _PATTERN_HINTS[field][1])
     if kind == "string_type":
         return document.problem(
             loc, f"expected text, found {error['input']!r}", "quote the value so YAML reads it as text"
         )
     return document.problem(loc, error["msg"], "correct the value")
+
+
+_PATTERN_HINTS = {
+    "credit_code": (
+        "a unified social credit code",
+        "write the agency's 18-character unified social credit code (GB 32100)",
+    ),
+    "national_code": (
+        "a resource code in the national form",
+        "write the classification digits, /, and a five-digit number, e.g. 101/00001",
+    ),
+    "public": ("a public release", "write publish, omit, name, keep:F,L or truncate:N"),
+}
 
 
 def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
@@ -249,6 +265,12 @@ def _references(parsed: list[tuple[Document, CatalogFile]], found: _Found, broke
             loc = ("resources", i)
             if known_agency(resource.provider, document, loc + ("provider",)):
                 problems += _resource_problems(resource, found.elements, broken, document, loc)
+                problems += national.problems(
+                    resource,
+                    agencies.get(resource.provider),
+                    found.resources,
+                    lambda at, what, fix, loc=loc, document=document: document.problem(loc + at, what, fix),
+                )
     return problems
 
 

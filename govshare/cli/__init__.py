@@ -44,9 +44,9 @@ def demo(scale: float) -> None:
 
 
 def _register() -> None:
-    from govshare.cli import agreement, audit, catalog, config, correction, delivery, report, staff, token
+    from govshare.cli import agreement, audit, catalog, config, correction, delivery, opendata, report, staff, token
 
-    for module in (catalog, agreement, correction, token, staff, audit, delivery, report, config):
+    for module in (catalog, agreement, correction, token, staff, audit, delivery, opendata, report, config):
         main.add_command(module.group)
 
 

@@ -11,6 +11,8 @@ from govshare.catalog import diff
 from govshare.catalog.model import Catalog
 from govshare.registry import models as m
 
+NATIONAL_FIELDS = {"national_code", "format", "share_method", "open_condition", "released_on", "related", "keywords"}
+
 
 @dataclass(frozen=True)
 class Filing:
@@ -82,6 +84,7 @@ def _agency_row(agency) -> m.Agency:
         quality_alerts=agency.quality_alerts,
         quality_digest=agency.quality_digest,
         databases=[d.model_dump() for d in agency.databases],
+        credit_code=agency.credit_code,
     )
 
 
@@ -105,6 +108,7 @@ def _resource_row(resource) -> m.Resource:
         primary_key=list(resource.primary_key),
         update_column=resource.update_column,
         description=resource.description,
+        national=resource.model_dump(mode="json", include=NATIONAL_FIELDS),
         items=[
             m.ResourceItem(
                 resource_code=resource.code,
@@ -116,6 +120,7 @@ def _resource_row(resource) -> m.Resource:
                 type=item.type,
                 nullable=item.nullable,
                 personal=item.personal,
+                public=item.published_as,
             )
             for position, item in enumerate(resource.items)
         ],

@@ -76,6 +76,7 @@ class Agency(Base):
     quality_digest: Mapped[str] = mapped_column(Text, default="weekly", server_default="weekly")
     # The agency's own databases deliveries may write into: [{"conn_id": ..., "schemas": [...]}].
     databases: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
+    credit_code: Mapped[str | None] = mapped_column(Text)  # 统一社会信用代码: the provider's national code
 
 
 class DataElement(Base):
@@ -104,6 +105,9 @@ class Resource(Base):
     primary_key: Mapped[list[str]] = mapped_column(ARRAY(Text))
     update_column: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
+    # The national catalogue's other core fields: national_code, format, share_method,
+    # open_condition, released_on, related, keywords (govshare.catalog.model.Resource).
+    national: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
     items: Mapped[list[ResourceItem]] = relationship(
         order_by="ResourceItem.position", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -124,6 +128,7 @@ class ResourceItem(Base):
     type: Mapped[str] = mapped_column(Text)
     nullable: Mapped[bool] = mapped_column(Boolean)
     personal: Mapped[str] = mapped_column(Text)
+    public: Mapped[str] = mapped_column(Text, default="publish", server_default="publish")  # Item.published_as
 
 
 agreement_number = Sequence("agreement_number_seq", schema=SCHEMA)
@@ -414,3 +419,23 @@ class NotificationAttachment(Base):
     filename: Mapped[str] = mapped_column(Text)
     content_type: Mapped[str] = mapped_column(Text)
     content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Publication(Base):
+    """One run of the open-data publication of a resource (article 19): what it read and
+    checked, the files it wrote, how it ended; or the withdrawal of its files."""
+
+    __tablename__ = "publication"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    resource_code: Mapped[str] = mapped_column(Text, index=True)
+    run_id: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)  # see govshare.registry.statuses.PublicationStatus
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[str | None] = mapped_column(Text)  # the folder of its files in the open-data store
+    rows: Mapped[int | None] = mapped_column(BigInteger)
+    files: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")  # name, media_type, bytes, sha256
+    items: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")  # the published columns
+    check_results: Mapped[list | None] = mapped_column(JSONB)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -51,3 +51,13 @@ class NotificationStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class PublicationStatus(StrEnum):
+    """An open-data publication run (govshare.opendata)."""
+
+    RUNNING = "running"
+    PUBLISHED = "published"  # its files are the resource's current publication
+    BLOCKED = "blocked"  # a block rule failed: the previous publication stays
+    FAILED = "failed"  # it could not read, check or write: the previous publication stays
+    WITHDRAWN = "withdrawn"  # the resource is no longer open: its files were removed

@@ -1,0 +1,137 @@
+"""The national catalogue's core metadata, and what an open resource may show the public.
+
+Article 19 opens government data to the public "in order and by standard": a resource open to
+the public carries the national catalogue's core fields (its code in the national form, the
+provider's credit code, an abstract, the release date), is shareable at all, and publishes no
+personal item unless the catalogue removes or masks it for the public.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from govshare.catalog.model import Agency, Resource
+from govshare.catalog.problems import Problem
+
+# The first digit of a national resource code is its classification (类).
+CLASS_DIGIT = {"base": "1", "theme": "2", "department": "3"}
+
+Report = Callable[[tuple, str, str], Problem]  # (place inside the resource, what is wrong, fix)
+
+
+def problems(
+    resource: Resource, provider: Agency | None, resources: dict[str, Resource], report: Report
+) -> list[Problem]:
+    """The national-metadata and public-release problems of one resource."""
+    found = [*_code_problems(resource, resources, report), *_open_problems(resource, report)]
+    if resource.open_type == "open":
+        found += _release_problems(resource, provider, report)
+        found += _public_item_problems(resource, report)
+    return found
+
+
+def _code_problems(resource: Resource, resources: dict[str, Resource], report: Report) -> list[Problem]:
+    found: list[Problem] = []
+    code = resource.national_code
+    if code is not None and code[0] != CLASS_DIGIT[resource.classification]:
+        found.append(
+            report(
+                ("national_code",),
+                f"national code {code} starts with {code[0]}, but the resource is a {resource.classification} "
+                f"resource (its codes start with {CLASS_DIGIT[resource.classification]})",
+                "correct the code's classification part, or the classification",
+            )
+        )
+    twin = next(
+        (r.code for r in resources.values() if r.code != resource.code and code and r.national_code == code), None
+    )
+    if twin is not None:
+        found.append(
+            report(
+                ("national_code",),
+                f"national code {code} is also resource '{twin}''s",
+                "give each resource its own code",
+            )
+        )
+    for k, related in enumerate(resource.related):
+        if related == resource.code or related not in resources:
+            why = "the resource itself" if related == resource.code else "not a resource of the catalogue"
+            found.append(
+                report(("related", k), f"related resource '{related}' is {why}", "name another resource's code")
+            )
+    return found
+
+
+def _open_problems(resource: Resource, report: Report) -> list[Problem]:
+    found: list[Problem] = []
+    if resource.open_type != "not_open" and resource.share_type == "not_shared":
+        found.append(
+            report(
+                ("open_type",),
+                f"resource '{resource.code}' is not shared between agencies but {resource.open_type} to the public",
+                "make it not_open, or review its share type",
+            )
+        )
+    if resource.open_type == "conditional_open" and not resource.open_condition.strip():
+        found.append(
+            report(
+                ("open_type",), "a conditional_open resource needs `open_condition`", "add `open_condition:` stating it"
+            )
+        )
+    if resource.open_type != "conditional_open" and resource.open_condition.strip():
+        found.append(
+            report(
+                ("open_condition",),
+                f"a {resource.open_type} resource carries no open condition",
+                "remove `open_condition`, or make the resource conditional_open",
+            )
+        )
+    return found
+
+
+def _release_problems(resource: Resource, provider: Agency | None, report: Report) -> list[Problem]:
+    """An open resource's entry in the public catalogue needs these fields."""
+    found: list[Problem] = []
+    needed = {
+        "national_code": ("its code in the national form", "e.g. `national_code: 101/00001`"),
+        "released_on": ("its release date", "e.g. `released_on: 2026-01-15`"),
+        "description": ("an abstract", "add `description:` saying what the data is"),
+    }
+    for name, (what, fix) in needed.items():
+        if not getattr(resource, name):
+            found.append(report((), f"open resource '{resource.code}' lacks `{name}` ({what})", f"add it: {fix}"))
+    if provider is not None and provider.credit_code is None:
+        found.append(
+            report(
+                ("provider",),
+                f"the provider '{provider.code}' of open resource '{resource.code}' has no `credit_code`",
+                f"add the agency's unified social credit code as `credit_code:` under agency {provider.code}",
+            )
+        )
+    return found
+
+
+def _public_item_problems(resource: Resource, report: Report) -> list[Problem]:
+    found: list[Problem] = []
+    for j, item in enumerate(resource.items):
+        if item.personal != "none" and item.public in (None, "publish"):
+            found.append(
+                report(
+                    ("items", j, "public"),
+                    f"item '{item.name}' is personal ({item.personal}) in open resource '{resource.code}': "
+                    "the public may receive it only removed or masked",
+                    "write `public: omit`, or a mask such as `public: name` or `public: keep:3,4`",
+                )
+            )
+        if item.name in resource.primary_key and item.published_as == "omit":
+            found.append(
+                report(
+                    ("items", j, "public"),
+                    f"item '{item.name}' is the primary key of open resource '{resource.code}' but is omitted: "
+                    "a publication is keyed and checked by it",
+                    "publish the key (masked if it must be), or do not open the resource",
+                )
+            )
+    if all(item.published_as == "omit" for item in resource.items):
+        found.append(report(("items",), f"open resource '{resource.code}' publishes no item", "publish at least one"))
+    return found
