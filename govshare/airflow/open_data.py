@@ -43,8 +43,9 @@ def open_data_dag(platform_dag) -> DAG:
         publication.__doc__,
         "open-data",
     ) as dag:
-
-        @task(task_id="publish_open_data")
+        # No retries: the round is hourly and is its own retry (a failed resource is due
+        # again at once, a blocked one after its cycle), and a retry of a block blocks again.
+        @task(task_id="publish_open_data", retries=0)
         def publish_open_data(run_id: str | None = None) -> None:
             publish_round(run_id or "manual")
 

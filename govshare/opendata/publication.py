@@ -69,13 +69,26 @@ def open_resources(s: Session) -> list[m.Resource]:
 
 
 def due(s: Session, resource: m.Resource) -> bool:
-    """Never published, its update cycle has passed, or the catalogue changed what is public."""
+    """Never published, its update cycle has passed since the last publication or block (a
+    block waits a cycle, or `govshare opendata publish --all`; a failure is tried again at the
+    next round), or the catalogue changed what is public."""
     last = current(s, resource.code)
-    if last is None:
+    if last is not None and last.items != [c.name for c in public_plan(resource).columns]:
         return True
-    if last.items != [c.name for c in public_plan(resource).columns]:
+    attempt = s.scalars(
+        select(m.Publication)
+        .where(
+            m.Publication.resource_code == resource.code,
+            m.Publication.status.in_(
+                [PublicationStatus.PUBLISHED, PublicationStatus.BLOCKED, PublicationStatus.WITHDRAWN]
+            ),
+        )
+        .order_by(m.Publication.id.desc())
+        .limit(1)
+    ).first()
+    if attempt is None or attempt.status == PublicationStatus.WITHDRAWN:
         return True
-    return clock.now() - last.started_at >= timedelta(hours=CYCLE_HOURS[resource.update_cycle]) - SLACK
+    return clock.now() - attempt.started_at >= timedelta(hours=CYCLE_HOURS[resource.update_cycle]) - SLACK
 
 
 @dataclass(frozen=True)

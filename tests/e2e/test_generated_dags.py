@@ -72,6 +72,7 @@ PLATFORM = [
     "platform_lifecycle",
     "platform_monitoring_reports",
     "platform_notifications",
+    "platform_open_data",
     "platform_quality_digest",
     "platform_supervision_report",
 ]
