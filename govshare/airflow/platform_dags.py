@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from airflow.sdk import DAG, task
 from sqlalchemy import select
 
+import govshare.opendata  # its docstring only: publication pulls pyarrow, not at parse time
 from govshare import audit, clock
 from govshare.airflow import connections, mail, metrics, open_data
 from govshare.clock import TIMEZONE
@@ -210,6 +211,23 @@ def _quarterly(today) -> None:
     log.info("supervision report %s queued", last.label)
 
 
+def open_data_dag() -> DAG:
+    with _platform_dag(
+        "platform_open_data",
+        "Hourly: publish each open resource on its update cycle (CSV, Parquet, DCAT); withdraw what is no longer open",
+        govshare.opendata.__doc__,
+        "open-data",
+    ) as dag:
+        # No retries: the round is hourly and is its own retry (a failed resource is due
+        # again at once, a blocked one after its cycle), and a retry of a block blocks again.
+        @task(task_id="publish_open_data", retries=0)
+        def publish_open_data(run_id: str | None = None) -> None:
+            open_data.publish_round(run_id or "manual")
+
+        publish_open_data() >> send_notifications()
+    return dag
+
+
 def build() -> dict[str, DAG]:
     dags = (
         lifecycle_dag(),
@@ -219,6 +237,6 @@ def build() -> dict[str, DAG]:
         front_db_health_dag(),
         reports_dag("platform_monitoring_reports", "Monthly: each agency's monitoring report", _monthly),
         reports_dag("platform_supervision_report", "Quarterly: the supervision report", _quarterly),
-        open_data.open_data_dag(_platform_dag),
+        open_data_dag(),
     )
     return {dag.dag_id: dag for dag in dags}

@@ -154,10 +154,13 @@ def _run(scale: float, runner: DagRunner, mailbox: Mailbox) -> int:
     _step(7, "monitoring: front-DB health (platform_front_db_health DAG) and this period's reports")
     _monitor(runner, catalog)
 
-    _step(8, "notifications, sent by the platform_notifications DAG through Airflow's SMTP provider")
+    _step(8, "open data (article 19): the platform_open_data DAG publishes the open resources")
+    _publish_open_data(runner)
+
+    _step(9, "notifications, sent by the platform_notifications DAG through Airflow's SMTP provider")
     _send_notifications(runner, mailbox)
 
-    _step(9, "summary")
+    _step(10, "summary")
     _summary(codes, outcomes)
     _subscriber_tables(server)
     console.print(f"\ndemo finished in {time.monotonic() - started:.0f}s.")
@@ -271,8 +274,11 @@ def _verdict(outcomes: list[m.Delivery | None], second_run: _SecondRun) -> int:
     return 0
 
 
+STEPS = 10
+
+
 def _step(number: int, title: str) -> None:
-    console.print(f"[bold cyan][{number}/9][/] {title}")
+    console.print(f"[bold cyan][{number}/{STEPS}][/] {title}")
 
 
 def _log_dir() -> Path:
@@ -405,6 +411,23 @@ def _monitor(runner: DagRunner, catalog: Catalog) -> None:
             (folder / f"{stem}.html").write_text(document.html, encoding="utf-8")
             (folder / f"{stem}.pdf").write_bytes(document.pdf)
             console.print(f"    {folder / stem}.pdf (and .html): {document.summary[1]}", highlight=False, markup=False)
+
+
+def _publish_open_data(runner: DagRunner) -> None:
+    """Publish what the catalogue opens to the public (the enterprise register, without the
+    legal representative's ID number and with the name masked), then say where it is."""
+    from govshare.airflow.open_data import store
+    from govshare.opendata import publication
+
+    log = _log_dir() / "platform_open_data.log"
+    runner.start("platform_open_data", log).wait()
+    with session() as s:
+        for resource in publication.open_resources(s):
+            p = publication.current(s, resource.code)
+            said = f"published, {p.rows or 0:,} rows as {len(p.items)} items" if p else "[red]not published[/]"
+            console.print(f"    {resource.code}: {said} (log: {log})")
+    console.print(f"    files and the DCAT catalogue (catalog.ttl, catalog.jsonld) in {store()}", highlight=False)
+    console.print("    the public catalogue and its CKAN API: http://localhost:8080/govshare/open/", highlight=False)
 
 
 def _send_notifications(runner: DagRunner, mailbox: Mailbox) -> None:

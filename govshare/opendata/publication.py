@@ -26,6 +26,7 @@ from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.connect import connect
 from govshare.exchange.plan import DeliveryPlan
 from govshare.identity import Actor
+from govshare.notify import outbox
 from govshare.opendata import files
 from govshare.opendata.plan import WORKSPACE, public_plan
 from govshare.quality.check import CheckContext
@@ -232,10 +233,30 @@ def _finish(
             setattr(row, key, value)
         detail = {"run_id": row.run_id, "status": str(status), "rows": row.rows, "version": row.version}
         audit.append(s, str(Actor.system()), f"open_data.{status}", row.resource_code, detail)
+        if status in (PublicationStatus.BLOCKED, PublicationStatus.FAILED):
+            _tell_provider(s, row)
     log.info(
         "open data %s: %s (%s rows)%s", row.resource_code, status, row.rows, f" — {row.error}" if row.error else ""
     )
     return row
+
+
+def _tell_provider(s: Session, row: m.Publication) -> None:
+    """The provider answers for its data (article 10): it hears that the public's copy was not
+    renewed, and why. Once per publication; the platform's operators see the failed task."""
+    resource = s.get(m.Resource, row.resource_code)
+    outbox.enqueue(
+        s,
+        f"open_data.{row.status}",
+        [resource.provider_code],
+        f"[govshare] 开放数据未更新 open data not published ({row.resource_code})",
+        [
+            f"信息资源“{resource.name}”（{row.resource_code}）本次未向社会开放发布，公众仍看到上一版本。原因：{row.error}",
+            f"This round's publication of {row.resource_code} to the public was {row.status}; the public keeps "
+            f"the previous version. Reason: {row.error}. Fix the data in your front-end exchange database; the "
+            "platform publishes it again after its update cycle, or at once if you ask the platform's operators.",
+        ],
+    )
 
 
 def withdraw(session: Callable[[], Any], root: Any, run_id: str) -> list[str]:

@@ -39,8 +39,9 @@ def test_the_demo_runs_end_to_end_and_says_how_to_look_at_it(make_database, tmp_
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     said = done.stdout
-    for step in range(1, 10):
-        assert f"[{step}/9]" in said
+    for step in range(1, 11):
+        assert f"[{step}/10]" in said
+    assert "scjg_enterprise_register: published" in said
     assert "AGR-0003 failed on purpose" in said and "demo finished" in said
     staff = json.loads((tmp_path / "demo-staff.json").read_text())
     assert set(staff) == {"li.na", "zhao.lei", "wu.min", "zhou.qiang", "chen.jing"}

@@ -69,3 +69,5 @@ def test_the_open_data_dag_publishes_on_the_cycle_and_a_block_keeps_the_files(st
     assert (files.dataset(root, OPEN) / pointer["version"] / f"{OPEN}.csv").exists()
     with session() as s:
         assert s.query(m.Publication).filter_by(status=PublicationStatus.BLOCKED).one().rows == 50
+        told = s.query(m.Notification).filter_by(kind="open_data.blocked").one()  # the provider hears why
+        assert told.recipients == ["xxzx@scjg.hebei.gov.cn"] and "uscc_valid" in told.text_body

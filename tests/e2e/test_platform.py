@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import psycopg
 import pytest
 
 from govshare import clock, identity
@@ -98,10 +99,20 @@ def test_each_email_is_tried_once_a_round_and_marked_as_it_goes(applied, mailbox
 
 
 def test_on_first_start_every_platform_dag_runs_by_hand_and_mail_waits_for_its_connection(
-    airflow_db, applied, monkeypatch, caplog, tmp_path
+    airflow_db, applied, make_database, monkeypatch, caplog, tmp_path
 ):
     """A manual run in Airflow 3 has no logical date and no data interval; a fresh install has no
     SMTP connection yet. Neither may turn a platform DAG red, and no notification may be lost."""
+    from govshare.demo import front_db, sample_data
+    from tests.helpers import shipped_catalog
+
+    open_resource = shipped_catalog().resources["scjg_enterprise_register"]  # platform_open_data publishes it
+    front = make_database("scjg")
+    monkeypatch.setenv("AIRFLOW_CONN_FRONT_HB_SCJG", front)
+    with psycopg.connect(front) as conn:
+        front_db.create_table(conn, open_resource)
+        front_db.fill(conn, open_resource, sample_data.enterprises(5, list(sample_data.population(5))))
+    monkeypatch.setenv("GOVSHARE_OPEN_DATA_URL", (tmp_path / "open-data").as_uri())
     from govshare.demo.mailbox import Mailbox
     from govshare.lifecycle import service
     from govshare.notify import outbox
