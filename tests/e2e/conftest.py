@@ -131,8 +131,8 @@ def planted(value, fields: set):
         changes = {}
         for name, field in type(value).model_fields.items():
             current = getattr(value, name)
-            if name == "share_condition" and not current:
-                continue  # an unconditional resource may carry none
+            if name in ("share_condition", "open_condition") and not current:
+                continue  # a resource shared or opened unconditionally carries none
             if isinstance(current, str) and field.annotation is str and not field.metadata and name != "type":
                 changes[name] = current + HOSTILE
                 fields.add((type(value).__name__, name))

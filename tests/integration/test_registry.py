@@ -92,8 +92,8 @@ def test_apply_cli_files_the_diff(applied, catalog_copy):
     population = without_phone(catalog_copy)
     population.write_text(
         population.read_text().replace(
-            "update_cycle: daily\n    front_db: {conn_id: front_hb_gat",
-            "update_cycle: hourly\n    front_db: {conn_id: front_hb_gat",
+            "update_cycle: daily\n    national_code: 101/00001",
+            "update_cycle: hourly\n    national_code: 101/00001",
         )
     )
     done = run_cli("catalog", "apply", str(catalog_copy / "catalog"))
