@@ -3,7 +3,8 @@ Airflow's ``[metrics]`` section turns on). Names (StatsD has no tags, so the sub
 backends with tags also get ``agreement``, ``provider``, ``subscriber``):
 
 =============================================  =======  ===================================================
-``govshare.delivery.<agreement>.rows``          gauge    rows delivered
+``govshare.delivery.<agreement>.rows``          gauge    rows staged (read from the provider and checked)
+``govshare.delivery.<agreement>.rows_delivered`` gauge   rows that reached the subscriber's table (0 if blocked)
 ``govshare.delivery.<agreement>.bytes``         gauge    bytes staged
 ``govshare.delivery.<agreement>.duration``      timer    seconds from preflight to record
 ``govshare.delivery.<agreement>.check_pass_rate`` gauge  percent of quality rules passed
@@ -21,6 +22,7 @@ from datetime import timedelta
 from airflow.sdk.observability import stats
 from airflow.sdk.observability.metrics import stats_utils
 
+from govshare.registry import deliveries
 from govshare.registry import models as m
 
 
@@ -43,6 +45,8 @@ def delivery(d: m.Delivery, provider: str, subscriber: str) -> None:
     s.incr(f"{base}.{d.status}", tags=tags)
     if d.rows is not None:
         s.gauge(f"{base}.rows", d.rows, tags=tags)
+    if (delivered := deliveries.rows_delivered(d)) is not None:
+        s.gauge(f"{base}.rows_delivered", delivered, tags=tags)
     if d.bytes is not None:
         s.gauge(f"{base}.bytes", d.bytes, tags=tags)
     if d.duration_seconds is not None:

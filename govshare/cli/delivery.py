@@ -32,10 +32,9 @@ def delivery_run(code: str, run_id: str | None) -> None:
     run_id = run_id or f"manual__{clock.now().isoformat(timespec='seconds')}"
     run = DeliveryRun(code, run_id, OUTSIDE_A_TASK, actor=str(operator()))
     delivery = run.run(announce=lambda step: console.print(f"[bold]{step}[/]"))
-    console.print(
-        f"delivery {delivery.id} of {code} ({run_id}): {delivery.status}, {number(delivery.rows)} rows, "
-        f"checks {number(delivery.checks_passed)} passed / {number(delivery.checks_warned)} warned"
-    )
+    rows = f"{number(delivery.rows)} rows staged, {number(deliveries.rows_delivered(delivery))} delivered"
+    checks = f"checks {number(delivery.checks_passed)} passed / {number(delivery.checks_warned)} warned"
+    console.print(f"delivery {delivery.id} of {code} ({run_id}): {delivery.status}, {rows}; {checks}")
 
 
 @group.command("list")
@@ -43,7 +42,18 @@ def delivery_run(code: str, run_id: str | None) -> None:
 @click.option("--limit", default=20, show_default=True)
 def delivery_list(code: str | None, limit: int) -> None:
     """Recent deliveries, newest first."""
-    table = Table("id", "agreement", "run", "status", "rows", "bytes", "checks ok/failed/warned", "seconds", "error")
+    table = Table(
+        "id",
+        "agreement",
+        "run",
+        "status",
+        "rows staged",
+        "delivered",
+        "bytes",
+        "checks ok/failed/warned",
+        "seconds",
+        "error",
+    )
     with session() as s:
         for d in deliveries.recent(s, code, limit):
             table.add_row(
@@ -52,6 +62,7 @@ def delivery_list(code: str | None, limit: int) -> None:
                 d.run_id,
                 d.status,
                 number(d.rows),
+                number(deliveries.rows_delivered(d)),
                 number(d.bytes),
                 f"{number(d.checks_passed)}/{number(d.checks_failed)}/{number(d.checks_warned)}",
                 f"{d.duration_seconds:.1f}" if d.duration_seconds is not None else "",

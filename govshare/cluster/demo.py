@@ -30,7 +30,7 @@ def cluster_demo(workers: int = 2, scale: float = 1.0) -> int:
     from govshare.demo.run import run_demo  # Faker and the sample data: only for the demo
 
     state = Path(os.environ["AIRFLOW_HOME"]).parent
-    with Mailbox(state / "mail") as mailbox:
+    with Mailbox.for_run(state / "mail") as mailbox:
         env = {
             **os.environ,
             f"AIRFLOW_CONN_{mail.SMTP_CONN_ID.upper()}": mailbox.connection,
@@ -75,7 +75,7 @@ def worker_table(runs: list[ClusterRun]) -> None:
     from govshare.registry import deliveries
     from govshare.registry.db import session
 
-    table = Table("agreement", "delivery", "rows delivered", *TASKS)
+    table = Table("agreement", "delivery", "rows staged", "delivered", *TASKS)
     used: Counter[str] = Counter()
     with session() as s:
         for run in runs:
@@ -83,8 +83,7 @@ def worker_table(runs: list[ClusterRun]) -> None:
                 continue
             delivery = deliveries.find(s, run.dag_id, run.run_id)
             status = delivery.status if delivery else f"none (run {run.state})"
-            # As in the demo's summary: a failed delivery published nothing, whatever it staged.
-            rows = f"{delivery.rows or 0:,}" if delivery and delivery.status == DeliveryStatus.SUCCEEDED else "0"
+            staged, delivered = (delivery.rows, deliveries.rows_delivered(delivery)) if delivery else (None, None)
             cells = []
             for task in TASKS:
                 tries = [a for a in run.attempts if a.task_id == task]
@@ -92,7 +91,7 @@ def worker_table(runs: list[ClusterRun]) -> None:
                 # Every try, in order: a retry on another worker shows as "worker-1 → worker-2".
                 cells.append(" → ".join(_short(a.hostname) or a.state or "-" for a in tries) or "-")
             colour = {DeliveryStatus.SUCCEEDED: "green", DeliveryStatus.FAILED: "yellow"}.get(status, "red")
-            table.add_row(run.dag_id, f"[{colour}]{status}[/]", rows, *cells)
+            table.add_row(run.dag_id, f"[{colour}]{status}[/]", f"{staged or 0:,}", f"{delivered or 0:,}", *cells)
     console.print(table)
     spread = ", ".join(f"{name} ({count} tasks)" for name, count in sorted(used.items()))
     console.print(f"    tasks ran on {len(used)} worker(s): {spread}", highlight=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from govshare import settings
-from govshare.monitoring.quality_report import render, scores, summary_lines
+from govshare.monitoring.quality_report import render, scores, summary_lines, tally
 from govshare.notify import outbox
 from govshare.quality.check import CheckReport
 from govshare.registry import models as m
@@ -20,8 +20,7 @@ def file_report(s: Session, code: str, delivery: m.Delivery, report: CheckReport
     quality.save(
         s, delivery.id, code, scores(report.results), render(card, delivery, report, quality.trend(s, code), link)
     )
-    broken = report.errored + report.failed + report.warned
-    if not broken:
+    if not (report.errored or report.failed or report.warned):
         return
     wanting = [
         a
@@ -33,7 +32,7 @@ def file_report(s: Session, code: str, delivery: m.Delivery, report: CheckReport
         s,
         "quality.alert",
         wanting,
-        f"[govshare] {code} 数据质量问题 quality problem: {len(broken)} rule(s) broken — {verdict}",
+        f"[govshare] {code} 数据质量问题 quality problem: {tally(report)} — {verdict}",
         [
             *summary_lines(card, delivery, report),
             "完整报告见附件 The full report is attached." + (f" Online: {link}" if link else ""),

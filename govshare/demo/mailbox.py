@@ -11,6 +11,8 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
+from govshare import clock
+
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
 
 
@@ -27,17 +29,30 @@ class _SaveToFolder:
 
 
 class Mailbox:
-    """``with Mailbox(folder) as box:`` serves SMTP on 127.0.0.1:``box.port`` until the block ends."""
+    """``with Mailbox(folder) as box:`` serves SMTP on 127.0.0.1:``box.port`` until the block ends,
+    saving into ``folder`` (which must not hold mail yet: nothing received before is overwritten)."""
 
     def __init__(self, folder: Path):
         folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.eml"):
-            old.unlink()
+        if any(folder.glob("*.eml")):
+            raise FileExistsError(f"{folder} already holds mail: give each mailbox a folder of its own")
+        self.folder = folder
         self.handler = _SaveToFolder(folder)
         with socket.socket() as probe:  # a free port, chosen by the OS
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    @classmethod
+    def for_run(cls, root: Path) -> Mailbox:
+        """A mailbox in a new folder under ``root``, named by when this run started (Beijing
+        time), so a rerun keeps every earlier run's mail."""
+        stamp = f"{clock.now():%Y%m%d-%H%M%S}"
+        folder, n = root / stamp, 1
+        while folder.exists():
+            n += 1
+            folder = root / f"{stamp}-{n}"
+        return cls(folder)
 
     @property
     def received(self) -> list:

@@ -135,7 +135,7 @@ def run_demo(scale: float = 1.0, runner: DagRunner | None = None, mailbox: Mailb
     it is never stored: a connection you configured for `make airflow` is left alone)."""
     with ExitStack() as stack:
         if mailbox is None:
-            mailbox = stack.enter_context(Mailbox(_mail_dir()))
+            mailbox = stack.enter_context(Mailbox.for_run(_mail_root()))
             os.environ[f"AIRFLOW_CONN_{mail.SMTP_CONN_ID.upper()}"] = mailbox.connection
         return _run(scale, runner or DagsTest(), mailbox)
 
@@ -241,6 +241,7 @@ class _SecondRun:
 def _deliver(runner: DagRunner, server: str, codes: list[str]) -> tuple[list[m.Delivery | None], _SecondRun]:
     """Step 6: each agreement's DAG, then the incremental one again after the provider changed."""
     _step(6, "running each agreement's DAG through Airflow")
+    _say_what_earlier_runs_left(codes)
     outcomes = [_run_dag(runner, code, i + 1, len(codes)) for i, code in enumerate(codes)]
     incremental = next(
         code for code, spec in zip(codes, AGREEMENTS, strict=True) if spec.options.get("mode") == "incremental"
@@ -257,6 +258,22 @@ def _deliver(runner: DagRunner, server: str, codes: list[str]) -> tuple[list[m.D
             highlight=False,
         )
     return outcomes, _SecondRun(incremental, again, changed, removed)
+
+
+def _say_what_earlier_runs_left(codes: list[str]) -> None:
+    """A rerun keeps the registry, so this period's reports and anomalies count the earlier
+    runs' deliveries too: say so before they show (a second failure of the same agreement is
+    a repeated_failures anomaly, rightly)."""
+    with session() as s:
+        earlier = s.query(m.Delivery).filter(m.Delivery.agreement_code.in_(codes)).count()
+    if earlier:
+        registry = make_url(settings.registry_url()).database
+        console.print(
+            f"    the registry keeps {earlier:,} {'delivery' if earlier == 1 else 'deliveries'} of earlier demo runs: "
+            "this period's reports and anomalies (step 7) count them too, so AGR-0003 failing again is a repeated_failures anomaly. "
+            f"For a first run's figures, drop the registry database ({registry}) or set another GOVSHARE_REGISTRY_URL.",
+            highlight=False,
+        )
 
 
 def _verdict(outcomes: list[m.Delivery | None], second_run: _SecondRun) -> int:
@@ -435,12 +452,16 @@ def _send_notifications(runner: DagRunner, mailbox: Mailbox) -> None:
     already), then show what the mailbox received."""
     runner.start("platform_notifications", _log_dir() / "platform_notifications.log").wait()
     subjects = [str(message["Subject"]) for message in mailbox.received]
-    console.print(f"    {len(subjects)} emails delivered to {_mail_dir()}/*.eml (open them in any mail client), e.g.")
+    console.print(
+        f"    {len(subjects)} emails delivered to {mailbox.folder}/*.eml (open them in any mail client; "
+        "earlier runs' mail is in the folders beside it), e.g.",
+        highlight=False,
+    )
     for subject in subjects[:3]:
         console.print(f"      {subject}", highlight=False, markup=False)
 
 
-def _mail_dir() -> Path:
+def _mail_root() -> Path:
     return _log_dir().parent.parent / "mail"
 
 
@@ -488,7 +509,8 @@ def _summary(codes: list[str], outcomes: list[m.Delivery | None]) -> None:
         "agreement",
         "resource",
         "provider → subscriber",
-        "rows delivered",
+        "rows staged",
+        "delivered",
         "checks passed",
         "failed",
         "warned",
@@ -506,17 +528,18 @@ def _summary(codes: list[str], outcomes: list[m.Delivery | None]) -> None:
                 "",
                 "",
                 "",
+                "",
                 "[red]not run[/]",
                 "",
             )
             continue
-        delivered = delivery.rows if delivery.status == DeliveryStatus.SUCCEEDED else 0
         colour = "green" if delivery.status == DeliveryStatus.SUCCEEDED else "yellow"
         table.add_row(
             code,
             card.resource_name,
             f"{card.provider_code} → {card.subscriber_code}",
-            f"{delivered:,}",
+            f"{delivery.rows or 0:,}",
+            f"{deliveries.rows_delivered(delivery) or 0:,}",
             str(delivery.checks_passed or 0),
             str(delivery.checks_failed or 0),
             str(delivery.checks_warned or 0),

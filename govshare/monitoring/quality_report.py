@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from govshare import markup
+from govshare.clock import TIMEZONE
 from govshare.numbers import percent
 from govshare.quality.rules import DIMENSIONS
 from govshare.registry.quality import Past
@@ -35,6 +36,20 @@ def scores(results: list) -> dict[str, float | None]:
     return {d: (100.0 * (1 - broken[d] / checked[d]) if checked[d] else None) for d in DIMENSIONS}
 
 
+def tally(report) -> str:
+    """How the rules came out, in the same words in the report, the email's body and its subject."""
+    return f"{len(report.failed)} failed (blocking), {len(report.warned)} warned" + (
+        f", {len(report.errored)} could not run" if report.errored else ""
+    )
+
+
+def run_line(delivery) -> str:
+    """The delivery and its Airflow run: the run's start in Beijing time (the run id, which
+    Airflow writes in UTC, follows as the name to look the run up by)."""
+    started = delivery.started_at.astimezone(TIMEZONE)
+    return f"交付 Delivery {delivery.id}, run of {started:%Y-%m-%d %H:%M} 北京时间 Beijing time ({delivery.run_id})"
+
+
 def summary_lines(card, delivery, report) -> list[str]:
     """The summary as plain lines (the email's text part uses these too)."""
     if report.errored:
@@ -45,17 +60,15 @@ def summary_lines(card, delivery, report) -> list[str]:
         status = "检查通过，发布 passed: published"
     lines = [
         f"共享协议 Agreement {card.code}: {card.resource_name} ({card.provider_code} → {card.subscriber_code})",
-        f"交付 Delivery {delivery.id}, run {delivery.run_id}: {status}",
-        f"行数 Rows checked: {delivery.rows or 0:,}",
-        f"规则 Rules: {report.passed} passed, {len(report.failed)} failed (blocking), {len(report.warned)} warned"
-        + (f", {len(report.errored)} could not run" if report.errored else ""),
+        f"{run_line(delivery)}: {status}",
+        f"行数 Rows staged and checked: {delivery.rows or 0:,}",
+        f"规则 Rules: {report.passed} passed, {tally(report)}",
     ]
     for r in report.errored:
         lines.append(f"  - [{r.severity}] {r.rule}: 未能执行 could not run — {r.error}")
     for r in report.failed + report.warned:
-        lines.append(
-            f"  - [{r.severity}] {r.rule}: {r.unexpected_count or 0:,} of {r.element_count or 0:,} rows — {r.description}"
-        )
+        counts = f"{r.unexpected_count or 0:,} of {r.element_count or 0:,} rows"
+        lines.append(f"  - [{r.severity}] {r.rule}: {counts}" + (f" — {r.description}" if r.description else ""))
     return lines
 
 
@@ -95,7 +108,7 @@ def render(card, delivery, report, trend: list[Past], link: str | None = None) -
         ],
         trend=[
             {
-                "when": f"{p.when:%Y-%m-%d %H:%M}",
+                "when": f"{p.when.astimezone(TIMEZONE):%Y-%m-%d %H:%M}",
                 "status": p.status,
                 "rows": f"{p.rows or 0:,}",
                 "passed": p.passed,
@@ -136,7 +149,7 @@ tr.warn td { background: #fff4d6; } .bar { display: inline-block; height: 10px; 
 {%- for name, score, width in dimensions %}
 <tr><td>{{ name }}</td><td>{{ score }}</td><td>{{ bar(width) }}</td></tr>
 {%- endfor %}</table>
-<h2>规则 Rules ({{ rules | length }}) — {{ rows }} rows</h2>
+<h2>规则 Rules ({{ rules | length }}) — {{ rows }} rows checked</h2>
 <table><tr><th>rule</th><th>说明 meaning</th><th>dimension</th><th>severity</th><th>result</th>
 <th>不符行数 rows breaking it</th><th>检查行数 rows checked</th></tr>
 {%- for r in rules %}
@@ -156,7 +169,7 @@ tr.warn td { background: #fff4d6; } .bar { display: inline-block; height: 10px; 
 {%- endfor %}
 {%- endif %}
 <h2>趋势 Trend over the agreement's last deliveries</h2>
-<table><tr><th>when</th><th>status</th><th>rows</th><th>passed</th><th>failed</th><th>warned</th><th>pass rate</th></tr>
+<table><tr><th>when (北京时间)</th><th>status</th><th>rows staged</th><th>passed</th><th>failed</th><th>warned</th><th>pass rate</th></tr>
 {%- for p in trend %}
 <tr><td>{{ p.when }}</td><td>{{ p.status }}</td><td class='n'>{{ p.rows }}</td><td class='n'>{{ p.passed }}</td>
 <td class='n'>{{ p.failed }}</td><td class='n'>{{ p.warned }}</td><td>{{ bar(p.width) }}</td></tr>

@@ -71,31 +71,39 @@ class Rule:
 
 def derived(plan: DeliveryPlan) -> list[Rule]:
     """Rules the catalogue implies for every delivery: the key is unique and complete, and
-    non-nullable items are filled."""
+    non-nullable items are filled. Each says what it means, as the suite's own rules do."""
+    key = "+".join(plan.key)
     rules = [
-        Rule(f"key_not_null:{k}", "expect_column_values_to_not_be_null", {"column": k}, dimension="completeness")
+        Rule(
+            f"key_not_null:{k}",
+            "expect_column_values_to_not_be_null",
+            {"column": k},
+            dimension="completeness",
+            description=f"主键 {k} 不得为空 the key {k} is always filled",
+        )
         for k in plan.key
     ]
-    if len(plan.key) == 1:
-        rules.append(
-            Rule(
-                f"key_unique:{plan.key[0]}",
-                "expect_column_values_to_be_unique",
-                {"column": plan.key[0]},
-                dimension="uniqueness",
-            )
+    unique = (
+        ("expect_column_values_to_be_unique", {"column": key})
+        if len(plan.key) == 1
+        else ("expect_compound_columns_to_be_unique", {"column_list": list(plan.key)})
+    )
+    rules.append(
+        Rule(
+            f"key_unique:{key}",
+            *unique,
+            dimension="uniqueness",
+            description=f"主键 {key} 不得重复 no two records share the key {key}",
         )
-    else:
-        rules.append(
-            Rule(
-                f"key_unique:{'+'.join(plan.key)}",
-                "expect_compound_columns_to_be_unique",
-                {"column_list": list(plan.key)},
-                dimension="uniqueness",
-            )
-        )
+    )
     rules += [
-        Rule(f"not_null:{c.name}", "expect_column_values_to_not_be_null", {"column": c.name}, dimension="completeness")
+        Rule(
+            f"not_null:{c.name}",
+            "expect_column_values_to_not_be_null",
+            {"column": c.name},
+            dimension="completeness",
+            description=f"{c.name} 不得为空 {c.name} is always filled (the catalogue says it is not nullable)",
+        )
         for c in plan.columns
         if not c.nullable and c.name not in plan.key
     ]

@@ -36,6 +36,17 @@ FINAL = frozenset({DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED, DeliveryStat
 UNSUCCESSFUL = frozenset({DeliveryStatus.FAILED, DeliveryStatus.ERROR})  # nothing was published
 
 
+def rows_delivered(d: m.Delivery) -> int | None:
+    """The rows that reached the subscriber's table — not ``d.rows``, the rows staged (read from
+    the provider and checked): a blocked delivery staged them and delivered none. An incremental
+    delivery delivers the rows it merged. None while the run has not published yet."""
+    if d.status in UNSUCCESSFUL:
+        return 0
+    if d.status in (DeliveryStatus.PUBLISHED, DeliveryStatus.SUCCEEDED):
+        return d.rows_merged if d.rows_merged is not None else d.rows
+    return None
+
+
 def begin(session: Session, agreement_code: str, run_id: str) -> m.Delivery:
     """Start (or restart, for a cleared run) the delivery record of one run."""
     fresh = dict(

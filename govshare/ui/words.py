@@ -9,7 +9,7 @@ import re
 
 from govshare.lifecycle.service import STATUS_NAMES
 from govshare.registry import models as m
-from govshare.registry.deliveries import UNSUCCESSFUL, DeliveryStatus
+from govshare.registry.deliveries import DeliveryStatus, rows_delivered
 
 _COMMANDS = {
     "govshare agreement coordinate --refer": "the 提交共同决定 refer form",
@@ -48,12 +48,5 @@ def delivery_status(status: str) -> str:
 
 
 def delivery_row(d: m.Delivery) -> dict:
-    """A delivery as its tables show it: rows staged (read from the provider) apart from rows
-    delivered (in the subscriber's table), which is none when nothing was published."""
-    if d.status in UNSUCCESSFUL:
-        delivered: int | None = 0
-    elif d.status in (DeliveryStatus.PUBLISHED, DeliveryStatus.SUCCEEDED):
-        delivered = d.rows_merged if d.rows_merged is not None else d.rows
-    else:
-        delivered = None
-    return {"d": d, "status_name": delivery_status(d.status), "delivered": delivered}
+    """A delivery as its tables show it: rows staged apart from rows delivered."""
+    return {"d": d, "status_name": delivery_status(d.status), "delivered": rows_delivered(d)}

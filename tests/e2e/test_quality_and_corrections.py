@@ -5,11 +5,13 @@ flagged in the subscriber's next delivery."""
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from govshare import corrections, identity
+from govshare import clock, corrections, identity
 from govshare.api.app import app
 from govshare.registry import deliveries
 from govshare.registry import models as m
@@ -89,6 +91,16 @@ def test_a_block_rule_stops_the_publish_and_alerts_both_parties(world):
     text = alert.get_body(("plain",)).get_content()
     assert "被阻止，未发布 blocked: not published" in text
     assert "key_unique:record_id" in text and "monthly_base_in_range" in text
+    # The subject counts the rules as the body does; every broken rule says what it means; the
+    # run is named by its start in Beijing time, as every time in the email is.
+    [tally] = re.findall(r"规则 Rules: \d+ passed, (.*)", text)
+    assert tally.startswith("2 failed (blocking), ") and tally in str(alert["Subject"])
+    assert re.search(r"\[block\] key_unique:record_id: [\d,]+ of [\d,]+ rows — 主键 record_id 不得重复", text)
+    assert not re.search(r" — $", text, re.MULTILINE)
+    with session() as s:
+        delivery = deliveries.find(s, code, run.run_id)
+    started = delivery.started_at.astimezone(clock.TIMEZONE)
+    assert f"run of {started:%Y-%m-%d %H:%M} 北京时间 Beijing time ({run.run_id})" in text
 
 
 def test_a_warn_rule_that_cannot_run_stops_the_publish_as_an_error(world, catalog_copy, monkeypatch, caplog):
