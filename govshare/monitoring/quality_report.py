@@ -13,7 +13,8 @@ from collections import defaultdict
 from govshare import markup
 from govshare.clock import TIMEZONE
 from govshare.numbers import percent
-from govshare.quality.rules import DIMENSIONS
+from govshare.quality.reference import division_basis
+from govshare.quality.rules import DIMENSIONS, DOMAIN_PREFIX
 from govshare.registry.quality import Past
 
 DIMENSION_NAMES = {
@@ -34,6 +35,11 @@ def scores(results: list) -> dict[str, float | None]:
             checked[r.dimension] += r.element_count
             broken[r.dimension] += min(r.unexpected_count or 0, r.element_count)
     return {d: (100.0 * (1 - broken[d] / checked[d]) if checked[d] else None) for d in DIMENSIONS}
+
+
+def basis(result) -> str:
+    """The official list a rule checked values against, if it names one ("" otherwise)."""
+    return division_basis() if result.expectation == f"{DOMAIN_PREFIX}division_code" else ""
 
 
 def tally(report) -> str:
@@ -68,7 +74,8 @@ def summary_lines(card, delivery, report) -> list[str]:
         lines.append(f"  - [{r.severity}] {r.rule}: 未能执行 could not run — {r.error}")
     for r in report.failed + report.warned:
         counts = f"{r.unexpected_count or 0:,} of {r.element_count or 0:,} rows"
-        lines.append(f"  - [{r.severity}] {r.rule}: {counts}" + (f" — {r.description}" if r.description else ""))
+        meaning = "; ".join(part for part in (r.description, basis(r)) if part)
+        lines.append(f"  - [{r.severity}] {r.rule}: {counts}" + (f" — {meaning}" if meaning else ""))
     return lines
 
 
@@ -91,6 +98,7 @@ def render(card, delivery, report, trend: list[Past], link: str | None = None) -
                 "kind": "ok" if r.success else "block" if r.error else r.severity,
                 "rule": r.rule,
                 "description": r.description,
+                "basis": basis(r),
                 "dimension": DIMENSION_NAMES.get(r.dimension, r.dimension),
                 "severity": r.severity,
                 "outcome": outcome(r),
@@ -153,7 +161,8 @@ tr.warn td { background: #fff4d6; } .bar { display: inline-block; height: 10px; 
 <table><tr><th>rule</th><th>说明 meaning</th><th>dimension</th><th>severity</th><th>result</th>
 <th>不符行数 rows breaking it</th><th>检查行数 rows checked</th></tr>
 {%- for r in rules %}
-<tr class='{{ r.kind }}'><td>{{ r.rule }}</td><td>{{ r.description }}</td><td>{{ r.dimension }}</td>
+<tr class='{{ r.kind }}'><td>{{ r.rule }}</td><td>{{ r.description }}
+{%- if r.basis %}<br><small>依据 checked against: {{ r.basis }}</small>{% endif %}</td><td>{{ r.dimension }}</td>
 <td>{{ r.severity }}</td><td>{{ r.outcome }}</td>
 {%- if r.error %}<td colspan='2'>{{ r.error }}</td></tr>
 {%- else %}<td class='n'>{{ r.unexpected }}</td><td class='n'>{{ r.checked }}</td></tr>{% endif %}

@@ -1,11 +1,18 @@
 """Check characters of Chinese government identifiers, from their national standards.
 
-- Citizen ID number (GB 11643-1999): 6-digit division code, 8-digit birth date, 3-digit
-  sequence (odd for men, even for women), ISO 7064 MOD 11-2 check character.
-- Administrative division code (GB/T 2260): six digits, the first two a province.
+- Citizen ID number (GB 11643-1999): 6-digit division code (where the person was born, so a
+  code since abolished is fine: only its province is checked), 8-digit birth date (from
+  1800-01-01, ``BORN_AFTER``, up to today), 3-digit sequence (odd for men, even for women),
+  ISO 7064 MOD 11-2 check character.
+- Administrative division code (GB/T 2260): six digits, the first two a province, and a code
+  in use (the list in include/reference/gb2260, govshare.quality.reference).
 - Unified social credit code (GB 32100-2015): registration authority, organisation type,
-  6-digit division code, 9-character organisation code (GB 11714, with its own check
-  character), and a MOD 31 check character over an alphabet without I, O, Z, S, V.
+  6-digit division code of the registering authority (its form and province: the authority
+  may since have been merged away; 100000 for the central government's), 9-character
+  organisation code (GB 11714, with its own check character), and a MOD 31 check character
+  over an alphabet without I, O, Z, S, V.
+
+Digits are ASCII digits only (a full-width ``１`` is not a digit here, as it is not in SQL).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import re
 from datetime import date
 
 from govshare import clock
+from govshare.quality.reference import divisions
 
 # GB/T 2260 province-level codes: the first two digits of every division code.
 PROVINCES = frozenset(
@@ -26,7 +34,9 @@ _ID_CHECK = "10X98765432"
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+# The registering authority's division in a USCC when it is a central government body.
+NATIONAL_REGION = "100000"
 
 
 def citizen_id_check(first17: str) -> str:
@@ -48,10 +58,16 @@ def is_citizen_id(value: str, today: date | None = None) -> bool:
 
 
 def is_division_code(value: str, province: str = "") -> bool:
-    """A GB/T 2260 code's form: six digits under a real province (and ``province``, if given)."""
+    """A GB/T 2260 code in use (govshare.quality.reference), under ``province`` if given."""
+    return has_division_code_form(value, province) and value in divisions().codes
+
+
+def has_division_code_form(value: str, province: str = "") -> bool:
+    """A GB/T 2260 code's form: six ASCII digits under a real province (and ``province``, if
+    given). The SQL function is_division_code checks this much; the rule adds the list."""
     return (
         isinstance(value, str)
-        and re.fullmatch(r"[0-9]{6}", value) is not None
+        and re.fullmatch(r"[0-9]{6}", value) is not None  # [0-9], not \d: \d takes any script's digits
         and value[:2] in PROVINCES
         and (not province or value[:2] == province)
     )
@@ -63,7 +79,7 @@ def citizen_id(region: str, born: date, sequence: int) -> str:
 
 
 def organisation_code_check(first8: str) -> str:
-    total = sum(int(c, 36) * w for c, w in zip(first8, _ORG_WEIGHTS, strict=True))
+    total = sum(int(c, 36) * w for c, w in zip(first8, ORG_WEIGHTS, strict=True))
     check = 11 - total % 11
     return "X" if check == 10 else "0" if check == 11 else str(check)
 
@@ -74,9 +90,15 @@ def uscc_check(first17: str) -> str:
 
 
 def is_uscc(value: str) -> bool:
+    """18 characters of the USCC alphabet; positions 3-8 a division code's form (or the
+    central government's 100000); positions 9-17 an organisation code whose own GB 11714
+    check character holds; and the code's MOD 31 check character."""
     if not isinstance(value, str) or len(value) != 18 or any(c not in USCC_ALPHABET for c in value):
         return False
-    return uscc_check(value[:17]) == value[17]
+    region, organisation = value[2:8], value[8:17]
+    if not (has_division_code_form(region) or region == NATIONAL_REGION):
+        return False
+    return organisation_code_check(organisation[:8]) == organisation[8] and uscc_check(value[:17]) == value[17]
 
 
 def uscc(region: str, organisation_body: str, authority: str = "9", kind: str = "1") -> str:

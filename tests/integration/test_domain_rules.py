@@ -10,14 +10,29 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from govshare import clock
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.plan import STAGING_SCHEMA
-from govshare.quality import domain
+from govshare.quality import domain, reference
 from govshare.quality.check import CheckContext, check
-from govshare.quality.identifiers import citizen_id, is_citizen_id, is_division_code, is_uscc, uscc
+from govshare.quality.identifiers import (
+    citizen_id,
+    has_division_code_form,
+    is_citizen_id,
+    is_division_code,
+    is_uscc,
+    uscc,
+)
 from tests.integration.test_exchange import make_plan
+from tests.unit.test_types_and_identifiers import (
+    FULL_WIDTH,
+    STDNUM_RIC,
+    generated_citizen_ids,
+    generated_usccs,
+    stdnum_usccs,
+)
 
 VALID_IDS = ["11010519491231002X", "440524188001010014", citizen_id("130102", date(1985, 3, 7), 1)]
 INVALID_IDS = [
@@ -29,8 +44,10 @@ INVALID_IDS = [
     "11010519491231002x",  # lower-case x
     "11010519490230002X",  # 30 February
 ]
-VALID_USCC = ["9144030071526726XG", "91330100799655058B", "91110108551385082Q"]
+VALID_USCC = ["9144030071526726XG", "91330100799655058B", "91110108551385082Q", "91110000600037341L"]
+VALID_USCC += ["11100000000013127D"]  # registered by the central government: 100000
 INVALID_USCC = ["9144030071526726XH", "9144030071526726IG", "91440300715267", "9144030071526726xg"]
+INVALID_USCC += ["91110000600037342P", "UK2KF7X3F9CJW1P2MT"]  # organisation code 60003734-2; no division
 
 
 @pytest.fixture
@@ -88,7 +105,7 @@ def test_the_rule_functions_are_what_their_labels_say(sub):
         assert counts == (
             len(VALID_IDS),
             sum(map(is_uscc, values)),
-            sum(is_division_code(v[:6], "13") for v in values),
+            sum(has_division_code_form(v[:6], "13") for v in values),
         )
         plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN SELECT {STAGING_SCHEMA}.is_uscc(v) FROM sample"))
         assert "Gather" in plan  # it did run in a parallel worker
@@ -101,11 +118,106 @@ def test_unified_social_credit_codes(sub):
         assert not is_uscc(code) and not sql_says(sub, "is_uscc", code), code
 
 
-def test_division_codes(sub):
-    assert sql_says(sub, "is_division_code", "130102", "13") and is_division_code("130102", "13")
-    assert not sql_says(sub, "is_division_code", "110102", "13") and not is_division_code("110102", "13")
-    assert not sql_says(sub, "is_division_code", "990102", "") and not is_division_code("990102")
-    assert not sql_says(sub, "is_division_code", "13010", "") and not is_division_code("13010")
+def test_division_code_forms(sub):
+    """The SQL function checks a code's form (the rule adds the list: the next test)."""
+    assert sql_says(sub, "is_division_code", "130102", "13") and has_division_code_form("130102", "13")
+    assert not sql_says(sub, "is_division_code", "110102", "13") and not has_division_code_form("110102", "13")
+    assert not sql_says(sub, "is_division_code", "990102", "") and not has_division_code_form("990102")
+    assert not sql_says(sub, "is_division_code", "13010", "") and not has_division_code_form("13010")
+
+
+def breaking(url: str, rule: str, values: list[str], **args) -> set[str]:
+    """The values the compiled rule counts as breaking it, staged as char(n) as a delivery stages them."""
+    where = domain.compile_rule(rule, "v", args).where
+    width = max(len(v) for v in values)
+    with psycopg.connect(url) as conn:
+        conn.execute(f"CREATE TEMP TABLE staged (v char({width}))")
+        with conn.cursor().copy("COPY staged (v) FROM STDIN") as copy:
+            for value in values:
+                copy.write_row((value,))
+        return {r[0].rstrip() for r in conn.execute(sql.SQL("SELECT v FROM staged WHERE ") + where)}
+
+
+def test_the_division_code_rule_accepts_only_codes_in_use(sub):
+    codes = sorted(reference.divisions().codes)
+    strays = ["139999", "130199", "130101", "130171", "990102", "13010", "13０１０２", "1301O2"]
+    values = codes + strays
+    assert breaking(sub, "division_code", values) == {v for v in values if not is_division_code(v)} == set(strays)
+    in_hebei = {v for v in values if v.startswith("13") and v not in strays}
+    assert breaking(sub, "division_code", values, province="13") == set(values) - in_hebei
+
+
+def test_only_ascii_digits_are_digits_in_sql_as_in_python(sub):
+    today = clock.today()
+    for number in ("110105１９４９1231002X", "11010519491231002X".translate(FULL_WIDTH)):
+        assert not is_citizen_id(number) and not sql_says(sub, "is_citizen_id", number, today)
+    assert not has_division_code_form("13０１０２") and not sql_says(sub, "is_division_code", "13０１０２", "13")
+    wide = "91110000600037341L".translate(FULL_WIDTH)
+    assert not is_uscc(wide) and not sql_says(sub, "is_uscc", wide)
+    assert breaking(sub, "division_code", ["130102", "13０１０２"], province="13") == {"13０１０２"}
+
+
+def test_the_division_list_is_loaded_once_and_again_when_it_changes(sub):
+    listed = reference.divisions()
+    table = f"{STAGING_SCHEMA}.{domain.DIVISION_TABLE}"
+
+    def state(conn) -> tuple:
+        return conn.execute(
+            f"SELECT %s::regclass::oid, obj_description(%s::regclass, 'pg_class'), count(*) FROM {table}",
+            (table, table),
+        ).fetchone()
+
+    with psycopg.connect(sub) as conn:
+        first = state(conn)
+        assert first[1:] == (listed.version, len(listed.rows)) and listed.version.startswith(reference.AS_OF)
+        domain.install(conn)
+        assert state(conn) == first  # the same version: left as it is
+        conn.execute(f"COMMENT ON TABLE {table} IS 'an earlier list'")
+        conn.execute(f"DELETE FROM {table} WHERE code = '130102'")
+        conn.commit()
+        domain.install(conn)
+        again = state(conn)
+        assert again[1:] == first[1:] and again[0] != first[0]
+        assert conn.execute(f"SELECT name FROM {table} WHERE code = '130102'").fetchone() == ("长安区",)
+
+
+def test_the_division_rule_is_a_hashed_lookup_inside_the_parallel_scan_of_two_million_rows(make_database):
+    """The list is a hashed subplan each parallel worker builds for itself: the workers count
+    their rows and hand the leader one partial count each, as for every other rule of the scan."""
+    url = make_database("parallel")
+    with psycopg.connect(url) as conn:
+        domain.install(conn)
+        conn.execute(
+            f"CREATE TABLE {STAGING_SCHEMA}.big AS SELECT (ARRAY['130102', '139999', '130199', '110102'])"
+            "[1 + g % 4]::char(6) AS region_code FROM generate_series(1, 2000000) g"
+        )
+        conn.execute(f"ANALYZE {STAGING_SCHEMA}.big")
+        for setting in ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size"):
+            conn.execute(f"SET {setting} = 0")
+        rule = domain.compile_rule("division_code", "region_code", {"province": "13"})
+        scan = sql.SQL("SELECT {} FROM {}").format(rule.counted, sql.Identifier(STAGING_SCHEMA, "big"))
+        plan = "\n".join(r[0] for r in conn.execute(sql.SQL("EXPLAIN (VERBOSE) ") + scan))
+        assert "hashed SubPlan" in plan and "Partial Aggregate" in plan and "Parallel Seq Scan" in plan, plan
+        assert plan.index("Gather") < plan.index("Partial Aggregate")  # counted in the workers
+        assert conn.execute(scan).fetchone() == (1500000,)
+
+
+def test_sql_and_python_agree_on_thousands_of_numbers_python_stdnum_judged_too(sub):
+    """The generated numbers and variants the unit tests compare with python-stdnum, and
+    stdnum's own valid samples: the SQL functions say what the Python ones say of each."""
+    rng = random.Random(160)
+    ids = [n for _, n in generated_citizen_ids(rng, 3000)] + STDNUM_RIC + ["11010519491231002x"]
+    codes = [c for _, c in generated_usccs(rng, 600)] + stdnum_usccs()
+    with psycopg.connect(sub) as conn:
+        said = dict(
+            conn.execute(
+                f"SELECT v, {STAGING_SCHEMA}.is_citizen_id(v, %s) FROM unnest(%s::text[]) v", (clock.today(), ids)
+            ).fetchall()
+        )
+        assert [n for n in ids if said[n] != is_citizen_id(n)] == []
+        said = dict(conn.execute(f"SELECT v, {STAGING_SCHEMA}.is_uscc(v) FROM unnest(%s::text[]) v", (codes,)))
+        assert [c for c in codes if said[c] != is_uscc(c)] == []
+        assert sum(said.values()) >= 800  # valid ones among them, not only broken
 
 
 def test_sql_and_python_agree_on_a_thousand_generated_values(sub):
