@@ -7,43 +7,66 @@ not a given there; the reports' text around them is bilingual.
 from __future__ import annotations
 
 import io
+import math
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display on a worker
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from govshare.monitoring.figures import Monitoring, Supervision  # noqa: E402
 
 GREEN, RED, BLUE, GREY = "#3a7", "#d44", "#37c", "#999"
+# One colour per KPI, told apart in print and by most colour-blind readers (Okabe–Ito).
+KPI_COLOURS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9"]
 
 
-def _png(figure) -> bytes:
+def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(figure)
     return buffer.getvalue()
 
 
-def deliveries_by_day(report: Monitoring) -> bytes:
-    figure, ax = plt.subplots(figsize=(7, 2.8))
+def _legend_below(figure: Figure, handles: list, ncol: int) -> None:
+    """The legend under the plot, outside its data area: inside, it would cover bars."""
+    figure.legend(handles=handles, loc="outside lower center", ncol=ncol, fontsize=7, frameon=False)
+
+
+def _nothing_to_show(ax, message: str) -> None:
+    """An empty chart says so, on an axis from 0 (matplotlib's default for no data is ±0.05)."""
+    ax.set_ylim(0, 1)
+    ax.set_xticks([])
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color=GREY)
+
+
+def deliveries_by_day_figure(report: Monitoring) -> Figure:
+    figure, ax = plt.subplots(figsize=(7, 3.1), layout="constrained")
     days = list(report.daily)
     ok = [report.daily[d][0] for d in days]
     failed = [report.daily[d][1] for d in days]
     # Bars at positions, labelled by day: text labels like "10-05" would be parsed as dates.
     at = range(len(days))
-    ax.bar(at, ok, color=GREEN, label="succeeded")
-    ax.bar(at, failed, bottom=ok, color=RED, label="failed")
+    ax.bar(at, ok, color=GREEN)
+    ax.bar(at, failed, bottom=ok, color=RED)
     ax.set_xticks(at, [d.strftime("%m-%d") for d in days])
     ax.set_title(f"Deliveries per day, {report.agency}, {report.period.label}")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="upper right", fontsize=8)
+    ax.set_ylim(bottom=0)
     ax.tick_params(axis="x", labelrotation=60, labelsize=7)
+    # Drawn from the colours, not the bars: an empty bar series lends its legend no colour.
+    _legend_below(figure, [Patch(color=GREEN, label="succeeded"), Patch(color=RED, label="failed")], ncol=2)
     if not days:
-        ax.text(0.5, 0.5, "no deliveries", ha="center", va="center", transform=ax.transAxes, color=GREY)
-    return _png(figure)
+        _nothing_to_show(ax, f"no deliveries in {report.period.label}" + (" so far" if report.running else ""))
+    return figure
+
+
+def deliveries_by_day(report: Monitoring) -> bytes:
+    return _png(deliveries_by_day_figure(report))
 
 
 def quality_trend(report: Monitoring) -> bytes:
@@ -57,12 +80,21 @@ def quality_trend(report: Monitoring) -> bytes:
     ax.set_title(f"Quality: share of rules passed per day, {report.period.label}")
     ax.tick_params(axis="x", labelrotation=60, labelsize=7)
     if not days:
-        ax.text(0.5, 0.5, "no checks", ha="center", va="center", transform=ax.transAxes, color=GREY)
+        ax.text(
+            0.5,
+            0.5,
+            f"no checks in {report.period.label}",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color=GREY,
+        )
+        ax.set_xticks([])
     return _png(figure)
 
 
 def ranking(report: Supervision) -> bytes:
-    ranked = [s for s in report.ranking if s.composite is not None]
+    ranked = report.ranking
     figure, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * max(1, len(ranked))))
     ax.barh([s.agency for s in ranked][::-1], [s.composite for s in ranked][::-1], color=BLUE)
     ax.set_xlim(0, 100)
@@ -70,25 +102,40 @@ def ranking(report: Supervision) -> bytes:
     ax.set_title(f"Agencies ranked, {report.period.label}")
     for y, s in enumerate(ranked[::-1]):
         ax.text(s.composite + 1, y, f"{s.composite:.1f}", va="center", fontsize=8)
+    if not ranked:
+        ax.set_yticks([])
+        ax.text(50, 0, "no activity this quarter", ha="center", va="center", color=GREY)
     return _png(figure)
+
+
+KPIS = [
+    ("catalogue_completeness", "catalogue"),
+    ("answered_on_time", "answered on time"),
+    ("delivery_success", "deliveries ok"),
+    ("quality_pass", "quality"),
+    ("availability", "front DB up"),
+]
+
+
+def kpis_figure(report: Supervision) -> Figure:
+    """The ranked agencies' KPIs side by side; a KPI an agency has no figure for has no bar
+    (drawing it as 0 would read as a failure)."""
+    figure, ax = plt.subplots(figsize=(7, 3.4), layout="constrained")
+    width = 0.8 / len(KPIS)
+    ranked = report.ranking
+    for i, ((attr, _), colour) in enumerate(zip(KPIS, KPI_COLOURS, strict=True)):
+        values = [math.nan if getattr(s, attr) is None else getattr(s, attr) for s in ranked]
+        ax.bar([x + i * width for x in range(len(ranked))], values, width, color=colour)
+    ax.set_xticks([x + 0.4 - width / 2 for x in range(len(ranked))], [s.agency for s in ranked], fontsize=8)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("%")
+    ax.set_title(f"KPIs per agency, {report.period.label}")
+    handles = [Patch(color=colour, label=label) for (_, label), colour in zip(KPIS, KPI_COLOURS, strict=True)]
+    _legend_below(figure, handles, ncol=len(KPIS))
+    if not ranked:
+        _nothing_to_show(ax, "no activity this quarter")
+    return figure
 
 
 def kpis(report: Supervision) -> bytes:
-    names = [
-        ("catalogue_completeness", "catalogue"),
-        ("answered_on_time", "answered on time"),
-        ("delivery_success", "deliveries ok"),
-        ("quality_pass", "quality"),
-        ("availability", "front DB up"),
-    ]
-    figure, ax = plt.subplots(figsize=(7, 3))
-    width = 0.8 / len(names)
-    agencies = [s.agency for s in report.scores]
-    for i, (attr, label) in enumerate(names):
-        values = [getattr(s, attr) or 0 for s in report.scores]
-        ax.bar([x + i * width for x in range(len(agencies))], values, width, label=label)
-    ax.set_xticks([x + 0.4 - width / 2 for x in range(len(agencies))], agencies, fontsize=8)
-    ax.set_ylim(0, 105)
-    ax.legend(fontsize=7, ncol=3, loc="lower right")
-    ax.set_title(f"KPIs per agency, {report.period.label}")
-    return _png(figure)
+    return _png(kpis_figure(report))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,11 +43,47 @@ class Document:
     summary: list[str]  # a few plain lines for the email's text part
 
 
-def _due(due, period_end) -> str:
-    """A correction's deadline, marked when it passed before the period's end."""
-    if due is None:
+@dataclass(frozen=True)
+class LongText:
+    """A cell whose text may run long, such as a failed delivery's error. The HTML shows its
+    opening, cut between words, with the whole text in a details element below it; the PDF wraps
+    the whole text (its table rows may split across pages)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# What the HTML shows of a long text before "…": a few lines of a table cell.
+OPENING_CHARACTERS = 240
+# A place a line may break: before a space, or beside a CJK character or punctuation mark.
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def opening(text: str, limit: int = OPENING_CHARACTERS) -> str:
+    """``text`` if it is short, else its first words up to ``limit`` characters and " …": cut at
+    the last word boundary (a sentence's end if there is one in the last third), never mid-word
+    unless one word alone is longer than half the limit."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    boundaries = [at for at in range(limit // 2, limit + 1) if _breaks_before(text, at)]
+    sentences = [at for at in boundaries if text[at - 1] in ".;。；" and at >= limit * 2 // 3]
+    at = (sentences or boundaries or [limit])[-1]
+    return text[:at].rstrip(" ,;:，、") + " …"
+
+
+def _breaks_before(text: str, at: int) -> bool:
+    before, after = text[at - 1], text[at]
+    return after == " " or before == " " or bool(_CJK.match(before) or _CJK.match(after))
+
+
+def _due(correction) -> str:
+    """A correction's deadline, marked when it had passed on the report's day."""
+    if correction.due is None:
         return ""
-    return f"{due.isoformat()} 逾期 overdue" if due < period_end else due.isoformat()
+    return f"{correction.due.isoformat()} 逾期 overdue" if correction.overdue else correction.due.isoformat()
 
 
 def monitoring_document(report: Monitoring) -> Document:
@@ -61,7 +98,7 @@ def monitoring_document(report: Monitoring) -> Document:
         (
             "失败的交付 Failed deliveries",
             ["when", "agreement", "error"],
-            [[_when(w), a, e] for w, a, e in report.failures],
+            [[_when(w), a, LongText(e)] for w, a, e in report.failures],
         ),
         (
             "异常 Anomalies",
@@ -71,7 +108,7 @@ def monitoring_document(report: Monitoring) -> Document:
         (
             "未结纠错 Open corrections",
             ["correction", "role", "status", "due"],
-            [[c, r, s, _due(d, report.period.end)] for c, r, s, d in report.corrections],
+            [[c.code, c.role, c.status, _due(c)] for c in report.corrections],
         ),
         (
             "前置库事件 Front-DB incidents",
@@ -79,12 +116,14 @@ def monitoring_document(report: Monitoring) -> Document:
             [[str(i), _when(o), _when(c) if c else "open", d] for i, o, c, d in report.incidents],
         ),
     ]
-    overdue = sum(1 for *_, due in report.corrections if due and due < report.period.end)
     summary = [
         title,
         f"交付 Deliveries: {report.deliveries}, failed {report.failed}; anomalies {len(report.anomalies)}; "
-        f"open corrections {len(report.corrections)} ({overdue} overdue); front-DB incidents {len(report.incidents)}",
+        f"open corrections {len(report.corrections)} ({report.overdue} overdue); "
+        f"front-DB incidents {len(report.incidents)}",
     ]
+    if report.running:
+        summary.append(f"本期尚未结束，数据截至 {_when(report.as_of)} — the period is still running: figures so far")
     return Document(title, _html(title, summary, sections, pictures), _pdf(title, summary, sections, pictures), summary)
 
 
@@ -117,8 +156,10 @@ def supervision_document(report: Supervision) -> Document:
         for n, s in enumerate(report.ranking, start=1)
     ]
     basis = [[s.agency, str(s.requests), str(s.deliveries), str(s.corrections), str(s.checks)] for s in report.scores]
+    idle = [[f"{s.name} ({s.agency})", _pct(s.catalogue_completeness)] for s in report.inactive]
     sections = [
         ("排名与指标 Ranking and KPIs", columns, rows),
+        ("本季度无活动（不参与排名）No activity this quarter (not ranked)", ["agency", "catalogue %"], idle),
         (
             "计算依据 What the figures rest on",
             ["agency", "requests answered", "deliveries", "corrections", "health checks"],
@@ -147,15 +188,27 @@ def _html(title: str, summary: list[str], sections, pictures: list[bytes]) -> ma
         title=title,
         lines=summary[1:],
         images=[base64.b64encode(p).decode() for p in pictures],
-        sections=[(heading, columns, [[str(v) for v in row] for row in rows]) for heading, columns, rows in sections],
+        sections=[(heading, columns, [[_cell(v) for v in row] for row in rows]) for heading, columns, rows in sections],
     )
 
+
+def _cell(value) -> markup.Markup | str:
+    if isinstance(value, LongText) and opening(value.text) != " ".join(value.text.split()):
+        return _LONG_CELL.render(opening=opening(value.text), text=value.text)
+    return str(value)
+
+
+# The opening stays readable where a mail client ignores <details> (then both show, in full).
+_LONG_CELL = markup.html(
+    "<details class='long'><summary>{{ opening }}</summary><div class='whole'>{{ text }}</div></details>"
+)
 
 _PAGE = markup.html(
     """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em; }
 table { border-collapse: collapse; } th, td { border: 1px solid #ccc; padding: 3px 6px; font-size: 90%; }
-th { background: #f3f3f3; }</style></head><body><h1>{{ title }}</h1>
+th { background: #f3f3f3; } td { overflow-wrap: anywhere; }
+details.long summary { cursor: pointer; } details.long .whole { white-space: pre-wrap; margin-top: 4px; }</style></head><body><h1>{{ title }}</h1>
 {%- for line in lines %}<p>{{ line }}</p>{% endfor %}
 {%- for image in images %}<p><img alt='chart' src='data:image/png;base64,{{ image }}'></p>{% endfor %}
 {%- for heading, columns, rows in sections %}
@@ -195,18 +248,35 @@ def _pdf(title: str, summary: list[str], sections, pictures: list[bytes]) -> byt
         if not rows:
             story.append(Paragraph("—", _BODY))
             continue
-        data = [[Paragraph(markup.pdf_text(c), _BODY) for c in columns]]
-        data += [[Paragraph(markup.pdf_text(str(v)), _BODY) for v in row] for row in rows]
-        table = Table(data, repeatRows=1)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]
-            )
-        )
-        story.append(table)
+        story.append(_pdf_table(columns, rows))
     document.build(story)
     return buffer.getvalue()
+
+
+# The text width of an A4 page between the 15 mm margins.
+_TEXT_WIDTH = A4[0] - 30 * mm
+
+
+def _pdf_table(columns: list[str], rows: list[list]) -> Table:
+    """A section's table; a column of long texts gets four shares of the width to the others' one,
+    so an error wraps into a readable paragraph rather than a narrow column."""
+    long = [any(isinstance(row[i], LongText) for row in rows) for i in range(len(columns))]
+    share = _TEXT_WIDTH / sum(4 if wide else 1 for wide in long)
+    data = [[Paragraph(markup.pdf_text(c), _BODY) for c in columns]]
+    data += [[Paragraph(markup.pdf_text(str(v)), _BODY) for v in row] for row in rows]
+    table = Table(
+        data,
+        colWidths=[share * (4 if wide else 1) for wide in long] if any(long) else None,
+        repeatRows=1,
+        splitInRow=1,  # a long error may continue on the next page
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table

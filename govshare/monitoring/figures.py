@@ -1,7 +1,9 @@
 """The numbers behind the monitoring report (article 17, per agency and month) and the
 supervision report (article 21, all agencies, per quarter), read from the registry.
 
-Periods are half-open, [start, end), in Beijing time.
+Periods are half-open, [start, end), in Beijing time. A report on a period still running holds
+what is known so far: its deadlines are judged against the platform's clock (a correction due
+later this month is not overdue yet), a finished period's against its end.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from govshare import clock
 from govshare.clock import TIMEZONE
 from govshare.corrections import answer_days
 from govshare.lifecycle import deadlines
@@ -59,6 +62,11 @@ class Period:
     def quarter_of(cls, day: date) -> Period:
         return cls.quarter(f"{day.year}Q{(day.month - 1) // 3 + 1}")
 
+    def as_of(self, now: datetime) -> datetime:
+        """The moment a report on the period holds at: ``now`` while the period runs, its end
+        once it is over (what happened later belongs to later reports)."""
+        return min(now, self.until)
+
     @property
     def before(self) -> date:
         """The last day before the period."""
@@ -78,18 +86,44 @@ class AgreementLine:
     checks_total: int = 0
 
 
+@dataclass(frozen=True)
+class OpenCorrection:
+    code: str
+    role: str  # the agency's part in it: authority (must answer) or subscriber (filed it)
+    status: str
+    due: date | None  # the deadline of the step it awaits, if that step has one
+    overdue: bool  # the deadline had passed on the report's day (Monitoring.judged_on)
+
+
 @dataclass
 class Monitoring:
     agency: str
     agency_name: str
     period: Period
+    as_of: datetime  # Period.as_of: now for a period still running, else the period's end
     as_provider: list[AgreementLine] = field(default_factory=list)
     as_subscriber: list[AgreementLine] = field(default_factory=list)
     failures: list[tuple[datetime, str, str]] = field(default_factory=list)  # (when, agreement, error)
     daily: dict[date, tuple[int, int, int, int]] = field(default_factory=dict)  # day -> (ok, failed, passed, checks)
     anomalies: list[tuple[datetime, str, str, str]] = field(default_factory=list)  # (when, agreement, kind, detail)
-    corrections: list[tuple[str, str, str, date | None]] = field(default_factory=list)  # (code, role, status, due)
+    corrections: list[OpenCorrection] = field(default_factory=list)
     incidents: list[tuple[int, datetime, datetime | None, str]] = field(default_factory=list)
+
+    @property
+    def running(self) -> bool:
+        """The period is not over yet: its figures are the ones so far."""
+        return self.as_of < self.period.until
+
+    @property
+    def judged_on(self) -> date:
+        """The day deadlines are judged against: one that falls before it was missed. Today
+        while the period runs (a deadline later this month has not passed), else the day after
+        the period, so a deadline on its last day counts as missed."""
+        return self.as_of.astimezone(TIMEZONE).date()
+
+    @property
+    def overdue(self) -> int:
+        return sum(c.overdue for c in self.corrections)
 
     @property
     def deliveries(self) -> int:
@@ -100,9 +134,11 @@ class Monitoring:
         return sum(line.failed for line in self.as_provider + self.as_subscriber)
 
 
-def monitoring(session: Session, agency_code: str, period: Period) -> Monitoring:
+def monitoring(session: Session, agency_code: str, period: Period, now: datetime | None = None) -> Monitoring:
+    """The agency's figures for ``period`` as known at ``now`` (the platform clock by default)."""
     agency = session.get(m.Agency, agency_code)
-    report = Monitoring(agency_code, agency.name if agency else agency_code, period)
+    as_of = period.as_of(now or clock.now())
+    report = Monitoring(agency_code, agency.name if agency else agency_code, period, as_of)
     provided = {r.code: r for r in session.scalars(select(m.Resource).where(m.Resource.provider_code == agency_code))}
     agreements = session.scalars(
         select(m.Agreement)
@@ -121,13 +157,13 @@ def monitoring(session: Session, agency_code: str, period: Period) -> Monitoring
         for d in _deliveries(session, agreement.code, period):
             _count(d, line, daily[d.finished_at.astimezone(TIMEZONE).date()])
             if d.status in UNSUCCESSFUL:
-                report.failures.append((d.finished_at, agreement.code, (d.error or "")[:200]))
+                report.failures.append((d.finished_at, agreement.code, d.error or ""))  # whole: the documents fit it
         (report.as_provider if as_provider else report.as_subscriber).append(line)
         report.anomalies += _anomalies(session, agreement.code, period)
     report.daily = {day: tuple(v) for day, v in sorted(daily.items())}
     report.failures.sort()
     report.anomalies.sort()
-    report.corrections = _open_corrections(session, agency_code, period)
+    report.corrections = _open_corrections(session, agency_code, period, report.judged_on)
     report.incidents = _incidents(session, agency_code, period)
     return report
 
@@ -161,7 +197,7 @@ def _anomalies(session: Session, agreement_code: str, period: Period) -> list[tu
     return [(a.detected_at, a.agreement_code, a.kind, a.detail) for a in found]
 
 
-def _open_corrections(session: Session, agency_code: str, period: Period) -> list[tuple]:
+def _open_corrections(session: Session, agency_code: str, period: Period, judged_on: date) -> list[OpenCorrection]:
     found = session.scalars(
         select(m.Correction)
         .where(
@@ -172,7 +208,14 @@ def _open_corrections(session: Session, agency_code: str, period: Period) -> lis
         .order_by(m.Correction.code)
     )
     return [
-        (c.code, "authority" if c.authority_code == agency_code else "subscriber", c.status, c.due_date) for c in found
+        OpenCorrection(
+            c.code,
+            "authority" if c.authority_code == agency_code else "subscriber",
+            c.status,
+            c.due_date,
+            c.due_date is not None and c.due_date < judged_on,
+        )
+        for c in found
     ]
 
 
@@ -205,6 +248,12 @@ class AgencyScore:
     checks: int = 0
 
     @property
+    def active(self) -> bool:
+        """Anything happened in the quarter to judge it by. The catalogue's completeness alone is
+        no record of sharing: ranking an idle agency by it would rank it among those at work."""
+        return bool(self.requests or self.deliveries or self.corrections or self.checks)
+
+    @property
     def composite(self) -> float | None:
         """The mean of the percentage scores it has (turnaround as 100% within the deadline,
         falling in proportion beyond it)."""
@@ -234,7 +283,15 @@ class Supervision:
 
     @property
     def ranking(self) -> list[AgencyScore]:
-        return sorted(self.scores, key=lambda s: (-(s.composite if s.composite is not None else -1), s.agency))
+        """The agencies with activity in the period, best composite first."""
+        active = [s for s in self.scores if s.active and s.composite is not None]
+        return sorted(active, key=lambda s: (-s.composite, s.agency))
+
+    @property
+    def inactive(self) -> list[AgencyScore]:
+        """The agencies with nothing to judge in the period: listed apart, never ranked."""
+        ranked = {s.agency for s in self.ranking}
+        return [s for s in self.scores if s.agency not in ranked]
 
 
 def supervision(session: Session, period: Period) -> Supervision:

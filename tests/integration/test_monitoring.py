@@ -7,20 +7,22 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+import matplotlib.colors
 import psycopg
 import pypdfium2
 import pytest
+import time_machine
 
 from govshare import clock
 from govshare.clock import TIMEZONE
 from govshare.exchange.address import DatabaseAddress
-from govshare.monitoring import anomalies, documents, figures, health, send
+from govshare.monitoring import anomalies, charts, documents, figures, health, send
 from govshare.monitoring.anomalies import Thresholds, unusual_volume
 from govshare.monitoring.figures import Period
 from govshare.registry import models as m
 from govshare.registry.db import session
 from tests.conftest import run_cli
-from tests.helpers import active_agreement, execute, population_front_db, provider_now, request
+from tests.helpers import ParsedHtml, active_agreement, execute, population_front_db, provider_now, request
 
 STEADY = [10_000, 10_040, 9_980, 10_010, 9_995, 10_020, 10_005]
 
@@ -210,31 +212,137 @@ def test_reports_from_the_command_line(applied, seeded_month, tmp_path):
     assert unknown.returncode == 1 and "unknown agency 'hb_nobody'" in unknown.stderr
 
 
+def _correction(s, code: str, agreement: str, due: date, filed: datetime) -> None:
+    """A correction of a population record, routed to hb_gat and awaiting its answer by ``due``."""
+    s.add(
+        m.Correction(
+            code=code,
+            agreement_code=agreement,
+            resource_code="gat_population_register",
+            record_key={"person_id": "7"},
+            item="name",
+            authority_code="hb_gat",
+            provider_code="hb_gat",
+            subscriber_code="hb_mzt",
+            problem="姓名有误",
+            evidence="户口簿",
+            status="filed",
+            due_date=due,
+            filed_at=filed,
+        )
+    )
+
+
 def test_an_overdue_correction_is_marked_in_the_authoritys_report(applied, seeded_month):
     population, _ = seeded_month
     with session() as s:
-        s.add(
-            m.Correction(
-                code="COR-0001",
-                agreement_code=population,
-                resource_code="gat_population_register",
-                record_key={"person_id": "7"},
-                item="name",
-                authority_code="hb_gat",
-                provider_code="hb_gat",
-                subscriber_code="hb_mzt",
-                problem="姓名有误",
-                evidence="户口簿",
-                status="filed",
-                due_date=date(2026, 10, 20),
-                filed_at=datetime(2026, 10, 13, 9, tzinfo=TIMEZONE),
-            )
-        )
+        _correction(s, "COR-0001", population, date(2026, 10, 20), datetime(2026, 10, 13, 9, tzinfo=TIMEZONE))
     with session() as s:
         october = documents.monitoring_document(figures.monitoring(s, "hb_gat", Period.month("2026-10")))
         september = documents.monitoring_document(figures.monitoring(s, "hb_gat", Period.month("2026-09")))
     assert "2026-10-20 逾期 overdue" in october.html and "open corrections 1 (1 overdue)" in october.summary[1]
     assert "open corrections 0 (0 overdue)" in september.summary[1]  # filed after September
+
+
+def _december_on(moment: datetime) -> documents.Document:
+    """hb_gat's December 2026 report, made with the platform's clock at ``moment``."""
+    with time_machine.travel(moment, tick=False), session() as s:
+        return documents.monitoring_document(figures.monitoring(s, "hb_gat", Period.month("2026-12")))
+
+
+def test_a_correction_due_later_this_month_is_not_overdue_yet(applied, seeded_month):
+    population, _ = seeded_month
+    with session() as s:
+        _correction(s, "COR-0001", population, date(2026, 12, 9), datetime(2026, 12, 1, 9, tzinfo=TIMEZONE))
+        _correction(s, "COR-0002", population, date(2026, 12, 1), datetime(2026, 11, 24, 9, tzinfo=TIMEZONE))
+    midmonth = _december_on(datetime(2026, 12, 2, 10, tzinfo=TIMEZONE))
+    assert "2026-12-09 逾期" not in midmonth.html and "2026-12-09" in midmonth.html  # due in a week
+    assert "2026-12-01 逾期 overdue" in midmonth.html  # due yesterday
+    assert "open corrections 2 (1 overdue)" in midmonth.summary[1]
+    assert "the period is still running" in midmonth.summary[2] and "2026-12-02 10:00" in midmonth.summary[2]
+    on_its_day = _december_on(datetime(2026, 12, 9, 17, tzinfo=TIMEZONE))
+    assert "2026-12-09 逾期" not in on_its_day.html  # the deadline's own day is still in time
+    after = _december_on(datetime(2026, 12, 10, 8, tzinfo=TIMEZONE))
+    assert "2026-12-09 逾期 overdue" in after.html and "(2 overdue)" in after.summary[1]
+    # Once December is over, its report judges by the month's end, whenever it is made.
+    finished = _december_on(datetime(2027, 3, 1, 8, tzinfo=TIMEZONE))
+    assert "(2 overdue)" in finished.summary[1] and "still running" not in " ".join(finished.summary)
+
+
+LONG_ERROR = (
+    "publish failed: the target table public.population_basic has 3 columns the agreement does not deliver "
+    "(note, updated_by, checked_on); the platform never replaces a table it did not create, so the provider "
+    "should ask the subscriber to drop them or to name another target_table in the agreement, and then rerun "
+    "the delivery with `govshare delivery run` once the table matches the agreement's items."
+)
+
+
+def test_a_long_error_is_shown_whole_and_never_cut_mid_word(applied, seeded_month):
+    population, _ = seeded_month
+    with session() as s:
+        _delivery(s, population, datetime(2026, 10, 9, 3, tzinfo=TIMEZONE), "failed", 0, error=LONG_ERROR)
+    with session() as s:
+        document = documents.monitoring_document(figures.monitoring(s, "hb_mzt", Period.month("2026-10")))
+    assert LONG_ERROR in ParsedHtml(document.html).text  # the whole text is on the page
+    [shown] = [ParsedHtml(x).text for x in re.findall(r"<summary>.*?</summary>", document.html)]
+    assert shown.endswith(" …") and len(shown) < len(LONG_ERROR)
+    kept = shown.removesuffix(" …")
+    assert LONG_ERROR.startswith(kept) and LONG_ERROR[len(kept)] == " ", shown  # cut between two words
+    pdf = pypdfium2.PdfDocument(document.pdf)
+    text = " ".join(" ".join(page.get_textpage().get_text_range() for page in pdf).split())
+    assert LONG_ERROR in text  # wrapped, whole
+
+
+def test_agencies_without_activity_are_listed_apart_not_ranked(applied, seeded_month):
+    with session() as s:
+        report = figures.supervision(s, Period.quarter("2026Q4"))
+    document = documents.supervision_document(report)
+    idle = [x.agency for x in report.scores if not (x.requests or x.deliveries or x.corrections or x.checks)]
+    assert idle and {"hb_gat", "hb_rst"} <= {x.agency for x in report.ranking}  # both delivered in October
+    assert not set(idle) & {x.agency for x in report.ranking}
+    ranking, apart = (_section(document.html, heading) for heading in ("Ranking and KPIs", "No activity this quarter"))
+    assert all(f"({code})" not in ranking and f"({code})" in apart for code in idle)
+    assert all(not line[0].isdigit() or "—" not in line for line in document.summary)
+
+
+def _section(page: str, heading: str) -> str:
+    """The HTML between the h2 holding ``heading`` and the next h2."""
+    return page.split(heading, 1)[1].split("<h2>", 1)[0]
+
+
+def _score(agency: str, catalogue=80.0, delivered=90.0, quality=95.0) -> figures.AgencyScore:
+    return figures.AgencyScore(agency, agency, catalogue, 100.0, delivered, quality, 2.0, 99.0, 3, 40, 1, 24)
+
+
+def _legend(figure):
+    """The chart's one legend, the figure's or its axes'."""
+    [legend] = figure.legends + [ax.get_legend() for ax in figure.axes if ax.get_legend()]
+    return legend
+
+
+def test_the_kpi_legend_stays_off_the_bars():
+    scores = [_score("hb_gat"), _score("hb_rst", quality=100.0), _score("hb_scjgj", 100.0, 100.0, 100.0)]
+    figure = charts.kpis_figure(figures.Supervision(Period.quarter("2026Q4"), scores))
+    figure.canvas.draw()
+    [ax], legend = figure.axes, _legend(figure)
+    assert not legend.get_window_extent().overlaps(ax.get_window_extent())
+    colours = [matplotlib.colors.to_hex(h.get_facecolor()) for h in legend.legend_handles]
+    assert len(colours) == 5 and len(set(colours)) == 5
+
+
+def test_an_empty_month_says_so_on_an_axis_from_zero():
+    report = figures.Monitoring(
+        "hb_mzt", "河北省民政厅", Period.month("2026-10"), datetime(2026, 11, 1, tzinfo=TIMEZONE)
+    )
+    figure = charts.deliveries_by_day_figure(report)
+    figure.canvas.draw()
+    [ax] = figure.axes
+    assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] >= 1
+    assert "no deliveries in 2026-10" in [t.get_text() for t in ax.texts]
+    legend = _legend(figure)
+    colours = [matplotlib.colors.to_hex(h.get_facecolor()) for h in legend.legend_handles]
+    assert len(colours) == 2 and len(set(colours)) == 2
+    assert not legend.get_window_extent().overlaps(ax.get_window_extent())
 
 
 def test_the_emailed_report_shows_its_charts_and_carries_its_pdf(applied, seeded_month, mailbox):
