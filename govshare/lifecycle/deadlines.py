@@ -1,19 +1,20 @@
 """Deadlines in working days, on the official Chinese holiday calendar.
 
-Holidays and the adjusted working weekends (调休) come from the maintained ``chinesecalendar``
-package, which the State Council's yearly notice updates. For a year the installed package
-does not know yet, Monday to Friday count as working days and the deadline is marked
-provisional in the log: update the package once the year's notice is out.
+Holidays and the adjusted working weekends (调休) come from the operator's calendar file and
+the ``chinesecalendar`` package (govshare.lifecycle.calendar says which wins). For a year
+neither knows yet, weekends and the fixed-date statutory holidays are skipped, the deadline is
+provisional (stored and shown so), and the log says so once per year: add the year's State
+Council notice to the calendar file, or update the package.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import chinese_calendar
-
 from govshare.clock import TIMEZONE
+from govshare.lifecycle import calendar
 from govshare.settings import setting
 
 log = logging.getLogger("govshare.deadlines")
@@ -39,23 +40,68 @@ def coordination_days() -> int:
     return setting("coordination_working_days")
 
 
+@dataclass(frozen=True)
+class Due:
+    """A deadline: its day, and whether it was counted through a year with no official
+    calendar yet (it may move once the year's notice is known)."""
+
+    day: date
+    provisional: bool = False
+
+    def __str__(self) -> str:
+        return describe(self.day, self.provisional)
+
+
+def describe(day: date, provisional: bool) -> str:
+    """A deadline as people read it: ``2027-01-08 (provisional)`` where the year's holidays are
+    not known yet (暂定: the State Council's notice for that year is not in the calendar)."""
+    return f"{day.isoformat()} (provisional)" if provisional else day.isoformat()
+
+
+def as_shown(record) -> str:
+    """An agreement's or a correction's stored deadline as shown, or "" when it has none."""
+    return describe(record.due_date, record.due_provisional) if record.due_date else ""
+
+
+def _year(known: calendar.Calendar, day: date) -> calendar.Year:
+    year = known.year(day.year)
+    if year.provisional and known.first_time_unknown(day.year):
+        log.warning(
+            "no official holiday calendar for %s (not in %s, nor in %s): counting %s; deadlines "
+            "through %s are provisional. Add the State Council's notice on %s's holidays to the calendar file.",
+            day.year,
+            known.path,
+            calendar.PACKAGE,
+            calendar.STATUTORY_NOTE,
+            day.year,
+            day.year,
+        )
+    return year
+
+
 def is_working_day(day: date) -> bool:
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        log.warning("no official holiday calendar for %s in chinesecalendar: counting Mon-Fri", day.year)
-        return day.weekday() < 5
+    return _year(calendar.current(), day).is_working_day(day)
+
+
+def due(start: date, days: int) -> Due:
+    """The ``days``-th working day after ``start`` (``start`` itself does not count)."""
+    known = calendar.current()
+    day, counted, provisional = start, 0, False
+    while counted < days:
+        day += timedelta(days=1)
+        year = _year(known, day)
+        counted += year.is_working_day(day)
+        provisional |= year.provisional
+    return Due(day, provisional)
 
 
 def add_working_days(start: date, days: int) -> date:
     """The ``days``-th working day after ``start`` (``start`` itself does not count)."""
-    day, counted = start, 0
-    while counted < days:
-        day += timedelta(days=1)
-        counted += is_working_day(day)
-    return day
+    return due(start, days).day
 
 
 def working_days_between(start: date, end: date) -> int:
     """Working days after ``start`` up to and including ``end``."""
-    return sum(is_working_day(start + timedelta(days=n)) for n in range(1, (end - start).days + 1))
+    known = calendar.current()
+    days = (start + timedelta(days=n) for n in range(1, (end - start).days + 1))
+    return sum(_year(known, day).is_working_day(day) for day in days)

@@ -163,6 +163,8 @@ class Agreement(Base):
     status: Mapped[str] = mapped_column(Text)  # see govshare.registry.statuses.AgreementStatus
     # The working day by which the current stage must be answered (provider review, coordination).
     due_date: Mapped[date | None] = mapped_column(Date)
+    # The due date was counted through a year with no official holiday calendar yet: it may move.
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     reminded_on: Mapped[date | None] = mapped_column(Date)  # the overdue reminder was sent (once)
     condition_statement: Mapped[str | None] = mapped_column(Text)  # how a conditional share is met
     filing_number: Mapped[str | None] = mapped_column(Text, unique=True)
@@ -358,6 +360,7 @@ class Correction(Base):
     evidence: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text)  # see govshare.registry.statuses.CorrectionStatus
     due_date: Mapped[date | None] = mapped_column(Date)
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")  # as an agreement's
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
 
 

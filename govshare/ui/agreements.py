@@ -81,6 +81,7 @@ def _row(s, actor: Actor, agreement: m.Agreement) -> dict:
         "provider": resource.provider_code if resource else "",
         "filing_number": agreement.filing_number,
         "due": agreement.due_date,
+        "provisional": agreement.due_provisional,
         "days_left": days_left(agreement.due_date),
         "actions": actions(s, actor, agreement),
     }
