@@ -20,11 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govshare import audit, clock
-from govshare.errors import IllegalTransition, NotAllowed, NotFound, RequestRefused
+from govshare.errors import IllegalTransition, NotAllowed, NotFound, Remedy, RequestRefused
 from govshare.identity import Actor
 from govshare.lifecycle import deadlines
 from govshare.notify import outbox
 from govshare.registry import models as m
+from govshare.registry.agreements import canonical
 from govshare.registry.statuses import OPEN_CORRECTION_STATUSES, AgreementStatus
 from govshare.registry.statuses import CorrectionStatus as C
 from govshare.settings import setting
@@ -48,6 +49,7 @@ def file(
     session: Session, actor: Actor, agreement_code: str, key: dict[str, str], item: str, problem: str, evidence: str
 ) -> m.Correction:
     """The subscriber files a correction against one delivered value."""
+    agreement_code = canonical(agreement_code)
     agreement = session.get(m.Agreement, agreement_code)
     if agreement is None or actor.name != agreement.subscriber_code:
         raise NotFound(
@@ -69,7 +71,7 @@ def file(
     if set(key) != set(resource.primary_key):
         raise RequestRefused(
             f"the record key must give exactly {', '.join(resource.primary_key)}",
-            f"e.g. --key {resource.primary_key[0]}=…",
+            remedy=Remedy(give=("key",), note=f"give the value of each key item: {', '.join(resource.primary_key)}"),
         )
     if item not in agreement.items:
         raise RequestRefused(
@@ -77,7 +79,7 @@ def file(
         )
     if not problem.strip() or not evidence.strip():
         raise RequestRefused(
-            "a correction states what is wrong and the evidence for it", "add --problem and --evidence"
+            "a correction states what is wrong and the evidence for it", remedy=Remedy(give=("problem", "evidence"))
         )
     element = resource.item(item).element_code
     authority = session.get(m.DataElement, element).authority_code if element else resource.provider_code
@@ -95,47 +97,69 @@ def file(
         problem=problem.strip(),
         evidence=evidence.strip(),
         status=C.FILED,
-        due_date=deadlines.add_working_days(clock.today(), answer_days()),
     )
+    _set_due(correction, deadlines.due(clock.today(), answer_days()))
     session.add(correction)
     session.flush()
     _record(session, correction, actor, "file", "", C.FILED, problem)
     return correction
 
 
+def _set_due(correction: m.Correction, due: deadlines.Due | None) -> None:
+    correction.due_date = due.day if due else None
+    correction.due_provisional = bool(due and due.provisional)
+
+
 def act(session: Session, actor: Actor, code: str, action: str, reason: str) -> m.Correction:
     """Any later step: accept, reject, fixed, confirm, dispute, resolve."""
+    code = canonical(code)
     correction = session.get(m.Correction, code, with_for_update=True)
     if correction is None or not _roles(session, actor, correction):
-        raise NotFound(f"no correction '{code}' visible to {actor}", "list yours with `govshare correction list`")
+        raise _not_visible(code, actor)
     sources, target, who = MOVES[action]
     if correction.status not in sources:
-        possible = sorted(a for a, (src, _, _) in MOVES.items() if correction.status in src)
         raise IllegalTransition(
             f"correction {code} is {correction.status}: '{action}' is not possible from there",
-            f"possible now: {', '.join(possible) or 'none (it is closed)'}",
+            f"possible now: {_possible_words(session, actor, correction)}",
         )
     if who not in actor.acting(_roles(session, actor, correction)):
         raise NotAllowed(
             f"{actor} may not {action} correction {code}", f"only the {who} may, by a member with that duty"
         )
     if action in ("reject", "dispute", "resolve") and not reason.strip():
-        raise RequestRefused(f"to {action} a correction, give the reasons", "add --reason")
+        raise RequestRefused(f"to {action} a correction, give the reasons", remedy=Remedy(give=("reason",)))
     before = correction.status
     correction.status = target
-    correction.due_date = {
-        C.ACCEPTED: deadlines.add_working_days(clock.today(), answer_days()),
-        C.DISPUTED: deadlines.add_working_days(clock.today(), deadlines.coordination_days()),
-    }.get(target)
+    _set_due(
+        correction,
+        {
+            C.ACCEPTED: deadlines.due(clock.today(), answer_days()),
+            C.DISPUTED: deadlines.due(clock.today(), deadlines.coordination_days()),
+        }.get(target),
+    )
     _record(session, correction, actor, action, before, target, reason)
     return correction
 
 
 def read(session: Session, actor: Actor, code: str) -> m.Correction:
+    code = canonical(code)
     correction = session.get(m.Correction, code)
     if correction is None or not _roles(session, actor, correction):
-        raise NotFound(f"no correction '{code}' visible to {actor}", "list yours with `govshare correction list`")
+        raise _not_visible(code, actor)
     return correction
+
+
+def _not_visible(code: str, actor: Actor) -> NotFound:
+    return NotFound(f"no correction '{code}' visible to {actor}", remedy=Remedy(listing="corrections"))
+
+
+def _possible_words(session: Session, actor: Actor, correction: m.Correction) -> str:
+    """The steps this actor may take now (not every step of the status), or whose step it awaits."""
+    mine = possible(session, actor, correction)
+    if mine:
+        return ", ".join(mine)
+    others = sorted({who for sources, _, who in MOVES.values() if correction.status in sources})
+    return f"nothing by you; only the {' or '.join(others)} may act now" if others else "none (it is closed)"
 
 
 def visible(session: Session, actor: Actor) -> list[m.Correction]:
@@ -198,7 +222,11 @@ def _record(session, correction: m.Correction, actor: Actor, action: str, before
     )
     subscriber = session.get(m.Agency, correction.subscriber_code)
     overseers = outbox.competent_departments(session, subscriber.region_code) if after == C.DISPUTED else []
-    due = f"；办理期限 due {correction.due_date.isoformat()}" if correction.due_date else ""
+    due = (
+        f"；办理期限 due {deadlines.describe(correction.due_date, correction.due_provisional)}"
+        if correction.due_date
+        else ""
+    )
     outbox.enqueue(
         session,
         f"correction.{after}",

@@ -14,13 +14,52 @@ if TYPE_CHECKING:
     from govshare.catalog.problems import Problem
 
 
-class GovshareError(Exception):
-    """Base class. ``str()`` is the full message an operator sees; ``hint`` says what to do."""
+@dataclass(frozen=True)
+class Remedy:
+    """A refusal's fix as facts, which each channel words its own way: the command line as
+    flags and commands (``--reason``, `govshare agreement list`, --token), the REST API as
+    body fields, endpoints and headers (the "reason" field, ``Authorization: Bearer``). A
+    service states the facts; govshare.cli.output and govshare.api.hints word them.
 
-    def __init__(self, message: str, hint: str = ""):
+    give: the request's fields to supply, by their names (``reason``, ``legal_basis``).
+    leave_out: fields to leave out, so the platform chooses (``number``).
+    listing: what the caller lists to find the right code: a key of ``LISTINGS``.
+    token: an agency's API token must be presented.
+    note: words that hold in every channel, said after the rest.
+    """
+
+    give: tuple[str, ...] = ()
+    leave_out: tuple[str, ...] = ()
+    listing: str = ""
+    token: bool = False
+    note: str = ""
+
+    def words(self) -> str:
+        """The fix in words that hold everywhere (logs, emails, pages, ``str()``)."""
+        parts = [
+            "state the " + " and the ".join(f.replace("_", " ") for f in self.give) if self.give else "",
+            "leave out the " + " and the ".join(f.replace("_", " ") for f in self.leave_out) if self.leave_out else "",
+            f"see the {LISTINGS[self.listing]} you may read" if self.listing else "",
+            "present a valid API token of the agency, exactly as issued" if self.token else "",
+            self.note,
+        ]
+        return "; ".join(part for part in parts if part)
+
+
+# What a Remedy's ``listing`` names, in words every channel understands.
+LISTINGS = {"agreements": "agreements", "corrections": "corrections"}
+
+
+class GovshareError(Exception):
+    """Base class. ``str()`` is the full message an operator sees; ``hint`` says what to do.
+    ``remedy``: the fix as facts for the CLI and the API to word (then ``hint`` is its
+    channel-neutral wording, unless given)."""
+
+    def __init__(self, message: str, hint: str = "", *, remedy: Remedy | None = None):
         self.message = message
-        self.hint = hint
-        super().__init__(f"{message} — {hint}" if hint else message)
+        self.remedy = remedy
+        self.hint = hint or (remedy.words() if remedy else "")
+        super().__init__(f"{message} — {self.hint}" if self.hint else message)
 
 
 class InvalidValue(GovshareError, ValueError):

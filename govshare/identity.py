@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govshare import audit, clock
-from govshare.errors import NotAuthenticated, NotFound
+from govshare.errors import NotAuthenticated, NotFound, Remedy
 from govshare.registry import models as m
 
 
@@ -176,7 +176,7 @@ def tokens(session: Session, agency_code: str | None = None) -> list[m.AgencyTok
 
 def authenticate(session: Session, token: str | None) -> Actor:
     """The agency a token belongs to, or NotAuthenticated (without saying which check failed)."""
-    refusal = NotAuthenticated("missing, unknown or revoked token", "send `Authorization: Bearer <agency token>`")
+    refusal = NotAuthenticated("missing, unknown or revoked token", remedy=Remedy(token=True))
     if not token or not token.startswith(TOKEN_PREFIX):
         raise refusal
     row = session.scalars(

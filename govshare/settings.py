@@ -32,8 +32,36 @@ PRESETS = frozenset({"@once", "@continuous", "@hourly", "@daily", "@weekly", "@m
 
 def _schedule(value: str) -> str:
     if value not in PRESETS and not croniter.is_valid(value):
-        raise ValueError(f"not a cron expression or one of {', '.join(sorted(PRESETS))}")
+        wrong = cron_field_problem(value)
+        raise ValueError(
+            f"not a cron expression: {wrong}"
+            if wrong
+            else f"not a cron expression or one of {', '.join(sorted(PRESETS))}"
+        )
     return value
+
+
+# The five cron fields in order, with the values each accepts (day of week: 0 and 7 are Sunday).
+CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7))
+
+
+def cron_field_problem(expression: str) -> str | None:
+    """Which of five cron fields is wrong, and how ("hour 25 is out of range 0–23"); None if
+    the expression is not five fields or every field is right. croniter only says "out of range"."""
+    fields = expression.split()
+    if len(fields) != len(CRON_FIELDS):
+        return None
+    for position, (name, low, high) in enumerate(CRON_FIELDS):
+        alone = " ".join(f if i == position else "*" for i, f in enumerate(fields))
+        if croniter.is_valid(alone):
+            continue
+        steps_apart = fields[position].replace("/", ",/").split(",")  # a step (/90) is not a value
+        values = [int(v) for part in steps_apart if not part.startswith("/") for v in part.split("-") if v.isdigit()]
+        out = next((v for v in values if not low <= v <= high), None)
+        if out is not None:
+            return f"{name} {out} is out of range {low}–{high}"
+        return f"{name} {fields[position]!r} is not a cron field (numbers, ranges a-b, lists a,b, steps */n or names)"
+    return None
 
 
 Schedule = Annotated[str, AfterValidator(_schedule)]
@@ -61,6 +89,12 @@ class Settings(BaseSettings):
     catalog_dir: Path | None = Field(None, description="The catalogue folder (default: include/catalog in the home).")
     quality_dir: Path | None = Field(
         None, description="The quality suites' folder (default: include/quality in the home)."
+    )
+    calendar_file: Path | None = Field(
+        None,
+        description="The operator's holiday calendar (YAML: each year's holidays and adjusted working days from "
+        "the State Council's notice), which extends and overrides the chinesecalendar package. "
+        "Default: include/reference/calendar.yaml in the home.",
     )
     public_url: str | None = Field(
         None,
@@ -248,6 +282,10 @@ def catalog_dir() -> Path:
 
 def quality_dir() -> Path:
     return setting("quality_dir") or home() / "include" / "quality"
+
+
+def calendar_file() -> Path:
+    return setting("calendar_file") or home() / "include" / "reference" / "calendar.yaml"
 
 
 def report_link(delivery_id: int) -> str | None:

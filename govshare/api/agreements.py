@@ -42,6 +42,7 @@ def _out(s, agreement: m.Agreement) -> AgreementOut:
         status=agreement.status,
         provider_code=resource.provider_code if resource else "",
         due_date=agreement.due_date,
+        due_provisional=agreement.due_provisional,
         filing_number=agreement.filing_number,
         condition_statement=agreement.condition_statement,
         history=[Step.of(t) for t in service.history(s, agreement.code)],

@@ -19,9 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from govshare.api import agreements, corrections, reports
-from govshare.api.hints import for_http
+from govshare.api.hints import http_fix
 from govshare.api.open_data import public
-from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotAuthenticated, NotFound, RequestRefused
+from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotAuthenticated, NotFound
 from govshare.ui.app import ui
 
 app = FastAPI(
@@ -49,20 +49,29 @@ def docs(request: Request) -> HTMLResponse:
     )
 
 
-_STATUS = {NotAuthenticated: 401, NotAllowed: 403, NotFound: 404, IllegalTransition: 409, RequestRefused: 422}
+# Every other refusal (a request refused, an invalid value) is 422, as FastAPI answers a
+# malformed request: one status for "the request cannot be taken as sent".
+_STATUS = {NotAuthenticated: 401, NotAllowed: 403, NotFound: 404, IllegalTransition: 409}
 
 
 @app.exception_handler(GovshareError)
 def _refused(request: Request, exc: GovshareError) -> JSONResponse:
-    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
+    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 422)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"error": exc.message, "fix": for_http(exc.hint)}, status_code=status, headers=headers)
+    return JSONResponse({"error": exc.message, "fix": http_fix(exc)}, status_code=status, headers=headers)
+
+
+def _wrong(error: dict) -> str:
+    """One invalid part of a request, naming the value sent when it is a plain one."""
+    sent = error.get("input")
+    given = f" (sent: {sent!r})" if isinstance(sent, str | int | float | bool) else ""
+    return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}{given}"
 
 
 @app.exception_handler(RequestValidationError)
 def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
     # The same shape as every other refusal, so agencies handle one kind of error body.
-    problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    problems = "; ".join(_wrong(e) for e in exc.errors())
     fix = "send what the OpenAPI schema (/govshare/openapi.json) describes"
     return JSONResponse({"error": f"invalid request: {problems}", "fix": fix}, status_code=422)
 
@@ -80,7 +89,11 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         }
         headers["Allow"] = ", ".join(sorted(served))
     fix = "send JSON as the OpenAPI schema (/govshare/openapi.json) describes"
-    return JSONResponse({"error": str(exc.detail), "fix": fix}, status_code=exc.status_code, headers=headers)
+    # A body FastAPI cannot even decode (not UTF-8) is as malformed as one that is not JSON,
+    # which FastAPI answers 422: one status for both, as documented.
+    status = 422 if exc.status_code == 400 else exc.status_code
+    error = f"invalid request: {exc.detail}" if exc.status_code == 400 else str(exc.detail)
+    return JSONResponse({"error": error, "fix": fix}, status_code=status, headers=headers)
 
 
 for part in (agreements.router, corrections.router, reports.router):

@@ -30,6 +30,7 @@ def _correction_out(s, c) -> CorrectionOut:
         evidence=c.evidence,
         status=c.status,
         due_date=c.due_date,
+        due_provisional=c.due_provisional,
         history=[Step.of(t) for t in corrections.steps(s, c.code)],
     )
 

@@ -9,12 +9,14 @@ from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from govshare.catalog.model import SAFE_NAME
+from govshare.registry.agreements import canonical
 from govshare.registry.statuses import AgreementStatus
 from govshare.registry.terms import AgreementTerms, FreeText, no_nul
 
 Text = Annotated[FreeText, Field(min_length=1)]
 Name = Annotated[str, Field(pattern=SAFE_NAME.pattern)]
-Code = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+# An agreement or correction code, as recorded whatever its case (agr-0001 is AGR-0001).
+Code = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$"), AfterValidator(canonical)]
 
 
 class Error(BaseModel):
@@ -88,6 +90,9 @@ class AgreementOut(AgreementTerms):
     status: AgreementStatus
     provider_code: str
     due_date: date | None
+    due_provisional: bool = Field(
+        description="The due date was counted through a year with no official holiday calendar yet: it may move."
+    )
     filing_number: str | None
     condition_statement: str | None
     history: list[Step]
@@ -127,14 +132,14 @@ class FilingIn(BaseModel):
     number: Text | None = None
 
 
-REFUSALS = {status: {"model": Error} for status in (400, 401, 403, 404, 409, 422)}
+REFUSALS = {status: {"model": Error} for status in (401, 403, 404, 409, 422)}
 
 
 class CorrectionIn(BaseModel):
     """A doubt about one delivered value, filed by the subscriber."""
 
     model_config = ConfigDict(extra="forbid")
-    agreement: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+    agreement: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$"), AfterValidator(canonical)]
     key: dict[Name, Annotated[str, AfterValidator(no_nul), Field(max_length=200)]] = Field(min_length=1, max_length=10)
     item: Name
     problem: Text
@@ -159,4 +164,5 @@ class CorrectionOut(BaseModel):
     evidence: str
     status: str
     due_date: date | None
+    due_provisional: bool = Field(description="As an agreement's: the due date may move.")
     history: list[Step]

@@ -20,17 +20,25 @@ Report = Callable[[tuple, str, str], Problem]  # (place inside the resource, wha
 
 
 def problems(
-    resource: Resource, provider: Agency | None, resources: dict[str, Resource], report: Report
+    resource: Resource,
+    provider: Agency | None,
+    resources: dict[str, Resource],
+    report: Report,
+    broken: frozenset[str] = frozenset(),
 ) -> list[Problem]:
-    """The national-metadata and public-release problems of one resource."""
-    found = [*_code_problems(resource, resources, report), *_open_problems(resource, report)]
+    """The national-metadata and public-release problems of one resource. ``broken``: codes of
+    entries whose own problems are reported already (a related resource among them is no problem
+    of this one's)."""
+    found = [*_code_problems(resource, resources, broken, report), *_open_problems(resource, report)]
     if resource.open_type == "open":
         found += _release_problems(resource, provider, report)
         found += _public_item_problems(resource, report)
     return found
 
 
-def _code_problems(resource: Resource, resources: dict[str, Resource], report: Report) -> list[Problem]:
+def _code_problems(
+    resource: Resource, resources: dict[str, Resource], broken: frozenset[str], report: Report
+) -> list[Problem]:
     found: list[Problem] = []
     code = resource.national_code
     if code is not None and code[0] != CLASS_DIGIT[resource.classification]:
@@ -54,7 +62,7 @@ def _code_problems(resource: Resource, resources: dict[str, Resource], report: R
             )
         )
     for k, related in enumerate(resource.related):
-        if related == resource.code or related not in resources:
+        if related == resource.code or (related not in resources and related not in broken):
             why = "the resource itself" if related == resource.code else "not a resource of the catalogue"
             found.append(
                 report(("related", k), f"related resource '{related}' is {why}", "name another resource's code")

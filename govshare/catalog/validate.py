@@ -253,6 +253,7 @@ def _references(parsed: list[tuple[Document, CatalogFile]], found: _Found, broke
         return False
 
     front_dbs = {r.front_db.conn_id: r.code for r in found.resources.values()}
+    flawed = _flawed_elements(found, broken)
     for document, content in parsed:
         for i, agency in enumerate(content.agencies):
             known_agency(agency.parent, document, ("agencies", i, "parent"))
@@ -264,14 +265,43 @@ def _references(parsed: list[tuple[Document, CatalogFile]], found: _Found, broke
         for i, resource in enumerate(content.resources):
             loc = ("resources", i)
             if known_agency(resource.provider, document, loc + ("provider",)):
-                problems += _resource_problems(resource, found.elements, broken, document, loc)
+                problems += _resource_problems(resource, _Elements(found.elements, flawed), broken, document, loc)
                 problems += national.problems(
                     resource,
                     agencies.get(resource.provider),
                     found.resources,
                     lambda at, what, fix, loc=loc, document=document: document.problem(loc + at, what, fix),
+                    broken=frozenset(broken),
                 )
     return problems
+
+
+@dataclass(frozen=True)
+class _Elements:
+    """The catalogue's elements, and for each one with a problem of its own (an unknown type or
+    agency), where that problem is reported. An item of such an element points there instead of
+    being told to copy the element's bad value: that would spread a typo."""
+
+    known: dict[str, Element]
+    flawed: dict[tuple[str, str], str]  # (element code, field) -> "see the problem …"
+
+    def flaw(self, code: str, field: str) -> str | None:
+        return self.flawed.get((code, field))
+
+
+def _flawed_elements(found: _Found, broken: set[str]) -> dict[tuple[str, str], str]:
+    flawed: dict[tuple[str, str], str] = {}
+    for code, element in found.elements.items():
+        seen = found.seen[("element", code)]
+        if _normalised(element.type) is None:
+            where = f"{seen.document.path}:{seen.document.line_of(seen.loc + ('type',))}"
+            flawed[(code, "type")] = f"see the problem with the type of element '{code}' at {where}"
+        if element.authority in broken:  # the agency's entry is broken: its own problem says why
+            flawed[(code, "authority")] = f"see the problem with the entry of agency '{element.authority}'"
+        elif element.authority not in found.agencies:
+            where = f"{seen.document.path}:{seen.document.line_of(seen.loc + ('authority',))}"
+            flawed[(code, "authority")] = f"see the problem with the authority of element '{code}' at {where}"
+    return flawed
 
 
 def _agency_region_problems(agency: Agency, document: Document, loc: tuple) -> list[Problem]:
@@ -332,7 +362,7 @@ def _type_problems(text: str, document: Document, loc: tuple) -> list[Problem]:
 
 def _resource_problems(
     resource: Resource,
-    elements: dict[str, Element],
+    elements: _Elements,
     broken: set[str],
     document: Document,
     loc: tuple,
@@ -371,7 +401,7 @@ def _share_problems(resource: Resource, document: Document, loc: tuple) -> list[
 
 
 def _items_problems(
-    resource: Resource, elements: dict[str, Element], broken: set[str], document: Document, loc: tuple
+    resource: Resource, elements: _Elements, broken: set[str], document: Document, loc: tuple
 ) -> list[Problem]:
     problems: list[Problem] = []
     names: dict[str, int] = {}
@@ -392,22 +422,20 @@ def _items_problems(
 
 
 def _update_column_problems(resource: Resource, document: Document, loc: tuple) -> list[Problem]:
-    problems: list[Problem] = []
-    if resource.update_column is not None:
-        item = resource.item(resource.update_column)
-        if (
-            item is None
-            or _normalised(item.type) is None
-            or _normalised(item.type).name not in ("timestamp", "timestamptz", "date")
-        ):
-            problems.append(
-                document.problem(
-                    loc + ("update_column",),
-                    f"update_column '{resource.update_column}' is not a timestamp or date item of the resource",
-                    "name the item that records when a row last changed, or leave update_column out",
-                )
-            )
-    return problems
+    if resource.update_column is None:
+        return []
+    item = resource.item(resource.update_column)
+    kind = _normalised(item.type) if item is not None else None
+    if item is not None and kind is None:  # the item's own type problem is the one to fix
+        where = f"{document.path}:{document.line_of(loc + ('items', resource.items.index(item), 'type'))}"
+        message = f"update_column '{item.name}' cannot be checked: the item's type {item.type!r} is itself unknown"
+        hint = f"see the problem with the type of item '{item.name}' at {where}"
+    elif kind is None or kind.name not in ("timestamp", "timestamptz", "date"):
+        message = f"update_column '{resource.update_column}' is not a timestamp or date item of the resource"
+        hint = "name the item that records when a row last changed, or leave update_column out"
+    else:
+        return []
+    return [document.problem(loc + ("update_column",), message, hint)]
 
 
 def _primary_key_problems(resource: Resource, names: dict[str, int], document: Document, loc: tuple) -> list[Problem]:
@@ -432,7 +460,7 @@ def _primary_key_problems(resource: Resource, names: dict[str, int], document: D
 
 
 def _item_element_problems(
-    resource: Resource, item: Item, elements: dict[str, Element], broken: set[str], document: Document, loc: tuple
+    resource: Resource, item: Item, elements: _Elements, broken: set[str], document: Document, loc: tuple
 ) -> list[Problem]:
     if item.element in broken:
         return []
@@ -446,7 +474,7 @@ def _item_element_problems(
                 )
             ]
         return []
-    element = elements.get(item.element)
+    element = elements.known.get(item.element)
     if element is None:
         return [
             document.problem(
@@ -455,24 +483,54 @@ def _item_element_problems(
                 "register the element under `elements:` with its authoritative agency, or correct the code",
             )
         ]
-    problems: list[Problem] = []
-    if _normalised(item.type) != _normalised(element.type) and _normalised(item.type) is not None:
-        problems.append(
+    return _item_type_problems(item, element, elements, document, loc) + _authority_problems(
+        resource, item, element, elements.flaw(element.code, "authority"), document, loc
+    )
+
+
+def _item_type_problems(item: Item, element: Element, elements: _Elements, document: Document, loc: tuple) -> list:
+    if _normalised(item.type) is None:  # reported with the item's own type
+        return []
+    flaw = elements.flaw(element.code, "type")
+    if flaw is not None:
+        return [
+            document.problem(
+                loc + ("type",),
+                f"item '{item.name}' cannot be checked against element '{element.code}': "
+                f"the element's type {element.type!r} is itself unknown",
+                f"{flaw}; once it is corrected, give this item the element's type",
+            )
+        ]
+    if _normalised(item.type) != _normalised(element.type):
+        return [
             document.problem(
                 loc + ("type",),
                 f"item '{item.name}' is {item.type} but element '{element.code}' is {element.type}",
                 f"use type {element.type} for this item",
             )
-        )
-    return problems + _authority_problems(resource, item, element, document, loc)
+        ]
+    return []
 
 
 def _authority_problems(
-    resource: Resource, item: Item, element: Element, document: Document, loc: tuple
+    resource: Resource, item: Item, element: Element, flaw: str | None, document: Document, loc: tuple
 ) -> list[Problem]:
-    """One data, one source (一数一源): an item of another agency's element says it is a copy."""
+    """One data, one source (一数一源): an item of another agency's element says it is a copy.
+    ``flaw``: where the element's own authority is reported unknown, if it is."""
     problems: list[Problem] = []
-    if element.authority == resource.provider:
+    if flaw is not None and item.copy_of != element.authority:
+        field = "element" if item.copy_of is None else "copy_of"
+        problems.append(
+            document.problem(
+                loc + (field,),
+                f"item '{item.name}' cannot be checked for one data, one source (一数一源): element "
+                f"'{element.code}' names '{element.authority}', which is not an agency of the catalogue, "
+                "as its authoritative source",
+                f"{flaw}; once it is corrected, this item declares `copy_of:` that agency unless the provider "
+                "is the authoritative source",
+            )
+        )
+    elif element.authority == resource.provider:
         if item.copy_of is not None:
             problems.append(
                 document.problem(

@@ -8,16 +8,18 @@ import sys
 import click
 
 from govshare import settings
-from govshare.cli.output import GovshareGroup, console
+from govshare.cli.output import TOKEN_HELP, GovshareGroup, console
 
 
 @click.group(cls=GovshareGroup)
-def main() -> None:
+@click.option("--token", default=None, help=TOKEN_HELP)
+def main(token: str | None) -> None:
     """govshare — government information resource sharing on Apache Airflow.
 
-    Agency actions need the agency's API token (--token or GOVSHARE_TOKEN); without one you
-    act as a platform operator.
+    Agency actions need the agency's API token (--token, before or after the command, or
+    GOVSHARE_TOKEN); without one you act as a platform operator.
     """
+    # Read by govshare.cli.output.acting: the command's own --token wins over this one.
 
 
 @main.group()
@@ -44,9 +46,21 @@ def demo(scale: float) -> None:
 
 
 def _register() -> None:
-    from govshare.cli import agreement, audit, catalog, config, correction, delivery, opendata, report, staff, token
+    from govshare.cli import (
+        agreement,
+        audit,
+        calendar,
+        catalog,
+        config,
+        correction,
+        delivery,
+        opendata,
+        report,
+        staff,
+        token,
+    )
 
-    for module in (catalog, agreement, correction, token, staff, audit, delivery, opendata, report, config):
+    for module in (catalog, agreement, correction, token, staff, audit, delivery, opendata, report, calendar, config):
         main.add_command(module.group)
 
 

@@ -5,16 +5,24 @@ from __future__ import annotations
 
 import click
 from pydantic import ValidationError
+from rich.table import Column
 
 from govshare.airflow.docs import doc_text
-from govshare.cli.output import Table, acting, console, token_option
+from govshare.cli.output import CODE, Table, acting, console, token_option
 from govshare.exchange.plan import DELETIONS, MODES
 from govshare.identity import Actor
-from govshare.lifecycle import service
+from govshare.lifecycle import deadlines, service
 from govshare.registry import cards
 from govshare.registry import models as m
 from govshare.registry.db import session
+from govshare.registry.statuses import AgreementStatus
 from govshare.registry.terms import AgreementTerms
+
+# Why a stored deadline is marked provisional, and where to look.
+PROVISIONAL = (
+    "the deadline is provisional: no official holiday calendar for {year} was known when it was set "
+    "(see `govshare calendar show {year}`)"
+)
 
 
 @click.group("agreement")
@@ -109,7 +117,7 @@ def _mask(text: str) -> tuple[str, str]:
 
 
 def _done(agreement, what: str) -> None:
-    due = f"; answer due by {agreement.due_date.isoformat()}" if agreement.due_date else ""
+    due = f"; answer due by {deadlines.as_shown(agreement)}" if agreement.due_date else ""
     console.print(f"{agreement.code}: {what} — now {agreement.status}{due}", highlight=False, markup=False)
 
 
@@ -125,7 +133,7 @@ def draft(token, **given) -> None:
 
 
 @group.command("submit")
-@click.argument("code", required=False)
+@click.argument("code", required=False, type=CODE)
 @token_option
 @_request_options
 def submit(code, token, **given) -> None:
@@ -142,7 +150,7 @@ def submit(code, token, **given) -> None:
 
 
 @group.command("review")
-@click.argument("code")
+@click.argument("code", type=CODE)
 @click.option("--agree/--refuse", required=True, help="The provider's answer.")
 @click.option("--statement", required=True, help="Agreeing: how the share condition is met. Refusing: the reasons.")
 @token_option
@@ -156,7 +164,7 @@ def review(code, agree, statement, token) -> None:
 
 
 @group.command("coordinate")
-@click.argument("code")
+@click.argument("code", type=CODE)
 @click.option("--open", "step", flag_value="escalate", help="Take a refused request to coordination.")
 @click.option("--settle", "step", flag_value="coordinate", help="Settle it: the data is to be shared.")
 @click.option("--refer", "step", flag_value="refer", help="Refer it to a joint decision.")
@@ -173,7 +181,7 @@ def coordinate(code, step, reason, token) -> None:
 
 
 @group.command("decide")
-@click.argument("code")
+@click.argument("code", type=CODE)
 @click.option("--approve/--reject", required=True)
 @click.option("--reason", required=True)
 @click.option("--legal-basis", default="", help="Required to approve: the law or regulation that allows sharing.")
@@ -188,7 +196,7 @@ def decide(code, approve, reason, legal_basis, token) -> None:
 
 
 @group.command("file")
-@click.argument("code")
+@click.argument("code", type=CODE)
 @click.option("--number", default=None, help="Filing number (default: the next 冀共享备〔year〕NNNN号).")
 @token_option
 def file_(code, number, token) -> None:
@@ -199,7 +207,7 @@ def file_(code, number, token) -> None:
 
 
 def _simple(name: str, doc: str, needs_reason: bool):
-    @click.argument("code")
+    @click.argument("code", type=CODE)
     @click.option("--reason", required=needs_reason, default="")
     @token_option
     def command(code, reason, token) -> None:
@@ -219,7 +227,7 @@ _simple("revoke", "End an agreement for good.", needs_reason=True)
 
 
 @group.command("adopt-target")
-@click.argument("code")
+@click.argument("code", type=CODE)
 @click.option("--reason", required=True, help="The subscriber's request to have its existing table replaced.")
 @token_option
 def adopt_target(code, reason, token) -> None:
@@ -232,12 +240,26 @@ def adopt_target(code, reason, token) -> None:
 
 
 @group.command("list")
-@click.option("--status", default=None, help="Only agreements in this status.")
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in AgreementStatus], case_sensitive=False),
+    default=None,
+    help="Only agreements in this status.",
+)
 @token_option
 def list_(status, token) -> None:
     """The agreements you take part in (all of them, for an operator)."""
     actor = acting(token)
-    table = Table("code", "status", "due", "resource", "provider → subscriber", "items", "schedule", "target")
+    table = Table(
+        "code",
+        "status",
+        Column("due", no_wrap=True),
+        "resource",
+        "provider → subscriber",
+        "items",
+        "schedule",
+        "target",
+    )
     with session() as s:
         codes = {a.code for a in service.visible(s, actor, status)}
         for card in cards.cards(s, status=status):
@@ -246,7 +268,7 @@ def list_(status, token) -> None:
                 table.add_row(
                     card.code,
                     card.status,
-                    agreement.due_date.isoformat() if agreement.due_date else "",
+                    deadlines.as_shown(agreement),
                     card.resource_code,
                     f"{card.provider_code} → {card.subscriber_code}",
                     str(len(card.items)),
@@ -257,7 +279,7 @@ def list_(status, token) -> None:
 
 
 @group.command("show")
-@click.argument("code")
+@click.argument("code", type=CODE)
 @token_option
 def show(code, token) -> None:
     """One agreement in full, with its history and any joint votes."""
@@ -273,9 +295,11 @@ def show(code, token) -> None:
         )
 
     agreement, card, steps, cast = service.act(actor, "read", f"agreement:{code}", read)
-    due = f", answer due by {agreement.due_date.isoformat()}" if agreement.due_date else ""
+    due = f", answer due by {deadlines.as_shown(agreement)}" if agreement.due_date else ""
     filed = f", filing number {agreement.filing_number}" if agreement.filing_number else ""
     console.print(f"status: {agreement.status}{due}{filed}", highlight=False, markup=False)
+    if agreement.due_date and agreement.due_provisional:
+        console.print(PROVISIONAL.format(year=agreement.due_date.year), highlight=False, markup=False)
     if agreement.condition_statement:
         console.print(f"how the condition is met: {agreement.condition_statement}", highlight=False, markup=False)
     console.print(doc_text(card), highlight=False, markup=False, soft_wrap=True)

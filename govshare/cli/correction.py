@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import click
+from rich.table import Column
 
 from govshare import corrections
-from govshare.cli.output import Table, acting, console, token_option
+from govshare.cli.output import CODE, Table, acting, console, token_option
+from govshare.lifecycle import deadlines
 from govshare.lifecycle.service import act
 from govshare.registry.db import session
 
@@ -26,7 +28,7 @@ def _key(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _done(correction, what: str) -> None:
-    due = f"; due {correction.due_date.isoformat()}" if correction.due_date else ""
+    due = f"; due {deadlines.as_shown(correction)}" if correction.due_date else ""
     console.print(
         f"{correction.code}: {what} — now {correction.status} (authority {correction.authority_code}){due}",
         highlight=False,
@@ -35,7 +37,7 @@ def _done(correction, what: str) -> None:
 
 
 @group.command("file")
-@click.option("--agreement", required=True, help="The agreement the value was delivered under.")
+@click.option("--agreement", type=CODE, required=True, help="The agreement the value was delivered under.")
 @click.option(
     "--key", "key", multiple=True, required=True, help="The record's key, ITEM=VALUE (repeat for each key item)."
 )
@@ -57,7 +59,7 @@ def file_(agreement, key, item, problem, evidence, token) -> None:
 
 
 def _step(name: str, doc: str, reason_required: bool):
-    @click.argument("code")
+    @click.argument("code", type=CODE)
     @click.option("--reason", required=reason_required, default="", help="Why (required to reject, dispute, resolve).")
     @token_option
     def command(code, reason, token) -> None:
@@ -84,13 +86,15 @@ _step("resolve", "Decide a disputed correction (the competent department).", Tru
 def list_(token) -> None:
     """Corrections you take part in (all, for an operator)."""
     actor = acting(token)
-    table = Table("code", "status", "due", "agreement", "record", "item", "authority", "subscriber")
+    table = Table(
+        "code", "status", Column("due", no_wrap=True), "agreement", "record", "item", "authority", "subscriber"
+    )
     with session() as s:
         for c in corrections.visible(s, actor):
             table.add_row(
                 c.code,
                 c.status,
-                c.due_date.isoformat() if c.due_date else "",
+                deadlines.as_shown(c),
                 c.agreement_code,
                 ", ".join(f"{k}={v}" for k, v in c.record_key.items()),
                 c.item,
@@ -101,7 +105,7 @@ def list_(token) -> None:
 
 
 @group.command("show")
-@click.argument("code")
+@click.argument("code", type=CODE)
 @token_option
 def show(code, token) -> None:
     """One correction with its history."""
@@ -111,9 +115,10 @@ def show(code, token) -> None:
         return corrections.read(s, actor, code), corrections.steps(s, code)
 
     correction, history = act(actor, "correction.read", f"correction:{code}", read)
+    due = f", due {deadlines.as_shown(correction)}" if correction.due_date else ""
     console.print(
         f"{correction.code} on {correction.resource_code}.{correction.item}, record {correction.record_key} "
-        f"(agreement {correction.agreement_code}): {correction.status}\n"
+        f"(agreement {correction.agreement_code}): {correction.status}{due}\n"
         f"problem: {correction.problem}\nevidence: {correction.evidence}\n"
         f"authoritative source: {correction.authority_code}; provider: {correction.provider_code}",
         highlight=False,

@@ -7,8 +7,8 @@ import logging
 import click
 
 from govshare import clock
-from govshare.cli.output import Table, console, number, operator
-from govshare.registry import deliveries
+from govshare.cli.output import CODE, Table, console, number, operator
+from govshare.registry import agreements, deliveries
 from govshare.registry.db import session
 
 
@@ -18,7 +18,7 @@ def group() -> None:
 
 
 @group.command("run")
-@click.argument("code")
+@click.argument("code", type=CODE)
 @click.option("--run-id", default=None, help="The run's id (default manual__<now>); a run id already used reruns it.")
 def delivery_run(code: str, run_id: str | None) -> None:
     """Deliver agreement CODE now, in this process: preflight, stage, check, publish, record and
@@ -38,7 +38,7 @@ def delivery_run(code: str, run_id: str | None) -> None:
 
 
 @group.command("list")
-@click.option("--agreement", "code", default=None, help="Only this agreement's deliveries.")
+@click.option("--agreement", "code", type=CODE, default=None, help="Only this agreement's deliveries.")
 @click.option("--limit", default=20, show_default=True)
 def delivery_list(code: str | None, limit: int) -> None:
     """Recent deliveries, newest first."""
@@ -55,6 +55,8 @@ def delivery_list(code: str | None, limit: int) -> None:
         "error",
     )
     with session() as s:
+        if code:
+            agreements.get(s, code)  # an unknown code is a typo, not an agreement without deliveries
         for d in deliveries.recent(s, code, limit):
             table.add_row(
                 str(d.id),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from govshare import staff
-from govshare.cli.output import Table, console, operator
+from govshare.cli.output import Table, console, known_agency, operator
 from govshare.registry.db import session
 from govshare.settings import setting
 
@@ -55,6 +55,7 @@ def list_(agency: str | None) -> None:
     """Members by agency, with their duties."""
     table = Table("login", "name", "agency", "duties", "added", "disabled")
     with session() as s:
+        known_agency(s, agency)
         for member in staff.members(s, agency):
             table.add_row(
                 member.login,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from govshare import identity, staff
-from govshare.cli.output import Table, console, errors, operator
+from govshare.cli.output import Table, console, errors, known_agency, operator
 from govshare.registry.db import session
 
 
@@ -54,6 +54,7 @@ def list_(agency: str | None) -> None:
     """Tokens by agency: id, the first characters, when created and last used, revoked or not."""
     table = Table("id", "agency", "member", "token starts", "created", "by", "last used", "revoked")
     with session() as s:
+        known_agency(s, agency)
         logins = {member.id: member.login for member in staff.members(s, agency)}
         for t in identity.tokens(s, agency):
             table.add_row(

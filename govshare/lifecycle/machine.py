@@ -65,3 +65,20 @@ def find(action: str, status: AgreementStatus) -> Move | None:
 def allowed_here(status: AgreementStatus) -> str:
     names = sorted({m.action for m in moves_from(status)})
     return ", ".join(names) if names else "none (it is final)"
+
+
+def possible_for(status: AgreementStatus, held: set[Role]) -> str:
+    """What an actor acting in the roles ``held`` may do now, for a refusal's fix: only its
+    own moves (a subscriber is not told it may suspend), or whose move the agreement awaits."""
+    moves = moves_from(status)
+    if not moves:
+        return "none (it is final)"
+    mine = sorted({m.action for m in moves if m.roles & held})
+    if mine:
+        return ", ".join(mine)
+    others = sorted({r.value for m in moves for r in m.roles} - {Role.SYSTEM})
+    return (
+        f"nothing by you; only the {' or '.join(others)} may act now"
+        if others
+        else "nothing by you; the platform moves it on"
+    )

@@ -17,10 +17,10 @@ from sqlalchemy import Integer, cast, func, select, text
 from sqlalchemy.orm import Session
 
 from govshare import audit, clock
-from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotFound, RequestRefused
+from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotFound, Remedy, RequestRefused
 from govshare.identity import Actor, Role, may_read, roles
 from govshare.lifecycle import deadlines
-from govshare.lifecycle.machine import JOINT_DEPARTMENTS, allowed_here, find
+from govshare.lifecycle.machine import JOINT_DEPARTMENTS, find, possible_for
 from govshare.notify import outbox
 from govshare.registry import acceptance, agreements
 from govshare.registry import models as m
@@ -64,10 +64,16 @@ def act(actor: Actor, action: str, subject: str, do: Callable[[Session], T]) -> 
 def read(session: Session, actor: Actor, code: str) -> m.Agreement:
     """An agreement the actor takes part in; others are reported as not found, not as forbidden,
     so an agency cannot even learn which agreements exist between other agencies."""
+    code = agreements.canonical(code)
     found = session.get(m.Agreement, code)
     if found is None or not may_read(session, actor, found):
-        raise NotFound(f"no agreement '{code}' visible to {actor}", "list yours with `govshare agreement list`")
+        raise not_visible(code, actor)
     return found
+
+
+def not_visible(code: str, actor: Actor) -> NotFound:
+    """The one answer for an agreement that is missing and for one the actor takes no part in."""
+    return NotFound(f"no agreement '{code}' visible to {actor}", remedy=Remedy(listing="agreements"))
 
 
 def visible(session: Session, actor: Actor, status: str | None = None) -> list[m.Agreement]:
@@ -131,7 +137,7 @@ def review(session: Session, actor: Actor, code: str, agree: bool, statement: st
     met) or refuse (giving reasons)."""
     if not statement.strip():
         what = "how the share condition is met" if agree else "the reasons for refusing"
-        raise RequestRefused(f"a review must state {what}", "add --statement")
+        raise RequestRefused(f"a review must state {what}", remedy=Remedy(give=("statement",)))
     if not agree:
         return _move(session, actor, code, "refuse", reason=statement)
     agreement = _move(session, actor, code, "agree", reason=statement)
@@ -156,9 +162,13 @@ def decide(session: Session, actor: Actor, code: str, approve: bool, reason: str
     """One department's vote in a joint decision. When the competent, staffing and secrecy
     departments have all voted, the request is approved if all approve, else rejected."""
     agreement = _check(session, actor, code, "decide")
+    code = agreement.code
     _required(reason, "the reasons for the vote")
     if approve and not legal_basis.strip():
-        raise RequestRefused("an approval must cite a legal basis", "add --legal-basis naming the law or regulation")
+        raise RequestRefused(
+            "an approval must cite a legal basis",
+            remedy=Remedy(give=("legal_basis",), note="name the law or regulation that allows sharing"),
+        )
     role = next(r for r in JOINT_DEPARTMENTS if r in roles(session, actor, agreement))
     cast = votes(session, code)
     if any(v.role == role.value for v in cast):
@@ -191,6 +201,7 @@ def decide(session: Session, actor: Actor, code: str, approve: bool, reason: str
 def file(session: Session, actor: Actor, code: str, number: str | None = None) -> m.Agreement:
     """The competent department files (备案) an agreed or approved agreement, with a number."""
     agreement = _check(session, actor, code, "file")
+    code = agreement.code
     if number is None:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext('govshare.filing_number'))"))
         prefix = f"冀共享备〔{clock.today().year}〕"
@@ -202,7 +213,10 @@ def file(session: Session, actor: Actor, code: str, number: str | None = None) -
         )
         number = f"{prefix}{(highest or 0) + 1:04d}号"
     if session.scalars(select(m.Agreement.code).where(m.Agreement.filing_number == number)).first():
-        raise RequestRefused(f"filing number {number} is already used", "leave --number out to get the next one")
+        raise RequestRefused(
+            f"filing number {number} is already used",
+            remedy=Remedy(leave_out=("number",), note="the next free number is then given"),
+        )
     agreement.filing_number = number
     return _move(session, actor, code, "file", reason=f"filed as {number}")
 
@@ -239,6 +253,7 @@ def adopt_target(session: Session, actor: Actor, code: str, reason: str) -> m.Ag
             f"{actor} may not adopt a target table", "only a platform operator may, on the subscriber's request"
         )
     agreement = _get(session, code)
+    code = agreement.code
     if AgreementStatus(agreement.status) in FINAL_AGREEMENT_STATUSES:
         raise IllegalTransition(f"agreement {code} is {agreement.status}: it delivers nothing", "nothing to adopt")
     why = _required(reason, "why the subscriber's existing table may be replaced")
@@ -256,28 +271,28 @@ def expire(session: Session, code: str, on: date) -> m.Agreement:
 
 
 def _get(session: Session, code: str) -> m.Agreement:
-    return agreements.get(session, code, for_update=True)
+    return agreements.get(session, agreements.canonical(code), for_update=True)
 
 
 def _check(session: Session, actor: Actor, code: str, action: str) -> m.Agreement:
     """The agreement, if ``actor`` may take ``action`` on it now; else why not."""
     agreement = _get(session, code)
+    code = agreement.code
     held = roles(session, actor, agreement)
     if not held:
-        # Same answer as for a missing agreement: no hint that it exists.
-        raise NotFound(f"no agreement '{code}' visible to {actor}", "list yours with `govshare agreement list`")
+        raise not_visible(code, actor)  # the answer for a missing agreement: no hint that it exists
     status = AgreementStatus(agreement.status)
     move = find(action, status)
     if move is None:
         raise IllegalTransition(
             f"agreement {code} is {status.value}: '{action}' is not possible from there",
-            f"possible now: {allowed_here(status)}",
+            f"possible now: {possible_for(status, actor.acting(held))}",
         )
     if held & move.roles and not actor.acting(held) & move.roles:
         raise NotAllowed(
             f"{actor} may not {action} agreement {code}: the duties of their account are "
             f"{', '.join(sorted(actor.duties or ())) or 'read-only'}",
-            "ask a colleague whose account has that duty, or an administrator to grant it (`govshare staff add`)",
+            "ask a colleague whose account has that duty, or a platform operator to grant it to yours",
         )
     if not held & move.roles:
         who = " or ".join(sorted(r.value for r in move.roles if r != Role.SYSTEM))
@@ -299,7 +314,7 @@ def _refuse_not_shared(session: Session, agreement: m.Agreement, action: str) ->
     if resource is not None and resource.share_type == "not_shared":
         raise RequestRefused(
             f"resource {resource.code} is not_shared: {_NOT_SHARED_REFUSAL.get(action, 'only a joint decision can release it')}",
-            "refer it to a joint decision (`govshare agreement coordinate --refer`)",
+            "the competent department refers it to a joint decision of the competent, staffing and secrecy departments",
         )
 
 
@@ -307,16 +322,19 @@ def _move(
     session: Session, actor: Actor, code: str, action: str, reason: str, target: AgreementStatus | None = None
 ) -> m.Agreement:
     agreement = _check(session, actor, code, action)
+    code = agreement.code  # as recorded, however it was typed
     before = AgreementStatus(agreement.status)
     after = target or find(action, before).target
     if after == AgreementStatus.AGREED:
         _refuse_not_shared(session, agreement, action)
     agreement.status = after.value
     today = clock.today()
-    agreement.due_date = {
-        AgreementStatus.SUBMITTED: deadlines.add_working_days(today, deadlines.review_days()),
-        AgreementStatus.COORDINATION: deadlines.add_working_days(today, deadlines.coordination_days()),
+    due = {
+        AgreementStatus.SUBMITTED: deadlines.due(today, deadlines.review_days()),
+        AgreementStatus.COORDINATION: deadlines.due(today, deadlines.coordination_days()),
     }.get(after)
+    agreement.due_date = due.day if due else None
+    agreement.due_provisional = bool(due and due.provisional)
     agreement.reminded_on = None
     session.add(
         m.Transition(
@@ -358,7 +376,8 @@ def _notify(session: Session, agreement: m.Agreement, actor: Actor, status: Agre
         f"is now {status.value}, by {actor}: {reason}",
     ]
     if agreement.due_date:
-        paragraphs.append(f"办理期限 / answer due by: {agreement.due_date.isoformat()}（工作日 working days）")
+        due = deadlines.describe(agreement.due_date, agreement.due_provisional)
+        paragraphs.append(f"办理期限 / answer due by: {due}（工作日 working days）")
     outbox.enqueue(
         session,
         f"agreement.{status.value}",
@@ -371,5 +390,5 @@ def _notify(session: Session, agreement: m.Agreement, actor: Actor, status: Agre
 
 def _required(value: str, what: str) -> str:
     if not value or not value.strip():
-        raise RequestRefused(f"this action must state {what}", "add --reason")
+        raise RequestRefused(f"this action must state {what}", remedy=Remedy(give=("reason",)))
     return value.strip()

@@ -21,6 +21,7 @@ from govshare.exchange.plan import CORRECTIONS_SUFFIX, WATERMARK_TYPES
 from govshare.registry import models as m
 from govshare.registry.statuses import FINAL_AGREEMENT_STATUSES, AgreementStatus
 from govshare.registry.terms import AgreementTerms, terms_of
+from govshare.settings import cron_field_problem
 
 SCHEDULE_PRESETS = ("@hourly", "@daily", "@weekly", "@monthly", "@yearly")
 SUBSCRIBER_KINDS = ("department",)
@@ -129,8 +130,11 @@ def _check_duty(terms: AgreementTerms) -> None:
     if terms.schedule not in SCHEDULE_PRESETS and not (
         len(terms.schedule.split()) == 5 and croniter.is_valid(terms.schedule)
     ):
+        wrong = cron_field_problem(terms.schedule)
         raise RequestRefused(
-            f"schedule {terms.schedule!r} is neither a preset nor a cron expression",
+            f"schedule {terms.schedule!r} is not a cron expression: {wrong}"
+            if wrong
+            else f"schedule {terms.schedule!r} is neither a preset nor a cron expression",
             f"use one of {', '.join(SCHEDULE_PRESETS)} or five cron fields such as '0 2 * * *'",
         )
     if terms.end_date and terms.end_date < (terms.start_date or terms.end_date):

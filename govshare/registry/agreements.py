@@ -6,11 +6,13 @@ A refused request leaves the registry as it was.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govshare import clock
-from govshare.errors import NotFound
+from govshare.errors import NotFound, Remedy
 from govshare.registry import acceptance
 from govshare.registry import models as m
 from govshare.registry.catalog_store import current_version
@@ -54,8 +56,19 @@ def get(session: Session, code: str, for_update: bool = False) -> m.Agreement:
     query = select(m.Agreement).where(m.Agreement.code == code)
     agreement = session.scalars(query.with_for_update() if for_update else query).first()
     if agreement is None:
-        raise NotFound(f"no agreement '{code}'", "list agreements with `govshare agreement list`")
+        raise NotFound(f"no agreement '{code}'", remedy=Remedy(listing="agreements"))
     return agreement
+
+
+# Agreement and correction codes: a prefix of letters and a number (AGR-0001, COR-0012).
+_CODE = re.compile(r"[A-Za-z]{3}-[0-9]+")
+
+
+def canonical(code: str) -> str:
+    """An agreement or correction code as recorded: typed ``agr-0001`` it is AGR-0001. Other
+    text is left as given (it names nothing, and the refusal quotes it as typed)."""
+    stripped = code.strip()
+    return stripped.upper() if _CODE.fullmatch(stripped) else code
 
 
 def listing(session: Session, status: AgreementStatus | None = None) -> list[m.Agreement]:

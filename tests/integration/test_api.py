@@ -180,3 +180,63 @@ def test_the_workflow_over_http(tokens):
         "agreed",
         "filed",
     ]
+
+
+def test_codes_in_any_case_and_unknown_filter_values_named(tokens):
+    client = TestClient(app)
+    mzt = bearer(tokens["hb_mzt"])
+    shown = client.get("/agreements/agr-0001", headers=mzt)
+    assert shown.status_code == 200 and shown.json()["code"] == "AGR-0001"
+    bogus = client.get("/agreements", params={"status": "bogus"}, headers=mzt)
+    assert bogus.status_code == 422 and "(sent: 'bogus')" in bogus.json()["error"]
+    assert "'active'" in bogus.json()["error"]
+    unknown = client.get("/agreements/AGR-9999", headers=mzt)
+    assert unknown.status_code == 404 and unknown.json() == {
+        "error": "no agreement 'AGR-9999' visible to agency:hb_mzt",
+        "fix": "list yours with GET /govshare/agreements",
+    }
+
+
+def test_the_api_gives_its_own_fixes_and_only_the_callers_moves(tokens):
+    client = TestClient(app)
+    mzt, sjj = bearer(tokens["hb_mzt"]), bearer(tokens["hb_sjj"])
+    blank = client.post("/agreements/AGR-0001/suspend", headers=sjj, json={"reason": " "})
+    assert blank.status_code == 422 and blank.json()["fix"] == 'add the field "reason"'
+    wrong_key = {"agreement": "agr-0001", "key": {"name": "x"}, "item": "name", "problem": "p", "evidence": "e"}
+    refused = client.post("/corrections", headers=mzt, json=wrong_key)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["fix"] == 'add the field "key"; give the value of each key item: person_id'
+    # a subscriber may only revoke an active agreement: it is not told it may suspend or expire it
+    resumed = client.post("/agreements/AGR-0001/resume", headers=mzt, json={"reason": "x"})
+    assert resumed.status_code == 409 and resumed.json()["fix"] == "possible now: revoke"
+    for answer in (blank, refused, resumed):
+        assert "--" not in answer.json()["fix"] and "govshare " not in answer.json()["fix"]
+
+
+def test_malformed_requests_get_422_as_documented(tokens):
+    client = TestClient(app)
+    headers = {**bearer(tokens["hb_mzt"]), "Content-Type": "application/json"}
+    malformed = client.post("/agreements", headers=headers, content=b"{not json")
+    assert malformed.status_code == 422 and malformed.json()["error"].startswith("invalid request:")
+    undecodable = client.post("/agreements", headers=headers, content=b"\xff\xfe{")
+    assert undecodable.status_code == 422 and undecodable.json()["error"].startswith("invalid request:")
+    documented = {
+        status for path in app.openapi()["paths"].values() for op in path.values() for status in op["responses"]
+    }
+    assert "400" not in documented and "422" in documented
+
+
+def test_a_schedule_out_of_range_names_the_field(tokens):
+    client = TestClient(app)
+    body = {
+        "resource_code": "rst_social_insurance",
+        "items": ["record_id", "status"],
+        "purpose": "家庭经济状况核对",
+        "legal_basis": "《社会救助暂行办法》",
+        "target_conn_id": "sub_hb_mzt",
+        "target_table": "insurance",
+        "schedule": "0 25 * * *",
+    }
+    refused = client.post("/agreements", headers=bearer(tokens["hb_mzt"]), json=body)
+    assert refused.status_code == 422
+    assert refused.json()["error"] == "schedule '0 25 * * *' is not a cron expression: hour 25 is out of range 0–23"

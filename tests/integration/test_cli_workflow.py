@@ -190,3 +190,45 @@ def test_corrections_from_the_command_line(applied):
     assert "authoritative source: hb_gat; provider: hb_scjg" in shown.stdout and "accepted" in shown.stdout
     listed = run_cli("correction", "list")
     assert "COR-0001" in listed.stdout and "uscc=91130102MA0000000X" in listed.stdout
+
+
+def test_codes_filters_and_the_token_are_taken_as_a_user_types_them(applied):
+    from tests.helpers import active_agreement, request
+
+    code = active_agreement(request())  # hb_gat → hb_mzt
+    mzt = token_for("hb_mzt")
+    # the token before the subcommand, as after it
+    before = run_cli("--token", mzt, "agreement", "list")
+    assert before.returncode == 0, before.stderr
+    assert code in before.stdout
+    hidden = run_cli("--token", token_for("hb_scjg"), "agreement", "list")
+    assert hidden.returncode == 0 and code not in hidden.stdout  # it acted as hb_scjg, not as an operator
+    # codes in any case
+    shown = run_cli("agreement", "show", code.lower())
+    assert shown.returncode == 0 and "status: active" in shown.stdout, shown.stderr
+    assert run_cli("delivery", "list", "--agreement", code.lower()).returncode == 0
+    # unknown filter values are refused by name, not answered with an empty table
+    bogus = run_cli("agreement", "list", "--status", "bogus")
+    assert bogus.returncode != 0 and "'bogus' is not one of" in bogus.stderr and "'active'" in bogus.stderr
+    assert run_cli("agreement", "list", "--status", "ACTIVE").returncode == 0
+    unknown = run_cli("delivery", "list", "--agreement", "AGR-9999")
+    assert unknown.returncode == 1
+    assert "no agreement 'AGR-9999'" in unknown.stderr and "`govshare agreement list`" in unknown.stderr
+    for command in (("token", "list", "hb_nobody"), ("staff", "list", "hb_nobody")):
+        done = run_cli(*command)
+        assert done.returncode == 1 and "unknown agency 'hb_nobody'" in done.stderr, command
+
+
+def test_the_command_line_gives_its_own_fixes(applied):
+    from tests.helpers import active_agreement, request
+
+    code = active_agreement(request())
+    bad = run_cli("agreement", "list", env={"GOVSHARE_TOKEN": "gs_not-a-real-token"})
+    assert bad.returncode == 1 and "missing, unknown or revoked token" in bad.stderr
+    assert "--token" in bad.stderr and "GOVSHARE_TOKEN" in bad.stderr and "Authorization" not in bad.stderr
+    blank = as_agency(token_for("hb_sjj"), "agreement", "suspend", code, "--reason", " ")
+    assert blank.returncode == 1 and "fix: add --reason" in blank.stderr
+    # the subscriber is told only what it may do itself on an active agreement
+    mzt = token_for("hb_mzt")
+    resumed = as_agency(mzt, "agreement", "resume", code)
+    assert resumed.returncode == 1 and "fix: possible now: revoke\n" in resumed.stderr

@@ -11,8 +11,9 @@ import pytest
 from govshare import clock
 from govshare.delivery.plan import plan_for
 from govshare.errors import AgreementNotActive, IllegalTransition, NotAllowed, NotFound, RequestRefused
+from govshare.identity import Role
 from govshare.lifecycle import daily, service
-from govshare.lifecycle.machine import MOVES, allowed_here, find
+from govshare.lifecycle.machine import MOVES, find, possible_for
 from govshare.registry import models as m
 from govshare.registry.db import session
 from govshare.registry.statuses import AgreementStatus
@@ -168,9 +169,34 @@ def test_illegal_moves_name_the_state_and_what_is_possible(applied, state, actio
     with pytest.raises(IllegalTransition) as refused:
         service.act(who, action, f"agreement:{code}", lambda s: CALLS[action](s, who, code))
     assert refused.value.message == f"agreement {code} is {state.value}: '{action}' is not possible from there"
-    assert refused.value.hint == f"possible now: {allowed_here(state)}"
+    assert refused.value.hint == f"possible now: {possible_for(state, {Role.OPERATOR})}"
     assert snapshot(applied) == before
     assert audit_tail(applied)[0][1] == "denied"
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "who", "possible"),
+    [
+        # active: the platform may expire it, the competent department and operators suspend it;
+        # the subscriber is told only what it may do itself
+        (AgreementStatus.ACTIVE, "resume", "hb_mzt", "possible now: revoke"),
+        (
+            AgreementStatus.ACTIVE,
+            "file",
+            "hb_gat",
+            "possible now: nothing by you; only the competent_department or operator or subscriber may act now",
+        ),
+        (AgreementStatus.SUBMITTED, "file", "hb_mzt", "possible now: nothing by you; only the provider may act now"),
+        (AgreementStatus.REVOKED, "resume", "hb_mzt", "possible now: none (it is final)"),
+    ],
+)
+def test_an_illegal_move_lists_only_what_this_actor_may_do(applied, state, action, who, possible):
+    code = submitted()
+    force(applied, code, state)
+    actor = agency(who)
+    with pytest.raises(IllegalTransition) as refused:
+        service.act(actor, action, f"agreement:{code}", lambda s: CALLS[action](s, actor, code))
+    assert refused.value.hint == possible
 
 
 FORBIDDEN = [

@@ -151,3 +151,30 @@ def test_cli_exits_0_on_the_shipped_catalogue():
     done = run_cli("catalog", "validate")
     assert done.returncode == 0, done.stderr
     assert "catalogue OK" in done.stdout and "quality suites" in done.stdout
+
+
+def test_a_knock_on_problem_points_to_the_first_one_instead_of_spreading_it():
+    # Each first mistake is reported with its own fix; what depends on it says where that is,
+    # and never advises to copy the mistaken value (`use type char18`, `copy_of: prov_bb`).
+    _, problems = validate(CATALOGS / "knock_on.yaml")
+    fixes = {p.location: p.hint for p in problems}
+    where = f"{CATALOGS / 'knock_on.yaml'}"
+    assert fixes["resources[0].items[1].type"].startswith(
+        f"see the problem with the type of element 'citizen_id' at {where}:18"
+    )
+    assert fixes["resources[0].items[0].element"].startswith(
+        f"see the problem with the authority of element 'licence_no' at {where}:19"
+    )
+    assert fixes["resources[0].update_column"] == f"see the problem with the type of item 'changed_at' at {where}:35"
+    assert not any("char18" in fix or "prov_bb" in fix for fix in fixes.values()), fixes
+    # b_permits is broken (its own problem is reported): naming it as related is no second problem
+    assert "resources[0].related[0]" not in fixes
+    assert sorted(fixes) == [
+        "elements[0].type",
+        "elements[1].authority",
+        "resources[0].items[0].element",
+        "resources[0].items[1].type",
+        "resources[0].items[2].type",
+        "resources[0].update_column",
+        "resources[1].items[0].nullable",
+    ]
