@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from govshare.catalog.model import Agency, Resource
+from govshare.catalog.model import Agency, Item, Resource
 from govshare.catalog.problems import Problem
+from govshare.catalog.types import CatalogType
+from govshare.errors import UnknownType
 
 # The first digit of a national resource code is its classification (类).
 CLASS_DIGIT = {"base": "1", "theme": "2", "department": "3"}
@@ -80,6 +82,15 @@ def _open_problems(resource: Resource, report: Report) -> list[Problem]:
                 "make it not_open, or review its share type",
             )
         )
+    if resource.open_type == "open" and resource.share_type == "conditional":
+        found.append(
+            report(
+                ("open_type",),
+                f"resource '{resource.code}' is shared between agencies only on a condition "
+                "but open to the public without one",
+                "make it conditional_open (with its `open_condition`) or not_open, or review its share type",
+            )
+        )
     if resource.open_type == "conditional_open" and not resource.open_condition.strip():
         found.append(
             report(
@@ -119,6 +130,35 @@ def _release_problems(resource: Resource, provider: Agency | None, report: Repor
     return found
 
 
+# The masks a catalogue may name for the public (model.PUBLIC) all work on text.
+_TEXT = ("text", "varchar", "char")
+
+
+def _public_mask_problem(item: Item) -> tuple[str, str] | None:
+    """What is wrong with the item's public mask, and the fix; None if it hides something.
+    A mask of another type would only fail at publication; a truncation to the item's whole
+    length would publish every value as it is."""
+    mask = item.published_as
+    if mask in ("publish", "omit"):
+        return None
+    try:
+        declared = CatalogType.parse(item.type)
+    except UnknownType:
+        return None  # the type's own problem is reported, and is the one to fix
+    if declared.name not in _TEXT:
+        return (
+            f"item '{item.name}' is {declared}: the public mask {mask} works on text items only",
+            "write `public: omit` (or `publish` if it is not personal)",
+        )
+    kept = int(mask.split(":")[1]) if mask.startswith("truncate:") else None
+    if kept is not None and declared.size is not None and kept >= declared.size:
+        return (
+            f"item '{item.name}' is {declared}: `public: {mask}` keeps all of it",
+            f"keep fewer than {declared.size} characters, or write `public: omit`",
+        )
+    return None
+
+
 def _public_item_problems(resource: Resource, report: Report) -> list[Problem]:
     found: list[Problem] = []
     for j, item in enumerate(resource.items):
@@ -131,6 +171,8 @@ def _public_item_problems(resource: Resource, report: Report) -> list[Problem]:
                     "write `public: omit`, or a mask such as `public: name` or `public: keep:3,4`",
                 )
             )
+        if (wrong := _public_mask_problem(item)) is not None:
+            found.append(report(("items", j, "public"), *wrong))
         if item.name in resource.primary_key and item.published_as == "omit":
             found.append(
                 report(

@@ -434,13 +434,13 @@ def _publish_open_data(runner: DagRunner) -> None:
     """Publish what the catalogue opens to the public (the enterprise register, without the
     legal representative's ID number and with the name masked), then say where it is."""
     from govshare.airflow.open_data import store
-    from govshare.opendata import publication
+    from govshare.opendata import published
 
     log = _log_dir() / "platform_open_data.log"
     runner.start("platform_open_data", log).wait()
     with session() as s:
-        for resource in publication.open_resources(s):
-            p = publication.current(s, resource.code)
+        for resource in published.open_resources(s):
+            p = published.current(s, resource.code)
             said = f"published, {p.rows or 0:,} rows as {len(p.items)} items" if p else "[red]not published[/]"
             console.print(f"    {resource.code}: {said} (log: {log})")
     console.print(f"    files and the DCAT catalogue (catalog.ttl, catalog.jsonld) in {store()}", highlight=False)

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from govshare import settings
-from govshare.opendata.publication import current, open_resources
+from govshare.opendata.plan import is_open
+from govshare.opendata.published import current, open_resources
 from govshare.registry import models as m
 
 
@@ -67,7 +68,7 @@ def datasets(s: Session) -> list[Dataset]:
 
 def dataset(s: Session, code: str) -> Dataset | None:
     resource = s.get(m.Resource, code)
-    return _dataset(s, resource) if resource is not None and resource.open_type == "open" else None
+    return _dataset(s, resource) if resource is not None and is_open(resource) else None
 
 
 def _dataset(s: Session, resource: m.Resource) -> Dataset | None:
@@ -90,9 +91,7 @@ def _dataset(s: Session, resource: m.Resource) -> Dataset | None:
         update_cycle=resource.update_cycle,
         released_on=date.fromisoformat(released) if released else None,
         keywords=list(national.get("keywords", [])),
-        related=[
-            r for r in national.get("related", []) if (other := s.get(m.Resource, r)) and other.open_type == "open"
-        ],
+        related=[r for r in national.get("related", []) if (other := s.get(m.Resource, r)) and is_open(other)],
         provider_code=resource.provider_code,
         provider_name=provider.name if provider else resource.provider_code,
         provider_credit_code=provider.credit_code if provider else None,
@@ -103,13 +102,16 @@ def _dataset(s: Session, resource: m.Resource) -> Dataset | None:
         files=list(published.files),
         # The items the publication released, as it released them (not today's catalogue).
         items=[
-            Item(
-                name,
-                by_name[name].title,
-                by_name[name].type,
-                None if by_name[name].public == "publish" else by_name[name].public,
-            )
-            for name in published.items
+            Item(name, by_name[name].title, by_name[name].type, None if public == "publish" else public)
+            for name, public in (_released(entry, by_name) for entry in published.items)
             if name in by_name
         ],
     )
+
+
+def _released(entry: dict[str, str] | str, by_name: dict[str, m.ResourceItem]) -> tuple[str, str]:
+    """A publication's item as (name, what the public received). A publication made before
+    masks were recorded holds the name alone (read with today's catalogue; it is due again)."""
+    if isinstance(entry, str):
+        return entry, by_name[entry].public if entry in by_name else "omit"
+    return entry["name"], entry["public"]

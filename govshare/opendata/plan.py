@@ -32,6 +32,19 @@ def released(item: m.ResourceItem) -> bool:
     return item.public != "omit" and not (item.personal != "none" and item.public == "publish")
 
 
+def is_open(resource: m.Resource) -> bool:
+    """Whether the public receives the resource at all: open to the public, and shared between
+    agencies without condition. A conditional or not-shared resource is never published,
+    whatever a registry row says (the catalogue's validation refuses it as open)."""
+    return resource.open_type == "open" and resource.share_type == "unconditional"
+
+
+def released_items(resource: m.Resource) -> list[dict[str, str]]:
+    """What a publication records of its items: each released item and what the public receives
+    of it (``publish`` or its mask). A change of either is due a new publication."""
+    return [{"name": item.name, "public": item.public} for item in resource.items if released(item)]
+
+
 def public_plan(resource: m.Resource) -> DeliveryPlan:
     catalogued = tuple(Column(i.name, CatalogType.parse(i.type), i.nullable, i.personal) for i in resource.items)
     return DeliveryPlan(

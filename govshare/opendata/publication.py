@@ -28,7 +28,8 @@ from govshare.exchange.plan import DeliveryPlan
 from govshare.identity import Actor
 from govshare.notify import outbox
 from govshare.opendata import files
-from govshare.opendata.plan import WORKSPACE, public_plan
+from govshare.opendata.plan import WORKSPACE, is_open, public_plan, released_items
+from govshare.opendata.published import current, open_resources
 from govshare.quality.check import CheckContext
 from govshare.registry import models as m
 from govshare.registry.statuses import PublicationStatus
@@ -51,31 +52,13 @@ def workspace_runtime(runtime: Runtime) -> Runtime:
     return replace(runtime, address=address)
 
 
-def current(s: Session, resource_code: str) -> m.Publication | None:
-    """The publication whose files the public reads now (None: nothing, or withdrawn)."""
-    latest = s.scalars(
-        select(m.Publication)
-        .where(
-            m.Publication.resource_code == resource_code,
-            m.Publication.status.in_([PublicationStatus.PUBLISHED, PublicationStatus.WITHDRAWN]),
-        )
-        .order_by(m.Publication.id.desc())
-        .limit(1)
-    ).first()
-    return latest if latest is not None and latest.status == PublicationStatus.PUBLISHED else None
-
-
-def open_resources(s: Session) -> list[m.Resource]:
-    return list(s.scalars(select(m.Resource).where(m.Resource.open_type == "open").order_by(m.Resource.code)))
-
-
 def due(s: Session, resource: m.Resource) -> bool:
     """Never published, its update cycle has passed since the last publication or block (a
     block waits a cycle, or `govshare opendata publish --all`; a failure is tried again at the
     next round), or the catalogue changed what is public."""
     last = current(s, resource.code)
-    if last is not None and last.items != [c.name for c in public_plan(resource).columns]:
-        return True
+    if last is not None and last.items != released_items(resource):
+        return True  # an item released, withdrawn or masked otherwise: the files must follow now
     attempt = s.scalars(
         select(m.Publication)
         .where(
@@ -182,14 +165,14 @@ def _start(session: Callable[[], Any], resource_code: str, run_id: str) -> tuple
     """The publication's record, running, with the plan of what the public gets."""
     with session() as s:
         resource = s.get(m.Resource, resource_code)
-        if resource is None or resource.open_type != "open":
+        if resource is None or not is_open(resource):
             raise GovshareError(f"resource {resource_code} is not open to the public", "see `govshare catalog show`")
         plan = public_plan(resource)
         record = m.Publication(
             resource_code=resource_code,
             run_id=run_id,
             status=PublicationStatus.RUNNING,
-            items=[c.name for c in plan.columns],
+            items=released_items(resource),
         )
         s.add(record)
         s.flush()

@@ -80,6 +80,10 @@ def test_the_rest_api_is_served_by_airflows_api_server(applied, api_server):
     plugins = httpx.get(f"{api_server.root}/api/v2/plugins", headers={"Authorization": f"Bearer {session_token}"})
     views = [v["name"] for p in plugins.json()["plugins"] for v in p.get("external_views", [])]
     assert {"共享协议 Agreements", "交付与质量 Deliveries & quality", "Agreement", "Quality report"} <= set(views)
+    # the public open-data catalogue answers anyone, with no session and no token
+    listed = httpx.get(f"{base}/open/api/3/action/package_list")
+    assert listed.status_code == 200 and listed.json()["success"] is True
+    assert httpx.get(f"{base}/open/").status_code == 200
 
 
 def test_each_email_is_tried_once_a_round_and_marked_as_it_goes(applied, mailbox):

@@ -29,7 +29,7 @@ from sqlalchemy import update
 from govshare.delivery.runtime import Runtime
 from govshare.demo import front_db, sample_data
 from govshare.exchange.address import DatabaseAddress
-from govshare.opendata import publication
+from govshare.opendata import catalogue, publication, published
 from govshare.registry import models as m
 from govshare.registry.db import session
 from govshare.registry.statuses import PublicationStatus
@@ -149,7 +149,7 @@ def test_a_failed_block_rule_keeps_the_previous_publication(world):
     assert publication.files.read_pointer(root, OPEN) == before
     assert (publication.files.dataset(root, OPEN) / before["version"] / f"{OPEN}.csv").exists()
     with session() as s:
-        assert publication.current(s, OPEN).version == before["version"]
+        assert published.current(s, OPEN).version == before["version"]
         blocked = s.query(m.Publication).filter_by(status=PublicationStatus.BLOCKED).one()
         assert "uscc_valid" in blocked.error
 
@@ -259,3 +259,76 @@ def test_publication_is_due_on_its_cycle_and_when_the_public_items_change(world)
     )
     assert "status" not in header.split(",")
     assert re.fullmatch(r"[a-z_,]+", header)
+
+
+def test_a_changed_mask_is_published_at_once(world):
+    """A mask the catalogue tightens is due now, not at the end of the cycle: until then the
+    files would hold what the metadata no longer says."""
+    _, enterprises, _, root = world
+    _round(world)
+    with session() as s:
+        s.execute(
+            update(m.ResourceItem)
+            .where(m.ResourceItem.resource_code == OPEN, m.ResourceItem.name == "legal_rep_name")
+            .values(public="keep:0,1")
+        )
+    assert _round(world, "run-2", force=False).published == [OPEN]
+    pointer = publication.files.read_pointer(root, OPEN)
+    csv_text = (publication.files.dataset(root, OPEN) / pointer["version"] / f"{OPEN}.csv").read_bytes().decode()
+    by_code = {e[0]: e for e in enterprises}
+    for row in csv.DictReader(io.StringIO(csv_text)):
+        raw = by_code[row["uscc"]][2]
+        assert row["legal_rep_name"] == "*" * (len(raw) - 1) + raw[-1]
+    with session() as s:
+        record = published.current(s, OPEN)
+        assert {"name": "legal_rep_name", "public": "keep:0,1"} in record.items
+
+
+def test_a_conditionally_shared_resource_is_never_published_whatever_the_registry_says(world):
+    """Deny by default: the catalogue refuses a conditional share that is open, and should a
+    registry row say so anyway (every item released as it is), its data reaches no file, no
+    metadata and no API answer."""
+    front, enterprises, _, root = world
+    conditional = "rst_social_insurance"
+    people = list(sample_data.population(50))
+    records = list(sample_data.social_insurance(40, people, enterprises))
+    with psycopg.connect(front) as conn:
+        front_db.create_table(conn, shipped_catalog().resources[conditional], keyed=False)  # two records twice
+        front_db.fill(conn, shipped_catalog().resources[conditional], records)
+    with session() as s:
+        s.execute(update(m.Resource).where(m.Resource.code == conditional).values(open_type="open"))
+        s.execute(update(m.ResourceItem).where(m.ResourceItem.resource_code == conditional).values(public="publish"))
+        assert s.get(m.Resource, conditional).share_type == "conditional"
+    done = _round(world)
+    assert done.published == [OPEN] and conditional not in done.blocked + done.failed
+    everything = _every_text(root)
+    assert conditional not in everything
+    assert not {r[1] for r in records} & set(ID_NUMBER.findall(everything)), "an insured person's ID was published"
+    assert not [kind for kind in sample_data.INSURANCE_TYPES if kind in everything], "insurance records were published"
+    with session() as s:
+        assert s.query(m.Publication).filter_by(resource_code=conditional).count() == 0
+        assert [d.code for d in catalogue.datasets(s)] == [OPEN] and catalogue.dataset(s, conditional) is None
+
+
+def test_old_versions_and_crash_leftovers_go_and_a_failure_keeps_what_the_public_reads(world):
+    front, _, _, root = world
+    for run in ("run-1", "run-2", "run-3"):
+        if run == "run-3":  # a crash between writing a file and its rename leaves a partial file
+            (publication.files.dataset(root, OPEN) / ".x.csv.0123.partial").write_bytes(b"half")
+        assert _round(world, run).published == [OPEN]
+    folder = publication.files.dataset(root, OPEN)
+    pointer = publication.files.read_pointer(root, OPEN)
+    versions = sorted(entry.name for entry in folder.iterdir() if entry.is_dir())
+    assert len(versions) == 2 and pointer["version"] in versions  # the current one and the one before
+    assert not [entry.name for entry in folder.iterdir() if entry.name.endswith(".partial")]
+
+    with psycopg.connect(front) as conn:  # the provider's table is gone: reading fails
+        conn.execute("ALTER TABLE exchange.enterprise_register RENAME TO enterprise_register_gone")
+    done = _round(world, "run-4")
+    assert done.failed == [OPEN] and done.published == []
+    assert publication.files.read_pointer(root, OPEN) == pointer
+    assert (folder / pointer["version"] / f"{OPEN}.csv").exists()
+    with session() as s:
+        failed = s.query(m.Publication).filter_by(run_id="run-4").one()
+        assert failed.status == PublicationStatus.FAILED and "enterprise_register" in failed.error
+        assert published.current(s, OPEN).version == pointer["version"]

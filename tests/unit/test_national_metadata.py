@@ -78,3 +78,35 @@ def test_a_resource_not_shared_cannot_be_open(catalog_copy):
         "    share_type: not_shared\n    share_condition: 法律规定\n    open_type: open",
     )
     assert any(p.location == "resources[0].open_type" and "not shared" in p.message for p in found)
+
+
+def test_a_conditionally_shared_resource_cannot_be_open_without_condition(catalog_copy):
+    found = problems_after(
+        catalog_copy,
+        "    share_type: unconditional\n    open_type: open",
+        "    share_type: conditional\n    share_condition: 仅限市场监管使用\n    open_type: open",
+    )
+    problem = only([p for p in found if p.location == "resources[0].open_type"])
+    assert "only on a condition" in problem.message and "conditional_open" in problem.hint
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "item", "words"),
+    [
+        # a truncation to the whole length publishes every value as it is
+        ("personal: id_number, public: omit}", "personal: id_number, public: truncate:18}", 3, "keeps all of it"),
+        ("personal: name, public: name}", "personal: name, public: truncate:50}", 2, "keeps all of it"),
+        # a text mask on a date would only fail when the publication runs
+        ("type: date, nullable: false}", "type: date, nullable: false, personal: other, public: name}", 5, "text"),
+    ],
+)
+def test_a_public_mask_must_hide_something(catalog_copy, old, new, item, words):
+    problem = only(problems_after(catalog_copy, old, new))
+    assert problem.location == f"resources[0].items[{item}].public" and words in problem.message, str(problem)
+
+
+def test_a_truncation_shorter_than_the_item_is_a_mask(catalog_copy):
+    path = catalog_copy / SCJG
+    path.write_text(path.read_text().replace("personal: name, public: name}", "personal: name, public: truncate:1}"))
+    catalog, found = validate(catalog_copy / "catalog")
+    assert found == [] and catalog is not None
