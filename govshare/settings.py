@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         None,
         description="The Airflow api-server's address as agencies reach it; quality emails then link to "
-        "<public_url>/govshare/reports/<id>.",
+        "<public_url>/govshare/ui/deliveries/<id>/report (the workspace's report page).",
     )
     token: SecretStr | None = Field(
         None,
@@ -289,6 +289,8 @@ def calendar_file() -> Path:
 
 
 def report_link(delivery_id: int) -> str | None:
-    """Where a delivery's quality report is read online, or None without a public URL."""
+    """Where a person reads a delivery's quality report online, or None without a public URL:
+    the workspace's page (signed out, it sends to sign-in and back), not the API's
+    /govshare/reports/<id>, which wants a token a browser does not have."""
     base = (setting("public_url") or "").rstrip("/")
-    return f"{base}/govshare/reports/{delivery_id}" if base else None
+    return f"{base}/govshare/ui/deliveries/{delivery_id}/report" if base else None

@@ -9,6 +9,7 @@ import click
 from govshare.cli.output import acting, console, token_option
 from govshare.errors import NotFound
 from govshare.lifecycle.service import act, read
+from govshare.numbers import percent
 from govshare.registry import deliveries, quality
 from govshare.registry import models as m
 from govshare.registry.db import session
@@ -36,12 +37,17 @@ def quality_report(delivery_id: int, out: Path | None, token) -> None:
     if out:
         out.write_text(report.html, encoding="utf-8")
         console.print(f"wrote the quality report of delivery {delivery_id} to {out}")
-    scores = ", ".join(f"{k} {v:.2f}%" for k, v in report.scores.items() if v is not None)
     console.print(
         f"delivery {delivery_id} of {report.agreement_code}: {delivery.status}; checks {delivery.checks_passed} passed, "
-        f"{delivery.checks_failed} failed, {delivery.checks_warned} warned; {scores}",
+        f"{delivery.checks_failed} failed, {delivery.checks_warned} warned; {scores_line(report.scores)}",
         highlight=False,
     )
+
+
+def scores_line(scores: dict[str, float | None]) -> str:
+    """The conformance scores as the summary line writes them: rounded down (govshare.numbers),
+    so a dimension with one bad value reads 99.99%, never 100.00%; unchecked ones are left out."""
+    return ", ".join(f"{k} {percent(v)}" for k, v in scores.items() if v is not None)
 
 
 def _write(document, out: Path, stem: str) -> None:

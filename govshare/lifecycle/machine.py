@@ -24,12 +24,22 @@ class Move:
     target: AgreementStatus | None  # None: the outcome depends on the action's content (a joint vote)
     roles: frozenset[Role]
     meaning: str
+    # A standing power over a running agreement (suspend, resume, revoke, expire): open to its
+    # holders for as long as the agreement runs, so it is never the step the agreement awaits
+    # and puts nothing in anyone's "awaiting my action" queue.
+    standing: bool = False
 
 
 def _move(
-    action: str, sources: set[AgreementStatus], target: AgreementStatus | None, roles: set[Role], meaning: str
+    action: str,
+    sources: set[AgreementStatus],
+    target: AgreementStatus | None,
+    roles: set[Role],
+    meaning: str,
+    *,
+    standing: bool = False,
 ) -> Move:
-    return Move(action, frozenset(sources), target, frozenset(roles), meaning)
+    return Move(action, frozenset(sources), target, frozenset(roles), meaning, standing)
 
 
 S, R = AgreementStatus, Role
@@ -46,10 +56,17 @@ MOVES: tuple[Move, ...] = (
     ),
     _move("file", {S.AGREED, S.APPROVED}, S.FILED, {R.COMPETENT}, "the competent department files the agreement"),
     _move("activate", {S.FILED}, S.ACTIVE, {R.OPERATOR}, "access is authorised: deliveries start"),
-    _move("suspend", {S.ACTIVE}, S.SUSPENDED, {R.OPERATOR, R.COMPETENT, R.SYSTEM}, "deliveries pause"),
-    _move("resume", {S.SUSPENDED}, S.ACTIVE, {R.OPERATOR, R.COMPETENT}, "deliveries resume"),
-    _move("revoke", {S.ACTIVE, S.SUSPENDED}, S.REVOKED, {R.OPERATOR, R.COMPETENT, R.SUBSCRIBER}, "ended for good"),
-    _move("expire", {S.ACTIVE}, S.EXPIRED, {R.SYSTEM}, "the agreement reached its end date"),
+    _move("suspend", {S.ACTIVE}, S.SUSPENDED, {R.OPERATOR, R.COMPETENT, R.SYSTEM}, "deliveries pause", standing=True),
+    _move("resume", {S.SUSPENDED}, S.ACTIVE, {R.OPERATOR, R.COMPETENT}, "deliveries resume", standing=True),
+    _move(
+        "revoke",
+        {S.ACTIVE, S.SUSPENDED},
+        S.REVOKED,
+        {R.OPERATOR, R.COMPETENT, R.SUBSCRIBER},
+        "ended for good",
+        standing=True,
+    ),
+    _move("expire", {S.ACTIVE}, S.EXPIRED, {R.SYSTEM}, "the agreement reached its end date", standing=True),
 )
 JOINT_DEPARTMENTS = (R.COMPETENT, R.STAFFING, R.SECRECY)
 

@@ -19,6 +19,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from govshare.monitoring.figures import Monitoring, Supervision  # noqa: E402
+from govshare.numbers import percent  # noqa: E402
 
 GREEN, RED, BLUE, GREY = "#3a7", "#d44", "#37c", "#999"
 # One colour per KPI, told apart in print and by most colour-blind readers (Okabe–Ito).
@@ -101,7 +102,8 @@ def ranking(report: Supervision) -> bytes:
     ax.set_xlabel("composite score (mean of the KPIs, %)")
     ax.set_title(f"Agencies ranked, {report.period.label}")
     for y, s in enumerate(ranked[::-1]):
-        ax.text(s.composite + 1, y, f"{s.composite:.1f}", va="center", fontsize=8)
+        # Rounded down, as every share is: an agency short of full marks never reads 100.0.
+        ax.text(s.composite + 1, y, percent(s.composite, 1).removesuffix("%"), va="center", fontsize=8)
     if not ranked:
         ax.set_yticks([])
         ax.text(50, 0, "no activity this quarter", ha="center", va="center", color=GREY)

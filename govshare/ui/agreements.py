@@ -16,7 +16,7 @@ from govshare import clock
 from govshare.errors import GovshareError, NotFound, RequestRefused
 from govshare.identity import Actor, Role, roles
 from govshare.lifecycle import deadlines, service
-from govshare.lifecycle.machine import moves_from
+from govshare.lifecycle.machine import Move, moves_from
 from govshare.registry import deliveries
 from govshare.registry import models as m
 from govshare.registry.db import session
@@ -50,9 +50,20 @@ _FORM_OF_MOVE = {"agree": "review", "refuse": "review"}
 
 def actions(s, actor: Actor, agreement: m.Agreement) -> list[str]:
     """The forms ``actor`` may use on ``agreement`` now (the state machine and their duties)."""
+    return _forms(s, actor, agreement, moves_from(AgreementStatus(agreement.status)))
+
+
+def awaited(s, actor: Actor, agreement: m.Agreement) -> list[str]:
+    """The forms of the steps ``agreement`` awaits from ``actor`` (its "awaiting my action"
+    queue): a standing power over a running agreement, such as revoking it, awaits nobody."""
+    moves = [move for move in moves_from(AgreementStatus(agreement.status)) if not move.standing]
+    return _forms(s, actor, agreement, moves)
+
+
+def _forms(s, actor: Actor, agreement: m.Agreement, moves: list[Move]) -> list[str]:
     held = actor.acting(roles(s, actor, agreement)) - {Role.SYSTEM}
     found = []
-    for move in moves_from(AgreementStatus(agreement.status)):
+    for move in moves:
         form = _FORM_OF_MOVE.get(move.action, move.action)
         if held & move.roles and form in FORMS and form not in found:
             found.append(form)
@@ -62,11 +73,15 @@ def actions(s, actor: Actor, agreement: m.Agreement) -> list[str]:
 
 
 def days_left(due: date | None) -> int | None:
-    """Working days until ``due`` (negative once overdue)."""
+    """Working days until ``due``; once its day has passed, minus the working days overdue, and
+    at least -1: a deadline passed on a Friday is overdue on the Saturday, though no working day
+    has gone by yet (0 would read "0 working days left")."""
     if due is None:
         return None
     today = clock.today()
-    return deadlines.working_days_between(today, due) if due >= today else -deadlines.working_days_between(due, today)
+    if due >= today:
+        return deadlines.working_days_between(today, due)
+    return -max(1, deadlines.working_days_between(due, today))
 
 
 def _row(s, actor: Actor, agreement: m.Agreement) -> dict:
@@ -83,7 +98,7 @@ def _row(s, actor: Actor, agreement: m.Agreement) -> dict:
         "due": agreement.due_date,
         "provisional": agreement.due_provisional,
         "days_left": days_left(agreement.due_date),
-        "actions": actions(s, actor, agreement),
+        "awaited": awaited(s, actor, agreement),
     }
 
 
@@ -93,7 +108,7 @@ def agreement_list(request: Request, viewer: Viewer, status: str = "", q: str = 
         raise RequestRefused(f"unknown status '{status}'", f"choose one of {', '.join(AgreementStatus)}")
     with session() as s:
         rows = [_row(s, viewer.actor, a) for a in service.visible(s, viewer.actor)]
-    queue = sorted((r for r in rows if r["actions"]), key=lambda r: (r["due"] or date.max, r["code"]))
+    queue = sorted((r for r in rows if r["awaited"]), key=lambda r: (r["due"] or date.max, r["code"]))
     wanted = q.strip().lower()
     shown = [
         r

@@ -64,7 +64,8 @@ def monitoring(request: Request, viewer: Viewer):
         anomalies=anomalies,
         agencies=agencies,
         months=months,
-        quarter=Period.quarter_of(today).label,
+        # the quarter so far and the last one finished (the one the quarterly DAG reports on)
+        quarters=[Period.quarter_of(today).label, Period.quarter_of(Period.quarter_of(today).before).label],
         may_supervise=_may_supervise(viewer),
     )
 

@@ -4,14 +4,17 @@ agency's agreements, act only within their duties, and every form needs its CSRF
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 import pytest
+import time_machine
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from govshare import staff
 from govshare.api.app import app
+from govshare.clock import TIMEZONE
 from govshare.registry import models as m
 from govshare.registry.db import session
 from tests.helpers import operator, request
@@ -224,3 +227,107 @@ def test_a_read_only_member_is_refused_by_name_of_the_duty(people):
     assert answer.status_code == 403 and "requester duty" in answer.text
     with session() as s:
         assert s.scalar(select(func.count()).select_from(m.Agreement)) == 0
+
+
+PUBLIC_URL = "https://share.hebei.example"
+
+
+def _quality_alert(code: str) -> tuple[int, str]:
+    """A delivery of ``code`` whose check broke a warn rule, filed as the check step files it:
+    its id, and the text of the quality email queued to the parties."""
+    from govshare.delivery.report_filing import file_report
+    from govshare.quality.check import CheckReport
+    from govshare.quality.runnable import CheckResult
+    from govshare.registry import deliveries
+
+    broken = CheckResult(
+        rule="citizen_id_valid",
+        expectation="expect_column_values_to_match_regex",
+        columns=["citizen_id"],
+        severity="warn",
+        dimension="accuracy",
+        description="公民身份号码校验位正确",
+        origin="catalogue",
+        success=False,
+        element_count=3,
+        unexpected_count=1,
+    )
+    with session() as s:
+        delivery = deliveries.begin(s, code, "manual__2026-12-04T02:00:00+00:00")
+        delivery.rows = 3
+        file_report(s, code, delivery, CheckReport(results=[broken]))
+        alert = s.scalars(select(m.Notification).where(m.Notification.kind == "quality.alert")).one()
+        return delivery.id, alert.text_body
+
+
+def test_the_report_link_in_a_quality_email_signs_a_visitor_in_and_shows_the_report(people, monkeypatch):
+    from tests.helpers import active_agreement
+
+    monkeypatch.setenv("GOVSHARE_PUBLIC_URL", PUBLIC_URL)
+    code = active_agreement(request())
+    delivery_id, text = _quality_alert(code)
+    [link] = re.findall(r"Online: (\S+)", text)
+    assert link == f"{PUBLIC_URL}/govshare/ui/deliveries/{delivery_id}/report"  # a page, not the token-only API
+    browser = TestClient(server, base_url=PUBLIC_URL, follow_redirects=False)
+    path = link.removeprefix(PUBLIC_URL)
+    sent = browser.get(path)
+    assert sent.status_code == 303 and sent.headers["location"].startswith("/govshare/ui/signin?next=")
+    form = browser.get(sent.headers["location"])
+    assert form.status_code == 200 and "登录 Sign in" in form.text
+    [back] = re.findall(r'name="next" value="([^"]*)"', form.text)
+    answer = browser.post(
+        "/govshare/ui/signin",
+        data={"login": "li.na", "password": PASSWORD, "csrf": CSRF.search(form.text).group(1), "next": back},
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == path  # back where the link led
+    report = browser.get(path)
+    assert report.status_code == 200 and "数据质量报告 Data quality report" in report.text
+    assert code in report.text and "citizen_id_valid" in report.text
+
+
+def _queue(client: TestClient) -> str:
+    """The "awaiting my action" section of the agreements page."""
+    page = client.get("/govshare/ui/agreements")
+    assert page.status_code == 200, page.text
+    return page.text.split('<section aria-labelledby="queue">', 1)[1].split("</section>", 1)[0]
+
+
+def test_a_running_agreement_awaits_nobody_and_a_request_awaits_its_provider(people):
+    from govshare.lifecycle.machine import MOVES
+    from govshare.ui.agreements import actions, awaited
+    from tests.helpers import active_agreement, agency
+
+    running = active_agreement(request(target_table="population_running"))  # a table of its own
+    submitted = requested(signed_in("li.na"))
+    subscriber_queue, provider_queue = _queue(signed_in("li.na")), _queue(signed_in("zhao.lei"))
+    assert running not in subscriber_queue and submitted not in subscriber_queue
+    assert submitted in provider_queue and running not in provider_queue and "review" in provider_queue
+    with session() as s:
+        agreement = s.get(m.Agreement, running)
+        for actor in (operator(), agency("hb_sjj"), agency("hb_mzt")):
+            assert awaited(s, actor, agreement) == [], actor  # the operator's and the competent department's too…
+        assert "revoke" in actions(s, operator(), agreement)  # …though the standing powers stay on the page
+    assert {move.action for move in MOVES if move.standing} == {"suspend", "resume", "revoke", "expire"}
+
+
+def test_a_deadline_passed_before_a_weekend_shows_overdue(people):
+    with time_machine.travel(datetime(2026, 11, 20, 10, tzinfo=TIMEZONE), tick=False):  # a Friday
+        code = requested(signed_in("li.na"))
+    with session() as s:
+        assert s.get(m.Agreement, code).due_date == date(2026, 12, 4)  # ten working days on: a Friday
+    with time_machine.travel(datetime(2026, 12, 5, 10, tzinfo=TIMEZONE), tick=False):  # the Saturday after
+        provider = signed_in("zhao.lei")
+        queue, detail = _queue(provider), provider.get(f"/govshare/ui/agreements/{code}").text
+    assert "逾期 1 个工作日 overdue by 1 working days" in queue and "working days left" not in queue
+    assert "逾期 overdue by 1 working days" in detail
+
+
+def test_the_supervision_reports_of_the_quarter_so_far_and_the_last_one_are_linked(people):
+    """The quarterly DAG reports on the quarter just finished: that one is linked, beside the
+    quarter so far; an agency that supervises nothing sees neither."""
+    with session() as s:
+        staff.add(s, "qian.hui", "Qian Hui", "hb_sjj", [], PASSWORD, operator())
+    with time_machine.travel(datetime(2027, 1, 5, 10, tzinfo=TIMEZONE), tick=False):
+        page = signed_in("qian.hui").get("/govshare/ui/monitoring").text
+        assert "/monitoring/supervision/2027Q1" in page and "/monitoring/supervision/2026Q4" in page
+        assert "/monitoring/supervision/" not in signed_in("li.na").get("/govshare/ui/monitoring").text
