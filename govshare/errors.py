@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from govshare.catalog.problems import Problem
 
 
@@ -92,7 +94,8 @@ class ConfigurationError(GovshareError):
 
 
 class NotFound(GovshareError):
-    """An agency, resource or agreement named by the caller does not exist."""
+    """An agency, resource or agreement named by the caller does not exist; over the open-data
+    Action API, an open dataset or a file of one (answered 404, CKAN's "Not Found Error")."""
 
 
 class CatalogInvalid(GovshareError):
@@ -103,6 +106,25 @@ class CatalogInvalid(GovshareError):
         super().__init__(
             f"the catalogue has {len(self.problems)} problem(s); nothing was applied",
             "run `govshare catalog validate` to see each one with its file and fix",
+        )
+
+
+class SuiteInvalid(GovshareError):
+    """A quality suite file has problems when a delivery loads it: its rules cannot be run,
+    so the delivery stops before publishing. Carries the file and each problem."""
+
+    def __init__(self, path: Path, problems: Sequence[Problem]):
+        self.path = path
+        self.problems = list(problems)
+        # One line per error (a delivery record and a task log show it whole): each problem's
+        # place and words, its own fix left to `govshare catalog validate`.
+        listed = "; ".join(
+            f"{p.location or 'the file'}{f' (line {p.line})' if p.line else ''}: {p.message}" for p in self.problems
+        )
+        super().__init__(
+            f"the quality suite {path} has {len(self.problems)} problem(s): {listed}",
+            "its checks cannot run, so nothing was published; fix the file (`govshare catalog validate` shows "
+            "each problem with its fix) and run the delivery again",
         )
 
 
@@ -255,3 +277,36 @@ class DeliveryUnsuccessful(GovshareError):
             f"read its record with `govshare delivery list` and its quality report with "
             f"`govshare report quality {delivery_id}`",
         )
+
+
+class InvalidParameter(GovshareError):
+    """A call to the open-data Action API (``/govshare/open/api/3/action/<name>``) that cannot
+    be answered as sent: a parameter out of range or of the wrong kind, a filter or an order it
+    does not support, or a body that is not a JSON object of at most 64 KiB. ``field`` is the
+    parameter (``rows``, ``sort``), or for the body the whole message; the API answers 409 with
+    CKAN's "Validation Error" keyed by it, so CKAN clients read it as they read CKAN's own."""
+
+    def __init__(self, field: str, why: str = ""):
+        self.field = field
+        self.why = why or field
+        super().__init__(f"{field}: {why}" if why else field)
+
+
+class ClusterFailed(GovshareError):
+    """``make cluster``: the CeleryExecutor cluster cannot start as asked (no worker asked for,
+    another scheduler or other Celery workers already on its metadata DB or broker, the metadata
+    DB migration failed), a component exited while starting, or the cluster was not ready in
+    time. The hint says where to look: the component's log, or what to stop first."""
+
+
+class RunFailed(GovshareError):
+    """``make cluster-demo``: the cluster could not run a DAG: no UI password or token for its
+    REST API, the DAG was not parsed in time or is paused, or the api-server refused to trigger
+    it. (A run that does not end in time is not raised: its poll ends with code 2.)"""
+
+
+class Stopped(Exception):
+    """``python -m govshare.cluster`` received SIGTERM: raised from the signal handler so the
+    command leaves through the ``finally`` that stops every process of the cluster, as Ctrl-C
+    (KeyboardInterrupt) does. Not a failure, so not a GovshareError: no ``except GovshareError``
+    on the way out may take it for one, report it and go on."""

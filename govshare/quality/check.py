@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from psycopg import sql
 
 from govshare.errors import ChecksCouldNotRun, ChecksFailed
@@ -14,12 +16,14 @@ from govshare.exchange import masking, staging
 from govshare.exchange.address import DatabaseAddress
 from govshare.exchange.connect import connect
 from govshare.exchange.failures import reported
-from govshare.exchange.plan import STAGING_SCHEMA, DeliveryPlan
+from govshare.exchange.plan import STAGING_SCHEMA, Column, DeliveryPlan
 from govshare.quality import domain, fused
 from govshare.quality import rules as quality_rules
 from govshare.quality.runnable import CheckResult, Runnable
 
 SAMPLES_PER_RULE = 5
+# One breaking row as the report shows it: column -> its value, masked and as text (None: NULL).
+Sample = dict[str, str | None]
 
 
 @dataclass(frozen=True)
@@ -34,31 +38,31 @@ class CheckContext:
 
     rows: int
     update_cycle: str | None = None
-    references: dict = field(default_factory=dict)
+    references: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 @dataclass
 class CheckReport:
     results: list[CheckResult] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (rule, why it did not run)
-    samples: dict[str, list[dict]] = field(default_factory=dict)  # rule -> rows breaking it, masked
+    samples: dict[str, list[Sample]] = field(default_factory=dict)  # rule -> rows breaking it, masked
 
     @property
     def passed(self) -> int:
         return sum(r.success for r in self.results)
 
     @property
-    def errored(self) -> list:
+    def errored(self) -> list[CheckResult]:
         """Rules that could not run. Each blocks the publish whatever its severity: a rule never
         evaluated says nothing about the data."""
         return [r for r in self.results if r.error]
 
     @property
-    def failed(self) -> list:
+    def failed(self) -> list[CheckResult]:
         return [r for r in self.results if not r.success and not r.error and r.severity == "block"]
 
     @property
-    def warned(self) -> list:
+    def warned(self) -> list[CheckResult]:
         return [r for r in self.results if not r.success and not r.error and r.severity == "warn"]
 
     @property
@@ -69,11 +73,11 @@ class CheckReport:
         """Stop the delivery if a check could not run or a blocking rule failed (the delivery
         and its report, when known, are named in the error)."""
         failed = [_describe(r) for r in self.failed]
-        report = dict(delivery_id=delivery_id, report_link=report_link)
         if self.errored:
-            raise ChecksCouldNotRun([_describe(r) for r in self.errored], failed, rows, **report)
+            errored = [_describe(r) for r in self.errored]
+            raise ChecksCouldNotRun(errored, failed, rows, delivery_id=delivery_id, report_link=report_link)
         if self.failed:
-            raise ChecksFailed(failed, rows, **report)
+            raise ChecksFailed(failed, rows, delivery_id=delivery_id, report_link=report_link)
 
 
 def check(
@@ -123,7 +127,8 @@ def runnables(
             checks.append(Runnable(rule, rule.expectation, rule.kwargs, quality_rules.breaking_rows(rule, table)))
             continue
         args = {k: v for k, v in rule.kwargs.items() if k != "column"}
-        reference = context.references.get((args.get("resource"), args.get("item")))
+        # Only a reference rule reads another table (domain.check made sure it names one).
+        reference = context.references.get((args["resource"], args["item"])) if rule.domain == "reference" else None
         if rule.domain == "reference" and reference is None:
             skipped.append((rule.name, f"the subscriber has no unmasked copy of {args['resource']}.{args['item']}"))
             continue
@@ -141,7 +146,7 @@ def runnables(
     return checks, skipped
 
 
-def _samples(conn, plan: DeliveryPlan, table: sql.Composable, check: Runnable) -> list[dict]:
+def _samples(conn: psycopg.Connection[Any], plan: DeliveryPlan, table: sql.Composable, check: Runnable) -> list[Sample]:
     """A few breaking rows: the key and the checked columns, personal items always masked
     (with their category's default even where the agreement delivers them raw)."""
     names = list(dict.fromkeys([*plan.key, *[c for c in check.rule.columns if c in {x.name for x in plan.columns}]]))
@@ -149,20 +154,20 @@ def _samples(conn, plan: DeliveryPlan, table: sql.Composable, check: Runnable) -
         sql.SQL(", ").join(map(sql.Identifier, names)), table, check.breaking, sql.Literal(SAMPLES_PER_RULE)
     )
     columns = {c.name: c for c in plan.columns}
-    shown = []
+    shown: list[Sample] = []
     for row in conn.execute(query).fetchall():
         shown.append({name: _safe(columns[name], value) for name, value in zip(names, row, strict=True)})
     return shown
 
 
-def _safe(column, value):
+def _safe(column: Column, value: object) -> str | None:
     if value is None:
         return None
     mask = column.mask if column.mask.kind != "none" else masking.effective(column.personal, None)
     return masking.apply(mask, value) if mask.kind != "none" else str(value)
 
 
-def _describe(result) -> str:
+def _describe(result: CheckResult) -> str:
     if result.error:
         return f"{result.rule} could not run ({result.error})"
     return f"{result.rule} ({result.unexpected_count:,} of {result.element_count:,} rows)"

@@ -66,7 +66,7 @@ DIVISION_TABLE = "division_codes"  # the GB/T 2260 codes in use, in SCHEMA
 HINT = "see the domain rules in govshare/quality/domain.py or the README (Quality rules)"
 
 
-def check(rule: str, column: Any, args: dict) -> None:
+def check(rule: str, column: Any, args: dict[str, Any]) -> None:
     """DomainRuleError unless ``rule`` with ``args`` is well-formed."""
     if rule not in RULES:
         raise DomainRuleError(f"unknown rule {rule!r}: use one of {', '.join(RULES)}")
@@ -96,14 +96,14 @@ class Compiled:
     them in the check's one scan (``counted_apart``: in a query of its own, as it reads another table)."""
 
     expectation: str
-    kwargs: dict
+    kwargs: dict[str, Any]
     where: sql.Composable | None
     counted: sql.Composable | None = None
     counted_apart: bool = False
 
 
 def compile_rule(
-    rule: str, column: str, args: dict, update_cycle: str | None = None, reference_table: str | None = None
+    rule: str, column: str, args: dict[str, Any], update_cycle: str | None = None, reference_table: str | None = None
 ) -> Compiled:
     col = sql.Identifier(column)
     if rule == "date_range":
@@ -127,6 +127,8 @@ def compile_rule(
         counted = sql.SQL("CASE WHEN {} THEN 1 ELSE 0 END").format(stale)
         return Compiled(*_unexpected(query), where=None, counted=counted)
     if rule == "reference":
+        # check.runnables skips a reference rule the subscriber has no copy for: never None here.
+        assert reference_table is not None, "a reference rule needs the subscriber's copy of what it refers to"
         schema, table = reference_table.split(".")
         # NOT IN, not NOT EXISTS: the left side stays in the outer query, so the staged column
         # needs no table alias (GX names the batch itself) and cannot be mistaken for r's.
@@ -140,7 +142,7 @@ def compile_rule(
     return Compiled(*_unexpected(sql.SQL("SELECT * FROM {batch} WHERE ") + where), where, _count(where))
 
 
-def _breaks_identifier(rule: str, col: sql.Composable, args: dict) -> sql.Composable:
+def _breaks_identifier(rule: str, col: sql.Composable, args: dict[str, Any]) -> sql.Composable:
     """The condition a non-null value breaks: its rule function says no, or (a division code)
     it is not in the list of codes in use, or not under the province asked for."""
     if rule == "division_code":
@@ -159,7 +161,7 @@ def _breaks_identifier(rule: str, col: sql.Composable, args: dict) -> sql.Compos
     return sql.SQL("NOT {})").format(call)
 
 
-def _unexpected(query: sql.Composable) -> tuple[str, dict]:
+def _unexpected(query: sql.Composable) -> tuple[str, dict[str, Any]]:
     # GX puts the staged table where {batch} stands; everything else was quoted by psycopg.
     return "unexpected_rows_expectation", {"unexpected_rows_query": query.as_string()}
 

@@ -109,7 +109,7 @@ class Counted:
     check: Runnable
     unexpected: sql.Composable | None
     judged: sql.Composable | None = None
-    apart: sql.Composable | None = None
+    apart: sql.Composed | None = None
     mostly: float = 1.0
     unique_on: frozenset[str] = frozenset()
 
@@ -227,7 +227,7 @@ def _alone(
     return (*counted, None) if error is None else (None, None, error)
 
 
-def _one(conn: psycopg.Connection[Any], query: sql.Composable, both: bool = False) -> tuple[Any, str | None]:
+def _one(conn: psycopg.Connection[Any], query: sql.Composed, both: bool = False) -> tuple[Any, str | None]:
     try:
         with conn.transaction():
             row = conn.execute(query).fetchone()
@@ -244,7 +244,7 @@ def _result(c: Counted, rows: int, unexpected: int | None, judged: int | None, e
     rule = c.check.rule
     if error is None and unexpected is None:
         error = "the rule's count came back empty"
-    if error is not None:
+    if error is not None or unexpected is None:  # no count is the error just above
         success = False
     elif c.judged is None:  # counted as Great Expectations' unexpected-rows rules: none may break it
         success = unexpected == 0

@@ -5,7 +5,7 @@
   1800-01-01, ``BORN_AFTER``, up to today), 3-digit sequence (odd for men, even for women),
   ISO 7064 MOD 11-2 check character.
 - Administrative division code (GB/T 2260): six digits, the first two a province, and a code
-  in use (the list in include/reference/gb2260, govshare.quality.reference).
+  in use (the list in govshare/quality/gb2260, govshare.quality.reference).
 - Unified social credit code (GB 32100-2015): registration authority, organisation type,
   6-digit division code of the registering authority (its form and province: the authority
   may since have been merged away; 100000 for the central government's), 9-character

@@ -1,7 +1,7 @@
-"""The official lists domain rules check values against, shipped with govshare in
-include/reference (nothing is downloaded when a check runs).
+"""The official lists domain rules check values against, shipped in the package
+(nothing is downloaded when a check runs).
 
-- The GB/T 2260 division codes in use (include/reference/gb2260, its SOURCE.md says where
+- The GB/T 2260 division codes in use (govshare/quality/gb2260, its SOURCE.md says where
   from): the ``division_code`` rule accepts only these. The subscriber's database gets a copy
   (govshare.quality.domain installs it) so the check still reads the staged table once.
 
@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from govshare import settings
 from govshare.errors import ConfigurationError
 
 # What the shipped list is: the date its codes were in use, and who published it. Change
-# these with the file (include/reference/gb2260/SOURCE.md says how).
+# these with the file (gb2260/SOURCE.md beside this module says how).
 AS_OF = "2024-12-31"
 SOURCE = "民政部《2024年中华人民共和国县以上行政区划代码》 Ministry of Civil Affairs"
-_FIX = "restore include/reference/gb2260 from the govshare release, or set GOVSHARE_HOME to the folder holding include/"
+_FIX = "reinstall govshare: the list is part of its package (govshare/quality/gb2260)"
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,9 @@ class DivisionList:
 
 
 def divisions_file() -> Path:
-    return settings.home() / "include" / "reference" / "gb2260" / "division_codes.csv"
+    # Shipped in the package, not read from the settings: the engine reads no configuration,
+    # and the list is part of the release, as the standards the rules implement are.
+    return Path(__file__).resolve().parent / "gb2260" / "division_codes.csv"
 
 
 @cache
@@ -60,4 +61,4 @@ def divisions() -> DivisionList:
 
 def division_basis() -> str:
     """What a division code is checked against, as the quality report says it."""
-    return f"GB/T 2260 codes in use on {AS_OF} ({SOURCE}; include/reference/gb2260)"
+    return f"GB/T 2260 codes in use on {AS_OF} ({SOURCE}; govshare/quality/gb2260)"

@@ -29,7 +29,7 @@ from psycopg import sql
 from govshare.catalog.loader import Document, load, yaml_files
 from govshare.catalog.model import Catalog
 from govshare.catalog.problems import Problem
-from govshare.errors import DomainRuleError
+from govshare.errors import DomainRuleError, SuiteInvalid
 from govshare.exchange.plan import DeliveryPlan
 from govshare.quality import domain, fused
 
@@ -83,15 +83,17 @@ def derived(plan: DeliveryPlan) -> list[Rule]:
         )
         for k in plan.key
     ]
-    unique = (
+    unique: tuple[str, dict[str, Any]] = (
         ("expect_column_values_to_be_unique", {"column": key})
         if len(plan.key) == 1
         else ("expect_compound_columns_to_be_unique", {"column_list": list(plan.key)})
     )
+    expectation, kwargs = unique
     rules.append(
         Rule(
             f"key_unique:{key}",
-            *unique,
+            expectation,
+            kwargs,
             dimension="uniqueness",
             description=f"主键 {key} 不得重复 no two records share the key {key}",
         )
@@ -126,7 +128,7 @@ def for_plan(plan: DeliveryPlan, quality_dir: Path) -> tuple[list[Rule], list[tu
             suite = [rule for _, rule in numbered]
         if problems:
             # `govshare catalog validate` catches these before they reach a run.
-            raise ValueError("; ".join(str(p) for p in problems))
+            raise SuiteInvalid(path, problems)
     delivered = {c.name for c in plan.columns}
     raw = {c.name for c in plan.columns if c.mask.kind == "none"}
     applicable, skipped = [], []
@@ -270,7 +272,12 @@ def _rule(document: Document, index: int, entry: Any, names: set[str], problems:
 
 
 def _expectation(
-    document: Document, loc: tuple, name: str, entry: dict[str, Any], kwargs: dict[str, Any], problems: list[Problem]
+    document: Document,
+    loc: tuple[str | int, ...],
+    name: str,
+    entry: dict[str, Any],
+    kwargs: dict[str, Any],
+    problems: list[Problem],
 ) -> str | None:
     """The expectation a rule runs — a govshare domain rule or a Great Expectations one, checked
     against its arguments — or None (with the problem added)."""
@@ -307,7 +314,7 @@ def _against_catalog(document: Document, rules: list[tuple[int, Rule]], catalog:
     if catalog is None:
         return []
     code = document.data.get("resource") if isinstance(document.data, dict) else None
-    resource = catalog.resources.get(code)
+    resource = catalog.resources.get(code) if isinstance(code, str) else None  # codes are text
     if resource is None:
         return [document.problem(("resource",), f"unknown resource {code!r}", "use the code of a catalogued resource")]
     problems = []

@@ -5,7 +5,7 @@ rules.py, which imports gx.py to validate suites."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
@@ -22,7 +22,7 @@ class Runnable:
 
     rule: Rule
     expectation: str
-    kwargs: dict = field(hash=False)
+    kwargs: dict[str, Any] = field(hash=False)
     breaking: sql.Composable | None = None
     counted: sql.Composable | None = None
     counted_apart: bool = False
@@ -45,7 +45,9 @@ class CheckResult:
     error: str | None = None
 
     @classmethod
-    def of(cls, rule: Rule, success: bool, element_count: int | None, unexpected_count: int | None, error: str | None):
+    def of(
+        cls, rule: Rule, success: bool, element_count: int | None, unexpected_count: int | None, error: str | None
+    ) -> CheckResult:
         """The outcome of ``rule``, whichever executor counted it."""
         return cls(
             rule=rule.name,
@@ -61,5 +63,5 @@ class CheckResult:
             error=error,
         )
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)

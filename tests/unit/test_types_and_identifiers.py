@@ -238,7 +238,7 @@ def test_the_sample_data_uses_division_codes_in_use():
 
 
 def test_the_shipped_division_list_is_the_one_its_source_note_describes():
-    folder = ROOT / "include" / "reference" / "gb2260"
+    folder = ROOT / "govshare" / "quality" / "gb2260"
     data = (folder / "division_codes.csv").read_bytes()
     assert (folder / "SHA256SUMS").read_text().split()[0] == hashlib.sha256(data).hexdigest()
     note = (folder / "SOURCE.md").read_text()
