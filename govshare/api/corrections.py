@@ -6,33 +6,22 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter
+from sqlalchemy import inspect
 
 from govshare import corrections
 from govshare.api.auth import Caller
 from govshare.api.schemas import REFUSALS, Code, CorrectionIn, CorrectionOut, CorrectionStepIn, Step
 from govshare.lifecycle import service
+from govshare.registry import models as m
 from govshare.registry.db import session
 
 router = APIRouter()
 
 
-def _correction_out(s, c) -> CorrectionOut:
-    return CorrectionOut(
-        code=c.code,
-        agreement=c.agreement_code,
-        resource=c.resource_code,
-        key=c.record_key,
-        item=c.item,
-        authority=c.authority_code,
-        provider=c.provider_code,
-        subscriber=c.subscriber_code,
-        problem=c.problem,
-        evidence=c.evidence,
-        status=c.status,
-        due_date=c.due_date,
-        due_provisional=c.due_provisional,
-        history=[Step.of(t) for t in corrections.steps(s, c.code)],
-    )
+def _correction_out(s, c: m.Correction) -> CorrectionOut:
+    # Read from the record's columns, so a field is named once: in the model (or as its alias).
+    recorded = {column.key: getattr(c, column.key) for column in inspect(c).mapper.column_attrs}
+    return CorrectionOut.model_validate({**recorded, "history": [Step.of(t) for t in corrections.steps(s, c.code)]})
 
 
 @router.get("/corrections", response_model=list[CorrectionOut], responses=REFUSALS, tags=["corrections"])

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 
 from govshare import settings
 from govshare.airflow.open_data import store
+from govshare.errors import InvalidParameter, NotFound
 from govshare.opendata import catalogue, ckan, dcat, files
 from govshare.registry.db import session
 from govshare.ui import render
@@ -25,29 +26,21 @@ MAX_BODY = 64 * 1024
 MAX_QUERY = 200
 
 
-class BadParameter(Exception):
-    pass
-
-
-class Missing(Exception):
-    pass
-
-
 def _int(params: dict[str, Any], name: str, default: int, most: int) -> int:
     value = params.get(name, default)
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise BadParameter(f"{name}: Invalid integer") from None
+        raise InvalidParameter(name, "Invalid integer") from None
     if number < 0 or number > most:
-        raise BadParameter(f"{name}: must be between 0 and {most}")
+        raise InvalidParameter(name, f"must be between 0 and {most}")
     return number
 
 
 def _text(params: dict[str, Any], name: str, default: str = "") -> str:
     value = params.get(name, default)
     if not isinstance(value, str) or len(value) > MAX_QUERY:
-        raise BadParameter(f"{name}: text of at most {MAX_QUERY} characters")
+        raise InvalidParameter(name, f"text of at most {MAX_QUERY} characters")
     return value
 
 
@@ -63,10 +56,11 @@ def package_list(params: dict[str, Any]) -> Any:
 
 
 def package_show(params: dict[str, Any]) -> Any:
+    wanted = _text(params, "id") or _text(params, "name")
     with session() as s:
-        found = catalogue.dataset(s, _text(params, "id") or _text(params, "name"))
+        found = catalogue.dataset(s, wanted)
         if found is None:
-            raise Missing()
+            raise NotFound(f"no open dataset {wanted!r}", "package_list names every open dataset")
         return ckan.package(found)
 
 
@@ -75,8 +69,8 @@ def package_search(params: dict[str, Any]) -> Any:
     filters = dict(part.split(":", 1) for part in fq.split() if ":" in part)
     unknown = set(filters) - {"organization", "tags"}
     if unknown:
-        raise BadParameter(
-            f"fq: only organization:<name> and tags:<word> are supported, not {', '.join(sorted(unknown))}"
+        raise InvalidParameter(
+            "fq", f"only organization:<name> and tags:<word> are supported, not {', '.join(sorted(unknown))}"
         )
     with session() as s:
         found = ckan.search(catalogue.datasets(s), _text(params, "q"), filters.get("organization"), filters.get("tags"))
@@ -86,7 +80,7 @@ def package_search(params: dict[str, Any]) -> Any:
         "metadata_modified desc": lambda d: -d.modified.timestamp(),
     }
     if sort not in orders:
-        raise BadParameter(f"sort: one of {', '.join(orders)}")
+        raise InvalidParameter("sort", f"one of {', '.join(orders)}")
     found.sort(key=orders[sort])
     rows = _int(params, "rows", 10, MAX_ROWS)
     start = _int(params, "start", 0, 10**9)
@@ -108,13 +102,14 @@ def organization_list(params: dict[str, Any]) -> Any:
 
 
 def resource_show(params: dict[str, Any]) -> Any:
-    code, _, fmt = _text(params, "id").partition(".")
+    wanted = _text(params, "id")
+    code, _, fmt = wanted.partition(".")
     with session() as s:
         found = catalogue.dataset(s, code)
     for position, f in enumerate(found.files if found else []):
         if f["format"] == fmt:
             return ckan.resource(found, f, position)
-    raise Missing()
+    raise NotFound(f"no open-data file {wanted!r}", "package_show lists the files of a dataset")
 
 
 ACTIONS: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -136,15 +131,15 @@ async def _params(request: Request) -> dict[str, Any]:
         return dict(request.query_params)
     raw = await request.body()
     if len(raw) > MAX_BODY:
-        raise BadParameter(f"the request body is over {MAX_BODY} bytes")
+        raise InvalidParameter(f"the request body is over {MAX_BODY} bytes")
     if not raw.strip():
         return {}
     try:
         data = json.loads(raw)
     except ValueError:
-        raise BadParameter("the body is not JSON") from None
+        raise InvalidParameter("the body is not JSON") from None
     if not isinstance(data, dict):
-        raise BadParameter("the body must be a JSON object")
+        raise InvalidParameter("the body must be a JSON object")
     return data
 
 
@@ -156,11 +151,10 @@ async def action(request: Request, action: str) -> JSONResponse:
         return _answer(request, action, 400, error=error)
     try:
         return _answer(request, action, 200, ACTIONS[action](await _params(request)))
-    except Missing:
+    except NotFound:
         return _answer(request, action, 404, error={"message": "Not found", "__type": "Not Found Error"})
-    except BadParameter as exc:
-        name, _, why = str(exc).partition(": ")
-        return _answer(request, action, 409, error={"__type": "Validation Error", name: [why or name]})
+    except InvalidParameter as exc:
+        return _answer(request, action, 409, error={"__type": "Validation Error", exc.field: [exc.why]})
 
 
 @public.get("/files/{code}/{name}")

@@ -151,15 +151,20 @@ class CorrectionStepIn(BaseModel):
     reason: FreeText = ""
 
 
+# Read from the registry's record (govshare.registry.models.Correction): a field has the record's
+# name, as an agreement's do, or names the record's as its validation_alias.
 class CorrectionOut(BaseModel):
+    """A correction: the value doubted, the agency that must answer (the item's authoritative
+    source), the agreement's parties, and where it stands."""
+
     code: str
-    agreement: str
-    resource: str
-    key: dict[str, str]
+    agreement: str = Field(validation_alias="agreement_code")
+    resource_code: str
+    key: dict[str, str] = Field(validation_alias="record_key")
     item: str
-    authority: str
-    provider: str
-    subscriber: str
+    authority: str = Field(validation_alias="authority_code")
+    provider_code: str
+    subscriber_code: str
     problem: str
     evidence: str
     status: str

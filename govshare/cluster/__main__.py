@@ -13,12 +13,8 @@ import time
 
 from govshare import processes
 from govshare.cluster.topology import Cluster, safe_url, shutdown
-from govshare.errors import GovshareError
+from govshare.errors import GovshareError, Stopped
 from govshare.terminal import console, errors
-
-
-class Stopped(Exception):
-    """SIGTERM: leave through the ``finally`` that stops the cluster."""
 
 
 def _terminated(signum, _frame) -> None:

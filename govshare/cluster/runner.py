@@ -17,14 +17,10 @@ from pathlib import Path
 
 import httpx
 
-from govshare.errors import GovshareError
+from govshare.errors import RunFailed
 from govshare.settings import setting
 
 ENDED = {"success": 0, "failed": 1}
-
-
-class RunFailed(GovshareError):
-    """The cluster could not run a DAG: it never appeared, could not be triggered, or took too long."""
 
 
 @dataclass(frozen=True)

@@ -28,16 +28,12 @@ import psutil
 from govshare import processes
 from govshare.cluster import broker as brokers
 from govshare.cluster import settings
-from govshare.errors import GovshareError
+from govshare.errors import ClusterFailed
 from govshare.settings import setting
 
 # The order of stopping: each stage only after the one before it has ended.
 WORKERS, SERVICES, API = 0, 1, 2
 HEALTHY = ("metadatabase", "scheduler", "triggerer", "dag_processor")
-
-
-class ClusterFailed(GovshareError):
-    """A component did not start, or the cluster did not become ready in time."""
 
 
 @dataclass

@@ -211,7 +211,11 @@ def test_a_correction_goes_to_the_authoritative_source_and_is_flagged_until_clos
     assert filed.status_code == 201, filed.text
     correction = filed.json()
     # the ID number's authoritative source is public security, not market regulation (一数一源)
-    assert (correction["authority"], correction["provider"], correction["status"]) == ("hb_gat", "hb_scjg", "filed")
+    assert (correction["authority"], correction["provider_code"], correction["status"]) == (
+        "hb_gat",
+        "hb_scjg",
+        "filed",
+    )
     assert correction["due_date"]
     with session() as s:  # the market regulator cannot answer for public security's data
         with pytest.raises(Exception, match="may not accept"):

@@ -142,17 +142,20 @@ def test_wrong_agency_actions_are_refused(tokens):
     assert "'sub_hb_mzt' is not a database of 'hb_gat' (none declared)" in created.json()["error"]
 
 
+# hb_mzt asks rst for two items of its social insurance records, into its own database.
+INSURANCE_REQUEST = {
+    "resource_code": "rst_social_insurance",
+    "items": ["record_id", "status"],
+    "purpose": "家庭经济状况核对",
+    "legal_basis": "《社会救助暂行办法》",
+    "target_conn_id": "sub_hb_mzt",
+    "target_table": "insurance",
+}
+
+
 def test_the_workflow_over_http(tokens):
     client = TestClient(app)
-    body = {
-        "resource_code": "rst_social_insurance",
-        "items": ["record_id", "status"],
-        "purpose": "家庭经济状况核对",
-        "legal_basis": "《社会救助暂行办法》",
-        "target_conn_id": "sub_hb_mzt",
-        "target_table": "insurance",
-    }
-    created = client.post("/agreements", headers=bearer(tokens["hb_mzt"]), json=body).json()
+    created = client.post("/agreements", headers=bearer(tokens["hb_mzt"]), json=INSURANCE_REQUEST).json()
     assert created["status"] == "submitted" and created["due_date"]
     code = created["code"]
     wrong_state = client.post(f"/agreements/{code}/file", headers=bearer(tokens["hb_sjj"]), json={})
@@ -228,15 +231,7 @@ def test_malformed_requests_get_422_as_documented(tokens):
 
 def test_a_schedule_out_of_range_names_the_field(tokens):
     client = TestClient(app)
-    body = {
-        "resource_code": "rst_social_insurance",
-        "items": ["record_id", "status"],
-        "purpose": "家庭经济状况核对",
-        "legal_basis": "《社会救助暂行办法》",
-        "target_conn_id": "sub_hb_mzt",
-        "target_table": "insurance",
-        "schedule": "0 25 * * *",
-    }
+    body = {**INSURANCE_REQUEST, "schedule": "0 25 * * *"}
     refused = client.post("/agreements", headers=bearer(tokens["hb_mzt"]), json=body)
     assert refused.status_code == 422
     assert refused.json()["error"] == "schedule '0 25 * * *' is not a cron expression: hour 25 is out of range 0–23"
