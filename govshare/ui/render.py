@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from govshare.clock import TIMEZONE
 from govshare.errors import GovshareError, IllegalTransition, NotAllowed, NotAuthenticated, NotFound, RequestRefused
 from govshare.numbers import percent
+from govshare.ui.words import named
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -87,7 +88,7 @@ ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-ENV.filters.update(when=when, percent=percent, size=size, number=number, seconds=seconds)
+ENV.filters.update(when=when, percent=percent, size=size, number=number, seconds=seconds, named=named)
 ENV.globals["SECTIONS"] = SECTIONS
 
 

@@ -174,7 +174,7 @@ def test_two_agencies_and_an_operator_walk_a_request_to_a_resolved_correction(wa
     filing.get_by_label("问题 Problem").fill("姓名与户籍登记不一致")
     filing.get_by_label("依据 Evidence").fill("户籍登记簿 2026 年 11 月记录")
     filing.get_by_role("button").click()
-    expect(mzt.get_by_test_id("status")).to_have_text("filed")
+    expect(mzt.get_by_test_id("status")).to_have_text("待核实 filed")
     correction = mzt.locator("h1").inner_text().split()[0]
     walk.shot(mzt, "correction-filed")
 
@@ -182,12 +182,12 @@ def test_two_agencies_and_an_operator_walk_a_request_to_a_resolved_correction(wa
     gat.goto(f"{root}/govshare/ui/corrections")
     gat.get_by_test_id("queue").get_by_role("link", name=correction).click()
     gat.get_by_role("form", name=re.compile("受理 Accept")).get_by_role("button").click()
-    expect(gat.get_by_test_id("status")).to_have_text("accepted")
+    expect(gat.get_by_test_id("status")).to_have_text("已受理 accepted")
     gat.get_by_role("form", name=re.compile("已更正 Fixed")).get_by_role("button").click()
-    expect(gat.get_by_test_id("status")).to_have_text("fixed")
+    expect(gat.get_by_test_id("status")).to_have_text("已更正 fixed")
     mzt.goto(f"{root}/govshare/ui/corrections/{correction}")
     mzt.get_by_role("form", name=re.compile("确认 Confirm")).get_by_role("button").click()
-    expect(mzt.get_by_test_id("status")).to_have_text("confirmed")
+    expect(mzt.get_by_test_id("status")).to_have_text("已确认 confirmed")
     expect(mzt.get_by_test_id("history").locator("tbody tr")).to_have_count(4)
     walk.shot(mzt, "correction-confirmed")
 

@@ -331,3 +331,10 @@ def test_the_supervision_reports_of_the_quarter_so_far_and_the_last_one_are_link
         page = signed_in("qian.hui").get("/govshare/ui/monitoring").text
         assert "/monitoring/supervision/2027Q1" in page and "/monitoring/supervision/2026Q4" in page
         assert "/monitoring/supervision/" not in signed_in("li.na").get("/govshare/ui/monitoring").text
+
+
+def test_the_catalogue_page_names_its_codes_in_chinese_first(people):
+    page = signed_in("li.na").get("/govshare/ui/catalogue").text
+    for shown in ("有条件共享 conditional", "无条件共享 unconditional", "不予开放 not open", "每日 daily"):
+        assert f"<td>{shown}</td>" in page, shown
+    assert "<td>信息共享主管部门 competent department</td>" in page

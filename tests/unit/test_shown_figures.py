@@ -4,14 +4,21 @@ holidays (National Day 1-7 Oct off; see tests/unit/test_deadlines.py)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from typing import get_args
 
 import pytest
 import time_machine
 
+from govshare.catalog.model import AgencyKind, Level, OpenType, ShareType, UpdateCycle
 from govshare.cli.report import scores_line
 from govshare.clock import TIMEZONE
+from govshare.registry.statuses import AgreementStatus, CorrectionStatus
 from govshare.ui.agreements import days_left
+from govshare.ui.words import named
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _on(day: date) -> time_machine.travel:
@@ -43,3 +50,21 @@ def test_a_deadline_not_set_has_no_days_left():
 def test_the_cli_report_never_rounds_a_score_up_to_100():
     line = scores_line({"completeness": 99.999, "accuracy": 100.0, "timeliness": None, "uniqueness": 12.345})
     assert line == "completeness 99.99%, accuracy 100.00%, uniqueness 12.34%"
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "values"),
+    [
+        ("share", get_args(ShareType)),
+        ("open", get_args(OpenType)),
+        ("cycle", get_args(UpdateCycle)),
+        ("agency", get_args(AgencyKind)),
+        ("level", get_args(Level)),
+        ("correction", [str(status) for status in CorrectionStatus]),
+        ("agreement", [str(status) for status in AgreementStatus]),
+    ],
+)
+def test_every_word_a_page_shows_has_its_chinese_name_first(vocabulary, values):
+    for value in values:
+        assert CJK.match(named(value, vocabulary)), (vocabulary, value)  # Chinese first, then the English
+    assert named(None, "share") == "—" and named("new_kind", "anomaly") == "new_kind"  # never an error
