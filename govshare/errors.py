@@ -89,6 +89,11 @@ class NotAuthenticated(GovshareError):
     """No valid token was presented."""
 
 
+class SignInLocked(NotAuthenticated):
+    """A member's account had too many failed sign-ins in a short time: it takes no password,
+    right or wrong, until the time the message names."""
+
+
 class ConfigurationError(GovshareError):
     """The environment is missing something govshare needs (a URL, a connection, a folder)."""
 

@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     session_hours: PositiveInt = Field(
         8, description="How long an agency member's workspace session lasts after signing in (a working day)."
     )
+    sign_in_attempts: PositiveInt = Field(
+        5,
+        description="Failed sign-ins to one workspace account within 15 minutes after which it takes no password "
+        "(right or wrong) until the oldest of them is 15 minutes old: a guesser gets a handful of tries a quarter hour.",
+    )
     open_data_url: str | None = Field(
         None,
         description="Where open data is published: an Airflow ObjectStoragePath URL such as file:///srv/open-data "

@@ -14,13 +14,13 @@ import functools
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govshare import audit, clock
-from govshare.errors import NotAuthenticated, NotFound, RequestRefused
+from govshare.errors import NotAuthenticated, NotFound, RequestRefused, SignInLocked
 from govshare.identity import Actor
 from govshare.registry import models as m
 from govshare.settings import setting
@@ -28,6 +28,7 @@ from govshare.settings import setting
 # scrypt at 64 MiB (N=2**16, r=8): about 0.1 s a check here, far beyond guessing at scale.
 _N, _R, _P = 2**16, 8, 1
 _MAXMEM = 128 * 1024 * 1024
+LOCK_WINDOW = timedelta(minutes=15)  # failed sign-ins older than this no longer count
 STAFF_DUTIES = ("requester", "reviewer", "approver")
 SIGN_IN_REFUSED = NotAuthenticated("unknown login or wrong password", "check both, or ask the platform's operators")
 
@@ -104,8 +105,15 @@ def actor_of(session: Session, member: m.StaffMember) -> Actor:
 
 def sign_in(session: Session, login: str, password: str) -> tuple[str, Actor]:
     """A new session's cookie value and who it is, or NotAuthenticated (never saying which part
-    was wrong). Refusals are audited by the caller (lifecycle.service.act)."""
+    was wrong); SignInLocked while the account's recent failures lock it. Refusals are audited
+    by the caller (``refused_sign_in``)."""
     member = session.scalars(select(m.StaffMember).where(m.StaffMember.login == login)).first()
+    if member is not None and (until := locked_until(session, member)):
+        raise SignInLocked(
+            f"this account takes no password after {setting('sign_in_attempts')} failed sign-ins"
+            f" in {LOCK_WINDOW.seconds // 60} minutes",
+            f"try again after {until.astimezone(clock.TIMEZONE):%H:%M} Beijing time, or ask the platform's operators",
+        )
     if not password_matches(password, member.password_hash if member else _dummy()) or member is None:
         raise SIGN_IN_REFUSED
     if member.disabled_at is not None or session.get(m.Agency, member.agency_code) is None:
@@ -119,14 +127,41 @@ def sign_in(session: Session, login: str, password: str) -> tuple[str, Actor]:
     return token, actor
 
 
-def refused_sign_in(session: Session, login: str) -> None:
+def refused_sign_in(session: Session, login: str, locked: bool = False) -> None:
     """Audit a refused sign-in to a member's account. Attempts on logins nobody has are not
     audited, as the API does not audit requests without a valid token: they name no identity,
-    and auditing them would let anyone fill the log."""
+    and auditing them would let anyone fill the log. An attempt on a locked account is marked
+    so, and does not count towards the lock (else a guesser could keep the owner out for good)."""
     member = session.scalars(select(m.StaffMember).where(m.StaffMember.login == login)).first()
     if member is not None:
-        actor = f"agency:{member.agency_code}/{member.login}"
-        audit.append(session, actor, "denied", f"agency:{member.agency_code}", {"action": "staff.sign_in"})
+        detail = {"action": "staff.sign_in", **({"locked": True} if locked else {})}
+        audit.append(session, _who(member), "denied", f"agency:{member.agency_code}", detail)
+
+
+def locked_until(session: Session, member: m.StaffMember) -> datetime | None:
+    """When the account takes passwords again, or None if it does now: locked while its last
+    ``sign_in_attempts`` sign-ins within the window all failed (read from the audit log, where
+    each sign-in and each refusal is already recorded)."""
+    attempts = setting("sign_in_attempts")
+    e = m.AuditEntry
+    recent = session.scalars(
+        select(e)
+        .where(
+            e.actor == _who(member),
+            e.at > clock.now() - LOCK_WINDOW,
+            (e.action == "staff.sign_in")
+            | ((e.action == "denied") & (e.detail["action"].astext == "staff.sign_in") & ~e.detail.has_key("locked")),
+        )
+        .order_by(e.seq.desc())
+        .limit(attempts)
+    ).all()
+    if len(recent) < attempts or any(entry.action == "staff.sign_in" for entry in recent):
+        return None
+    return recent[-1].at + LOCK_WINDOW
+
+
+def _who(member: m.StaffMember) -> str:
+    return f"agency:{member.agency_code}/{member.login}"
 
 
 def session_actor(session: Session, token: str | None) -> Actor:

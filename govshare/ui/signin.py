@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from govshare import staff
-from govshare.errors import NotAuthenticated
+from govshare.errors import NotAuthenticated, SignInLocked
 from govshare.registry.db import session
 from govshare.settings import setting
 from govshare.ui.auth import AIRFLOW_COOKIE, SESSION_COOKIE
@@ -66,6 +66,10 @@ def sign_in(
     try:
         with session() as s:
             token, _ = staff.sign_in(s, login.strip().lower(), password)
+    except SignInLocked as locked:
+        with session() as s:
+            staff.refused_sign_in(s, login.strip().lower(), locked=True)
+        return _form(request, next, f"账号暂时锁定 {locked.message}: {locked.hint}.", 429)
     except NotAuthenticated:
         with session() as s:
             staff.refused_sign_in(s, login.strip().lower())

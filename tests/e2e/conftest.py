@@ -8,7 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -69,21 +70,27 @@ class ApiServer:
     root: str  # http://127.0.0.1:<port>
     user: str  # an Airflow UI user (simple auth manager) and its password
     password: str
+    passwords: dict[str, str] = field(default_factory=dict)  # every user's
+
+    def as_user(self, user: str) -> ApiServer:
+        return replace(self, user=user, password=self.passwords[user])
 
 
-@pytest.fixture
-def api_server(airflow_db, tmp_path):
-    """Airflow's real api-server, serving the UI and the govshare plugin, on a free port."""
+@contextmanager
+def running_api_server(folder: Path, users: str = "admin:admin"):
+    """Airflow's real api-server, serving the UI and the govshare plugin, on a free port; its
+    simple auth manager has ``users`` (``login:role,…``), the first one's password at hand."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    log_path = tmp_path / "api-server.log"
+    log_path = folder / "api-server.log"
+    env = {**os.environ, "AIRFLOW__API__PORT": str(port), "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": users}
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "airflow", "api-server", "--port", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "AIRFLOW__API__PORT": str(port)},
+            env=env,
             cwd=ROOT,
         )
     try:
@@ -102,11 +109,17 @@ def api_server(airflow_db, tmp_path):
         passwords = json.loads(
             (Path(os.environ["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated").read_text()
         )
-        user, password = next(iter(passwords.items()))
-        yield ApiServer(root, user, password)
+        user = users.split(",")[0].split(":")[0]
+        yield ApiServer(root, user, passwords[user], passwords)
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture
+def api_server(airflow_db, tmp_path):
+    with running_api_server(tmp_path) as server:
+        yield server
 
 
 # The catalogue's free text: every plain ``str`` field (codes, connection ids, emails and region

@@ -14,11 +14,12 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select, update
 
 from govshare import staff
+from govshare.lifecycle import service
 from govshare.registry import models as m
 from govshare.registry.db import session
 from tests.conftest import ROOT
-from tests.e2e.conftest import dagbag, sign_in
-from tests.helpers import operator
+from tests.e2e.conftest import dagbag, running_api_server, sign_in
+from tests.helpers import active_agreement, agency, operator, request
 
 pytestmark = [pytest.mark.airflow, pytest.mark.browser]
 
@@ -29,6 +30,8 @@ STAFF = (
     ("zhao.lei", "hb_gat", ["reviewer"]),  # the provider's reviewer, and the authority for names
     ("chen.jing", "hb_sjj", ["approver"]),  # the competent department, which files
     ("sun.yu", "hb_rst", ["requester", "reviewer"]),  # an agency with no part in it
+    ("wang.bo", "hb_bb", ["approver"]),  # the staffing department, in a joint decision
+    ("liu.min", "hb_bmj", ["approver"]),  # the secrecy department, likewise
 )
 
 
@@ -62,8 +65,9 @@ class Walk:
         expect(page.get_by_test_id("who")).to_contain_text(f"/{login}")
         return page
 
-    def operator(self) -> Page:
-        return self.watched(sign_in(self.browser, self.server))
+    def operator(self, user: str | None = None) -> Page:
+        """An Airflow user in Airflow's UI (the server's first user unless named)."""
+        return self.watched(sign_in(self.browser, self.server.as_user(user) if user else self.server))
 
     def shot(self, page: Page, name: str) -> None:
         self.shots += 1
@@ -82,10 +86,30 @@ def agreement(code: str) -> m.Agreement:
 
 @pytest.fixture
 def walk(world, api_server, browser, request):
-    with session() as s:
-        for login, agency, duties in STAFF:
-            staff.add(s, login, login.title(), agency, duties, PASSWORD, operator())
+    _add_staff()
     return Walk(browser, api_server, request.node.name)
+
+
+def _add_staff() -> None:
+    with session() as s:
+        for login, agency_code, duties in STAFF:
+            staff.add(s, login, login.title(), agency_code, duties, PASSWORD, operator())
+
+
+def act_by_form(page: Page, title: str, reason: str = "", **choices: str) -> None:
+    """Fill the action form titled ``title`` (its reason, its radio ``choices`` by label) and send it."""
+    form = page.get_by_role("form", name=re.compile(re.escape(title)))
+    for label in choices.values():
+        form.get_by_label(label).check()
+    if reason:
+        form.get_by_label("理由 Reason").fill(reason)
+    form.get_by_role("button").click()
+
+
+def requested_by_service() -> str:
+    """A request hb_mzt has submitted (the request form itself is walked in the test above)."""
+    with session() as s:
+        return service.request(s, agency("hb_mzt"), request(), and_submit=True).code
 
 
 def test_two_agencies_and_an_operator_walk_a_request_to_a_resolved_correction(walk, world):
@@ -261,3 +285,132 @@ def test_what_a_careless_or_hostile_visitor_meets(walk):
     mzt.get_by_role("button", name="登录 Sign in").click()
     expect(mzt.locator("h1")).to_contain_text(code)
     walk.shot(mzt, "signed-in-again")
+
+
+def test_refusal_coordination_joint_decision_and_the_standing_powers_by_their_forms(walk):
+    root = walk.server.root
+    code = requested_by_service()
+    gat, mzt, sjj = walk.staff("zhao.lei"), walk.staff("li.na"), walk.staff("chen.jing")
+
+    # The provider refuses with reasons; the subscriber escalates; the competent department refers it on.
+    gat.goto(f"{root}/govshare/ui/agreements/{code}")
+    review = gat.get_by_role("form", name=re.compile("审核 Review"))
+    review.get_by_label("拒绝 refuse").check()
+    review.get_by_label("意见 Statement or reasons").fill("申请用途超出职责范围")
+    review.get_by_role("button").click()
+    expect(gat.get_by_test_id("status")).to_have_text("已拒绝 refused")
+    mzt.goto(f"{root}/govshare/ui/agreements/{code}")
+    act_by_form(mzt, "提请协调 Escalate", "核验为法定职责所必需")
+    expect(mzt.get_by_test_id("status")).to_have_text("协调中 in coordination")
+    sjj.goto(f"{root}/govshare/ui/agreements/{code}")
+    expect(sjj.get_by_role("form", name=re.compile("协调同意 Coordination settles it"))).to_be_visible()
+    act_by_form(sjj, "提交共同决定 Refer", "协调未果")
+    expect(sjj.get_by_test_id("status")).to_have_text("待共同决定 awaiting a joint decision")
+    walk.shot(sjj, "referred")
+
+    # The three departments vote; a second vote by one of them is no longer offered.
+    for login in ("chen.jing", "wang.bo", "liu.min"):
+        voter = sjj if login == "chen.jing" else walk.staff(login)
+        voter.goto(f"{root}/govshare/ui/agreements/{code}")
+        form = voter.get_by_role("form", name=re.compile("共同决定表决 Vote"))
+        form.get_by_label("赞成 approve").check()
+        form.get_by_label("理由 Reason").fill("履行法定职责所需")
+        form.get_by_label("依据 Legal basis").fill("《社会救助暂行办法》第十一条")
+        form.get_by_role("button").click()
+        expect(voter.get_by_role("form", name=re.compile("共同决定表决 Vote"))).to_have_count(0)
+    expect(voter.get_by_test_id("status")).to_have_text("共同决定批准 approved by joint decision")
+    with session() as s:
+        assert sorted(v.department_code for v in service.votes(s, code)) == ["hb_bb", "hb_bmj", "hb_sjj"]
+    walk.shot(voter, "approved-by-vote")
+
+    # Filed and activated; the operator suspends, the competent department resumes, the subscriber revokes.
+    sjj.goto(f"{root}/govshare/ui/agreements/{code}")
+    act_by_form(sjj, "备案 File")
+    ops = walk.operator()
+    ops.goto(f"{root}/govshare/ui/agreements/{code}")
+    act_by_form(ops, "授权生效 Activate")
+    act_by_form(ops, "暂停 Suspend", "前置库维护")
+    expect(ops.get_by_test_id("status")).to_have_text("已暂停 suspended")
+    sjj.goto(f"{root}/govshare/ui/agreements/{code}")
+    act_by_form(sjj, "恢复 Resume", "维护完成")
+    expect(sjj.get_by_test_id("status")).to_have_text("已生效 active")
+    mzt.goto(f"{root}/govshare/ui/agreements/{code}")
+    expect(mzt.get_by_role("form", name=re.compile("暂停 Suspend"))).to_have_count(0)  # not the subscriber's power
+    act_by_form(mzt, "撤销 Revoke", "职责调整，不再需要")
+    expect(mzt.get_by_test_id("status")).to_have_text("已撤销 revoked")
+    walk.shot(mzt, "revoked")
+    with session() as s:
+        steps = [(t.action, t.actor) for t in service.history(s, code)]
+    assert steps[-3:] == [
+        ("suspend", f"operator:airflow:{walk.server.user}"),
+        ("resume", "agency:hb_sjj/chen.jing"),
+        ("revoke", "agency:hb_mzt/li.na"),
+    ]
+
+
+def test_a_rejected_correction_disputed_and_resolved_by_its_forms(walk, world):
+    root = walk.server.root
+    code = active_agreement(request())
+    mzt, gat, sjj = walk.staff("li.na"), walk.staff("zhao.lei"), walk.staff("chen.jing")
+    mzt.goto(f"{root}/govshare/ui/corrections?agreement={code}")
+    filing = mzt.get_by_role("form", name="file a correction")
+    expect(filing.get_by_label("协议 Agreement")).to_have_value(code)  # chosen from the link's agreement
+    filing.get_by_label("记录 Record key").fill(f"person_id={world['people'][0][0]}")
+    filing.get_by_label("数据项 Item").fill("citizen_id")
+    filing.get_by_label("问题 Problem").fill("身份号码校验位有误")
+    filing.get_by_label("依据 Evidence").fill("申请人提供的身份证复印件")
+    filing.get_by_role("button").click()
+    correction = mzt.locator("h1").inner_text().split()[0]
+
+    gat.goto(f"{root}/govshare/ui/corrections/{correction}")
+    act_by_form(gat, "不予更正 Reject")  # no reasons: refused, shown with its fix
+    expect(gat.get_by_role("alert")).to_contain_text("give the reasons")
+    act_by_form(gat, "不予更正 Reject", "与户籍登记一致，无需更正")
+    expect(gat.get_by_test_id("status")).to_have_text("不予更正 rejected")
+    mzt.goto(f"{root}/govshare/ui/corrections/{correction}")
+    act_by_form(mzt, "有异议 Dispute", "复印件显示校验位不同")
+    expect(mzt.get_by_test_id("status")).to_have_text("有异议 disputed")
+    sjj.goto(f"{root}/govshare/ui/corrections")
+    sjj.get_by_test_id("queue").get_by_role("link", name=correction).click()
+    act_by_form(sjj, "裁决 Resolve", "以户籍登记为准")
+    expect(sjj.get_by_test_id("status")).to_have_text("已裁定 resolved")
+    expect(sjj.get_by_test_id("history").locator("tbody tr")).to_have_count(4)
+    walk.shot(sjj, "correction-resolved")
+    with session() as s:
+        assert s.get(m.Correction, correction).status == "resolved"
+
+
+def test_airflow_roles_map_to_an_operator_and_a_read_only_operator(world, airflow_db, browser, tmp_path):
+    """Admin and Op users of Airflow act as platform operators; a Viewer reads every agency's
+    agreements and acts on none (no form shown, and a posted one refused)."""
+    _add_staff()
+    code = requested_by_service()
+    with session() as s:
+        service.review(s, agency("hb_gat"), code, True, "仅用于申请所述职责")
+        service.file(s, agency("hb_sjj"), code)
+    with running_api_server(tmp_path, "admin:admin,olga:op,vera:viewer") as server:
+        walk = Walk(browser, server, "test_airflow_roles")
+        viewer = walk.operator("vera")
+        viewer.goto(f"{server.root}/govshare/ui/agreements/{code}")
+        expect(viewer.get_by_test_id("who")).to_contain_text("airflow:vera")
+        expect(viewer.get_by_test_id("status")).to_have_text("已备案 filed")
+        expect(viewer.locator("form.action")).to_have_count(0)
+        walk.shot(viewer, "viewer-reads")
+        token = next(c["value"] for c in viewer.context.cookies() if c["name"] == "_token")
+        forged = viewer.request.post(
+            f"{server.root}/govshare/ui/agreements/{code}/activate", form={"csrf": staff.csrf_token(token)}
+        )
+        assert forged.status == 403 and "may not" in forged.text(), forged.text()
+        assert agreement(code).status == "filed"
+
+        for user in ("olga", "admin"):
+            page = walk.operator(user)
+            page.goto(f"{server.root}/govshare/ui/agreements/{code}")
+            expect(page.get_by_role("form", name=re.compile("授权生效 Activate"))).to_be_visible()
+        act_by_form(page, "授权生效 Activate")
+        expect(page.get_by_test_id("status")).to_have_text("已生效 active")
+        with session() as s:
+            assert (service.history(s, code)[-1].action, service.history(s, code)[-1].actor) == (
+                "activate",
+                "operator:airflow:admin",
+            )

@@ -338,3 +338,36 @@ def test_the_catalogue_page_names_its_codes_in_chinese_first(people):
     for shown in ("有条件共享 conditional", "无条件共享 unconditional", "不予开放 not open", "每日 daily"):
         assert f"<td>{shown}</td>" in page, shown
     assert "<td>信息共享主管部门 competent department</td>" in page
+
+
+def test_an_account_locks_after_repeated_failed_sign_ins_and_opens_again(people):
+    """Five failures in a quarter hour lock the account, the right password included; attempts
+    while locked are audited but do not prolong it; fifteen minutes after the first it opens."""
+    client = TestClient(server, follow_redirects=False)
+
+    def attempt(password: str):
+        form = client.get("/govshare/ui/signin")
+        return client.post(
+            "/govshare/ui/signin",
+            data={"login": "li.na", "password": password, "csrf": CSRF.search(form.text).group(1)},
+        )
+
+    with time_machine.travel(datetime(2027, 3, 2, 9, 0, tzinfo=TIMEZONE), tick=False) as clock:
+        for _ in range(5):
+            assert attempt("wrong").status_code == 401
+            clock.shift(60)
+        locked = attempt(PASSWORD)
+        assert locked.status_code == 429 and "govshare_session" not in locked.cookies
+        assert "after 5 failed sign-ins in 15 minutes" in locked.text and "try again after 09:15" in locked.text
+        clock.shift(9 * 60)  # 09:14: still within a quarter hour of the first failure
+        assert attempt(PASSWORD).status_code == 429
+        clock.shift(60)  # 09:15: the first failure no longer counts
+        assert attempt(PASSWORD).status_code == 303
+        with session() as s:
+            entries = s.scalars(
+                select(m.AuditEntry).where(m.AuditEntry.actor == "agency:hb_mzt/li.na").order_by(m.AuditEntry.seq)
+            ).all()
+        locked_attempts = [e for e in entries if e.action == "denied" and e.detail.get("locked")]
+        assert len(locked_attempts) == 2 and entries[-1].action == "staff.sign_in"
+    # Another member is not locked by li.na's failures.
+    assert signed_in("zhao.lei").cookies.get("govshare_session")
