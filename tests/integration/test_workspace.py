@@ -3,6 +3,7 @@ agency's agreements, act only within their duties, and every form needs its CSRF
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, datetime
 
@@ -17,7 +18,7 @@ from govshare.api.app import app
 from govshare.clock import TIMEZONE
 from govshare.registry import models as m
 from govshare.registry.db import session
-from tests.helpers import operator, request
+from tests.helpers import active_agreement, operator, request
 
 PASSWORD = "correct horse battery"
 # Mounted as Airflow's api-server mounts it, so the pages' links and cookies carry their real paths.
@@ -371,3 +372,67 @@ def test_an_account_locks_after_repeated_failed_sign_ins_and_opens_again(people)
         assert len(locked_attempts) == 2 and entries[-1].action == "staff.sign_in"
     # Another member is not locked by li.na's failures.
     assert signed_in("zhao.lei").cookies.get("govshare_session")
+
+
+def _table(page: str, testid: str) -> list[list[str]]:
+    """The body cells of a page's table, as text."""
+    body = re.search(rf'data-testid="{testid}">.*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    return [
+        [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_deliveries_page_shows_each_deliverys_figures_as_the_registry_holds_them(people):
+    mine, theirs = (
+        active_agreement(request()),
+        active_agreement(request(subscriber_code="hb_rst", target_conn_id="sub_hb_rst")),
+    )
+    # (agreement, status, rows staged, rows merged, bytes, seconds, failed, warned) -> the cells shown
+    held = [
+        ((mine, "succeeded", 25_002, None, 3_456_789, 73.3, 0, 2), ("25,002", "25,002", "3.3 MB", "73.3 s", "0", "2")),
+        ((mine, "failed", 25_002, None, 3_456_789, 5.0, 1, 1), ("25,002", "0", "3.3 MB", "5.0 s", "1", "1")),
+        ((mine, "succeeded", 1_000, 37, 512, 200.0, 0, 0), ("1,000", "37", "512 B", "3.3 min", "0", "0")),
+        ((mine, "running", None, None, None, None, None, None), ("—", "—", "—", "—", "—", "—")),
+        ((theirs, "succeeded", 9, None, 99, 1.0, 0, 0), None),  # another agency's: not shown
+    ]
+    with session() as s:
+        ids = []
+        for (code, status, rows, merged, size, took, failed, warned), _ in held:
+            d = m.Delivery(
+                agreement_code=code,
+                run_id=f"manual__{len(ids)}",
+                status=status,
+                rows=rows,
+                rows_merged=merged,
+                bytes=size,
+                duration_seconds=took,
+                checks_failed=failed,
+                checks_warned=warned,
+            )
+            s.add(d)
+            s.flush()
+            ids.append(d.id)
+    client = signed_in("li.na")
+    shown = {row[0]: row for row in _table(client.get("/govshare/ui/deliveries").text, "deliveries")}
+    expected = {str(i): cells for i, (_, cells) in zip(ids, held, strict=True) if cells}
+    assert set(shown) == set(expected)
+    for delivery, cells in expected.items():
+        assert shown[delivery][1] == mine and tuple(shown[delivery][4:10]) == cells, shown[delivery]
+    failed = _table(client.get("/govshare/ui/deliveries?status=failed").text, "deliveries")
+    assert [row[0] for row in failed] == [str(ids[1])]
+
+
+def test_the_catalogue_page_counts_each_resources_items_as_the_registry_holds_them(people):
+    client = signed_in("li.na")
+    shown = {row[0].split()[-1]: row for row in _table(client.get("/govshare/ui/catalogue").text, "resources")}
+    with session() as s:
+        resources = s.scalars(select(m.Resource)).all()
+        elements = s.scalars(select(m.DataElement)).all()
+    assert set(shown) == {r.code for r in resources}
+    for r in resources:
+        assert shown[r.code][6] == str(len(r.items)), r.code
+    authorities = {row[0]: row[3] for row in _table(client.get("/govshare/ui/catalogue").text, "elements")}
+    with session() as s:
+        names = {a.code: a.name for a in s.scalars(select(m.Agency))}
+    assert authorities == {e.code: names[e.authority_code] for e in elements}
