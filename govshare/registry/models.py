@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -265,6 +266,7 @@ class AuditEntry(Base):
     """The append-only, hash-chained audit log (see govshare.audit)."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_actor_seq", "actor", "seq"),)  # an account's latest entries
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
