@@ -14,10 +14,9 @@ from govshare.registry import quality
 from govshare.registry.db import session
 from govshare.ui.auth import Viewer
 from govshare.ui.render import view
-from govshare.ui.words import agreement_status
+from govshare.ui.words import NAMES, agreement_status
 
 router = APIRouter()
-LEVELS = {"province": "省级 province", "city": "市级 city", "county": "县级 county"}
 
 
 def health(s) -> dict[str, m.FrontDbCheck]:
@@ -49,7 +48,7 @@ def catalogue(request: Request, viewer: Viewer, q: str = "", share_type: str = "
             request,
             viewer,
             "catalogue_index.html",
-            levels=[(LEVELS.get(level, level), [a for a in agencies if a.level == level]) for level in LEVELS],
+            levels=[(level, [a for a in agencies if a.level == level]) for level in NAMES["level"]],
             names=names,
             resources=resources,
             elements=elements,

@@ -81,6 +81,7 @@ NAMES: dict[str, dict[str, str]] = {
     },
     "incident": {"front_db": "前置库故障 front DB"},
     "agreement": {str(status): name for status, name in STATUS_NAMES.items()},
+    "delivery": {str(status): name for status, name in DELIVERY_STATUS.items()},
 }
 
 
@@ -98,11 +99,11 @@ def for_page(hint: str) -> str:
 
 
 def agreement_status(status: str) -> str:
-    return STATUS_NAMES.get(status, status)  # a StrEnum key: the stored text finds it
+    return named(status, "agreement")
 
 
 def delivery_status(status: str) -> str:
-    return DELIVERY_STATUS.get(status, status)
+    return named(status, "delivery")
 
 
 def delivery_row(d: m.Delivery) -> dict:
