@@ -141,7 +141,15 @@ def runnables(
             )
         )
         checks.append(
-            Runnable(rule, compiled.expectation, compiled.kwargs, breaking, compiled.counted, compiled.counted_apart)
+            Runnable(
+                rule,
+                compiled.expectation,
+                compiled.kwargs,
+                breaking,
+                compiled.counted,
+                compiled.counted_apart,
+                compiled.lateral,
+            )
         )
     return checks, skipped
 

@@ -28,7 +28,7 @@ GB/T 2260 codes in use in the list govshare ships (govshare.quality.reference), 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import psycopg
@@ -93,13 +93,15 @@ class Compiled:
     """A domain rule as it runs: either a built-in expectation, or SQL returning the rows that
     break it (GX's unexpected-rows expectation). ``where`` selects those rows in the staged
     table (for report samples); ``counted`` is the aggregate over the staged table that counts
-    them in the check's one scan (``counted_apart``: in a query of its own, as it reads another table)."""
+    them in the check's one scan (``counted_apart``: in a query of its own, as it reads another
+    table; ``lateral``: a join to the staged table that ``counted`` reads, in the scan's FROM)."""
 
     expectation: str
     kwargs: dict[str, Any]
     where: sql.Composable | None
     counted: sql.Composable | None = None
     counted_apart: bool = False
+    lateral: sql.Composable | None = None
 
 
 def compile_rule(
@@ -139,7 +141,27 @@ def compile_rule(
             *_unexpected(sql.SQL("SELECT * FROM {batch} WHERE ") + where), where, _count(where), counted_apart=True
         )
     where = sql.SQL("{} IS NOT NULL AND ").format(col) + _breaks_identifier(rule, col, args)
-    return Compiled(*_unexpected(sql.SQL("SELECT * FROM {batch} WHERE ") + where), where, _count(where))
+    compiled = Compiled(*_unexpected(sql.SQL("SELECT * FROM {batch} WHERE ") + where), where, _count(where))
+    return _counted_inline(compiled, column) if rule == "citizen_id" else compiled
+
+
+def _counted_inline(compiled: Compiled, column: str) -> Compiled:
+    """A citizen_id rule counted in the scan without calling is_citizen_id: a lateral subquery
+    turns each ID into its 17 digits once, and the same tests as the function's body read them
+    (2,000,000 IDs: 1.8 s against 2.6 s for the function call; the scan stays parallel).
+    The subquery's names cannot be a catalogue column's (those are lower case)."""
+    digits = sql.Identifier(f"ID {column}")
+    v = sql.SQL("{}::text").format(sql.Identifier(column))
+    lateral = sql.SQL(
+        'LEFT JOIN LATERAL (SELECT CASE WHEN {form} THEN substr({v}, 1, 17)::bigint END AS "N",'
+        ' substr({v}, 18, 1) AS "C") AS {digits} ON true'
+    ).format(form=sql.SQL(_citizen_id_form("{v}")).format(v=v), v=v, digits=digits)
+    n, last = (sql.SQL("{}.{}").format(digits, sql.Identifier(name)) for name in ("N", "C"))
+    breaks = sql.SQL(_citizen_id_breaks("{n}", "{last}", "{today}")).format(
+        n=n, last=last, today=sql.SQL("{}::date").format(sql.Literal(clock.today().isoformat()))
+    )
+    where = sql.SQL("{} IS NOT NULL AND ({} IS NULL OR {})").format(sql.Identifier(column), n, breaks)
+    return replace(compiled, counted=_count(where), lateral=lateral)
 
 
 def _breaks_identifier(rule: str, col: sql.Composable, args: dict[str, Any]) -> sql.Composable:
@@ -189,6 +211,29 @@ def _weighted(weights: tuple[int, ...], digit: Callable[[int], str]) -> str:
     return " + ".join(f"{digit(i)} * {w}" for i, w in enumerate(weights, start=1))
 
 
+def _citizen_id_form(v: str) -> str:
+    """SQL true when the text ``v`` is 17 ASCII digits and a digit or X (``ltrim(v, digits)``
+    is the digit test: PostgreSQL's regex engine costs twice as much)."""
+    return f"octet_length({v}) = 18 AND ltrim({v}, '0123456789') IN ('', 'X')"
+
+
+def _citizen_id_breaks(n: str, last: str, today: str) -> str:
+    """SQL true when an ID of the right form breaks GB 11643, given ``n``, its first 17 digits
+    as one bigint, ``last``, its 18th character, and ``today``: an unknown province, a birth
+    date that is not a date, before BORN_AFTER or after today, or a wrong check character.
+    CASE, not OR, keeps make_date from seeing an impossible date (OR's order is not promised)."""
+    y, m, d = f"({n} / 10000000 % 10000)", f"({n} / 100000 % 100)", f"({n} / 1000 % 100)"
+    leap = f"{y} % 4 = 0 AND ({y} % 100 <> 0 OR {y} % 400 = 0)"
+    days = f"CASE WHEN {m} = 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END WHEN {m} IN (4, 6, 9, 11) THEN 30 ELSE 31 END"
+    checksum = _weighted(ID_WEIGHTS, lambda i: f"({n} / {10 ** (17 - i)} % 10)")
+    return (
+        f"CASE WHEN {n} / 1000000000000000 NOT IN ({_PROVINCE_NUMBERS}) OR {y} < {BORN_AFTER.year}"
+        f" OR {m} NOT BETWEEN 1 AND 12 OR {d} NOT BETWEEN 1 AND ({days}) THEN true"
+        f" ELSE make_date({y}::int, {m}::int, {d}::int) > {today}"
+        f" OR substr('10X98765432', ({checksum})::int % 11 + 1, 1) <> {last} END"
+    )
+
+
 # PL/pgSQL, not LANGUAGE sql: PostgreSQL inlines a SQL function and then evaluates the argument
 # afresh at every place the body names it (25 times a row for a char(18) column's cast to
 # text), and it has no variables to keep the 17 digits in. Here the value arrives once and the
@@ -196,31 +241,19 @@ def _weighted(weights: tuple[int, ...], digit: Callable[[int], str]) -> str:
 # inlined SQL function, 1.9 s so). No EXCEPTION block (PostgreSQL cannot run a subtransaction
 # in a parallel worker, and large tables are checked in parallel) and no clock (the check
 # passes today's date in, from govshare.clock), so IMMUTABLE and PARALLEL SAFE are true.
-# ``ltrim(v, digits)`` is the ASCII-digit test: PostgreSQL's regex engine costs twice as much.
+# The scan counts citizen IDs with the same tests written inline (_counted_inline): the
+# function picks the sample rows and serves Great Expectations.
 FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION {SCHEMA}.is_citizen_id(v text, today date) RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
     n bigint;  -- the first 17 digits
-    y int; m int; d int;  -- the birth date's
 BEGIN
-    IF v IS NULL OR octet_length(v) <> 18 OR ltrim(v, '0123456789') NOT IN ('', 'X') THEN
+    IF v IS NULL OR NOT ({_citizen_id_form("v")}) THEN
         RETURN false;
     END IF;
     n := substr(v, 1, 17)::bigint;
-    y := n / 10000000 % 10000;
-    m := n / 100000 % 100;
-    d := n / 1000 % 100;
-    IF n / 1000000000000000 NOT IN ({_PROVINCE_NUMBERS}) OR y < {BORN_AFTER.year} OR m NOT BETWEEN 1 AND 12
-        OR d NOT BETWEEN 1 AND (CASE WHEN m = 2 THEN CASE WHEN y % 4 = 0 AND (y % 100 <> 0 OR y % 400 = 0)
-                                                          THEN 29 ELSE 28 END
-                                     WHEN m IN (4, 6, 9, 11) THEN 30 ELSE 31 END) THEN
-        RETURN false;
-    END IF;
-    RETURN make_date(y, m, d) <= today
-        AND substr('10X98765432', ({
-    _weighted(ID_WEIGHTS, lambda i: f"(n / {10 ** (17 - i)} % 10)")
-})::int % 11 + 1, 1) = substr(v, 18, 1);
+    RETURN NOT ({_citizen_id_breaks("n", "substr(v, 18, 1)", "today")});
 END
 $$;
 

@@ -104,6 +104,7 @@ class Counted:
         passes only when nothing breaks it, as Great Expectations' unexpected-rows rules do).
     apart: a whole query of its own giving the unexpected count (uniqueness, references).
     unique_on: the columns a uniqueness rule judges, in any order (a unique index on them answers it).
+    lateral: a join to the staged table that ``unexpected`` reads (in the scan's FROM).
     """
 
     check: Runnable
@@ -112,6 +113,7 @@ class Counted:
     apart: sql.Composed | None = None
     mostly: float = 1.0
     unique_on: frozenset[str] = frozenset()
+    lateral: sql.Composable | None = None
 
 
 def compile(check: Runnable, table: sql.Composable) -> Counted | None:
@@ -119,7 +121,7 @@ def compile(check: Runnable, table: sql.Composable) -> Counted | None:
     if check.counted is not None:  # a domain rule: it says how it is counted
         if check.counted_apart:
             return Counted(check, None, apart=sql.SQL("SELECT {} FROM {}").format(check.counted, table))
-        return Counted(check, check.counted)
+        return Counted(check, check.counted, lateral=check.lateral)
     kwargs, expectation = check.kwargs, check.expectation
     if not models(expectation, kwargs):
         return None
@@ -181,7 +183,7 @@ def run(
     A rule whose SQL fails is reported as not evaluated, the others still counted."""
     figures: dict[int, tuple[int | None, int | None, str | None]] = {}  # index -> (unexpected, judged, error)
     aggregates = [(i, c) for i, c in enumerate(counted) if c.unexpected is not None or c.judged is not None]
-    found = _scan(conn, [_pair(c) for _, c in aggregates], table)
+    found = _scan(conn, [_pair(c) for _, c in aggregates], _joined(conn, table, [c for _, c in aggregates]))
     for (i, _), figure in zip(aggregates, found, strict=True):
         figures[i] = figure
     apart: dict[str, tuple[Any, str | None]] = {}  # two rules asking the same query share its answer
@@ -195,6 +197,12 @@ def run(
             unexpected, apart_error = apart[key] if key in apart else apart.setdefault(key, _one(conn, c.apart))
             figures[i] = (unexpected, judged, error or apart_error)
     return [_result(c, rows, *figures[i]) for i, c in enumerate(counted)]
+
+
+def _joined(conn: psycopg.Connection[Any], table: sql.Composable, counted: list[Counted]) -> sql.Composable:
+    """The staged table with the joins the aggregates read, each once (two rules on one column share it)."""
+    laterals = {c.lateral.as_string(conn): c.lateral for c in counted if c.lateral is not None}
+    return sql.SQL(" ").join([table, *laterals.values()])
 
 
 def _pair(c: Counted) -> tuple[sql.Composable, sql.Composable]:

@@ -18,7 +18,7 @@ class Runnable:
     """A rule as it runs on one staged table: the GX expectation and its arguments; the SQL
     condition that picks the rows breaking it (for the report's samples), if there is one;
     and, for a domain rule, the aggregate over the staged table that counts them (``apart``:
-    in a query of its own, because it reads another table)."""
+    in a query of its own, because it reads another table; ``lateral``: the join it reads)."""
 
     rule: Rule
     expectation: str
@@ -26,6 +26,7 @@ class Runnable:
     breaking: sql.Composable | None = None
     counted: sql.Composable | None = None
     counted_apart: bool = False
+    lateral: sql.Composable | None = None
 
 
 @dataclass(frozen=True)

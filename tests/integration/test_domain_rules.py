@@ -202,6 +202,29 @@ def test_the_division_rule_is_a_hashed_lookup_inside_the_parallel_scan_of_two_mi
         assert conn.execute(scan).fetchone() == (1500000,)
 
 
+def test_citizen_ids_are_counted_inline_inside_the_parallel_scan(make_database):
+    """The scan reads each ID's digits once from a lateral subquery that the planner folds into
+    the scan: no function call, and the workers still count their own rows."""
+    url = make_database("parallel_ids")
+    ids = [VALID_IDS[0], INVALID_IDS[0], INVALID_IDS[4]]
+    with psycopg.connect(url) as conn:
+        domain.install(conn)
+        conn.execute(
+            f"CREATE TABLE {STAGING_SCHEMA}.big AS SELECT (%s::text[])[1 + g %% 3]::char(18) AS citizen_id"
+            " FROM generate_series(1, 300000) g",
+            (ids,),
+        )
+        conn.execute(f"ANALYZE {STAGING_SCHEMA}.big")
+        for setting in ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size"):
+            conn.execute(f"SET {setting} = 0")
+        rule = domain.compile_rule("citizen_id", "citizen_id", {})
+        scan = sql.SQL("SELECT {} FROM {} {}").format(rule.counted, sql.Identifier(STAGING_SCHEMA, "big"), rule.lateral)
+        plan = "\n".join(r[0] for r in conn.execute(sql.SQL("EXPLAIN (VERBOSE) ") + scan))
+        assert "Partial Aggregate" in plan and "Parallel Seq Scan" in plan and "is_citizen_id" not in plan, plan
+        assert plan.index("Gather") < plan.index("Partial Aggregate")
+        assert conn.execute(scan).fetchone() == (200000,)
+
+
 def test_sql_and_python_agree_on_thousands_of_numbers_python_stdnum_judged_too(sub):
     """The generated numbers and variants the unit tests compare with python-stdnum, and
     stdnum's own valid samples: the SQL functions say what the Python ones say of each."""
@@ -215,6 +238,13 @@ def test_sql_and_python_agree_on_thousands_of_numbers_python_stdnum_judged_too(s
             ).fetchall()
         )
         assert [n for n in ids if said[n] != is_citizen_id(n)] == []
+        # The scan counts citizen IDs without the function (the same tests, inline): per value, too.
+        rule = domain.compile_rule("citizen_id", "citizen_id", {})
+        assert rule.lateral is not None
+        conn.execute("CREATE TEMP TABLE ids AS SELECT DISTINCT v AS citizen_id FROM unnest(%s::text[]) v", (ids,))
+        counted = sql.SQL("SELECT citizen_id, {} FROM ids {} GROUP BY citizen_id").format(rule.counted, rule.lateral)
+        broken = {n for n, count in conn.execute(counted) if count}
+        assert [n for n in set(ids) if (n in broken) == is_citizen_id(n)] == []
         said = dict(conn.execute(f"SELECT v, {STAGING_SCHEMA}.is_uscc(v) FROM unnest(%s::text[]) v", (codes,)))
         assert [c for c in codes if said[c] != is_uscc(c)] == []
         assert sum(said.values()) >= 800  # valid ones among them, not only broken
