@@ -24,6 +24,7 @@ from govshare.errors import IllegalTransition, NotAllowed, NotFound, Remedy, Req
 from govshare.identity import Actor
 from govshare.lifecycle import deadlines
 from govshare.notify import outbox
+from govshare.registry import deliveries
 from govshare.registry import models as m
 from govshare.registry.agreements import canonical
 from govshare.registry.statuses import OPEN_CORRECTION_STATUSES, AgreementStatus
@@ -46,10 +47,62 @@ def answer_days() -> int:
 
 
 def file(
-    session: Session, actor: Actor, agreement_code: str, key: dict[str, str], item: str, problem: str, evidence: str
+    session: Session,
+    actor: Actor,
+    agreement_code: str,
+    key: dict[str, str],
+    item: str,
+    problem: str,
+    evidence: str,
+    delivery_id: int | None = None,
 ) -> m.Correction:
-    """The subscriber files a correction against one delivered value."""
+    """The subscriber files a correction against one delivered value, naming the delivery it
+    came in if it knows it (from the delivery's page)."""
     agreement_code = canonical(agreement_code)
+    agreement = _delivered_to(session, actor, agreement_code)
+    resource = session.get(m.Resource, agreement.resource_code)
+    if set(key) != set(resource.primary_key):
+        raise RequestRefused(
+            f"the record key must give exactly {', '.join(resource.primary_key)}",
+            remedy=Remedy(give=("key",), note=f"give the value of each key item: {', '.join(resource.primary_key)}"),
+        )
+    if item not in agreement.items:
+        raise RequestRefused(
+            f"item {item!r} is not delivered under {agreement_code}", f"use one of {', '.join(agreement.items)}"
+        )
+    if delivery_id is not None:
+        _check_delivery(session, agreement_code, delivery_id)
+    if not problem.strip() or not evidence.strip():
+        raise RequestRefused(
+            "a correction states what is wrong and the evidence for it", remedy=Remedy(give=("problem", "evidence"))
+        )
+    element = resource.item(item).element_code
+    authority = session.get(m.DataElement, element).authority_code if element else resource.provider_code
+    number = session.execute(select(m.correction_number.next_value())).scalar_one()
+    correction = m.Correction(
+        code=f"COR-{number:04d}",
+        agreement_code=agreement_code,
+        delivery_id=delivery_id,
+        resource_code=resource.code,
+        record_key={k: str(v) for k, v in key.items()},
+        item=item,
+        element_code=element,
+        authority_code=authority,
+        provider_code=resource.provider_code,
+        subscriber_code=agreement.subscriber_code,
+        problem=problem.strip(),
+        evidence=evidence.strip(),
+        status=C.FILED,
+    )
+    _set_due(correction, deadlines.due(clock.today(), answer_days()))
+    session.add(correction)
+    session.flush()
+    _record(session, correction, actor, "file", "", C.FILED, problem)
+    return correction
+
+
+def _delivered_to(session: Session, actor: Actor, agreement_code: str) -> m.Agreement:
+    """The actor's agreement, if it may file corrections of what came under it."""
     agreement = session.get(m.Agreement, agreement_code)
     if agreement is None or actor.name != agreement.subscriber_code:
         raise NotFound(
@@ -67,42 +120,21 @@ def file(
         raise RequestRefused(
             f"agreement {agreement_code} has delivered nothing yet ({agreement.status})", "wait for a delivery"
         )
-    resource = session.get(m.Resource, agreement.resource_code)
-    if set(key) != set(resource.primary_key):
-        raise RequestRefused(
-            f"the record key must give exactly {', '.join(resource.primary_key)}",
-            remedy=Remedy(give=("key",), note=f"give the value of each key item: {', '.join(resource.primary_key)}"),
+    return agreement
+
+
+def _check_delivery(session: Session, agreement_code: str, delivery_id: int) -> None:
+    delivery = session.get(m.Delivery, delivery_id)
+    if delivery is None or delivery.agreement_code != agreement_code:
+        raise NotFound(
+            f"no delivery {delivery_id} of agreement {agreement_code}",
+            "name a delivery of this agreement (see its deliveries), or none",
         )
-    if item not in agreement.items:
+    if delivery.status not in deliveries.PUBLISHED:
         raise RequestRefused(
-            f"item {item!r} is not delivered under {agreement_code}", f"use one of {', '.join(agreement.items)}"
+            f"delivery {delivery_id} delivered no records ({delivery.status})",
+            "name a delivery that reached your database, or none",
         )
-    if not problem.strip() or not evidence.strip():
-        raise RequestRefused(
-            "a correction states what is wrong and the evidence for it", remedy=Remedy(give=("problem", "evidence"))
-        )
-    element = resource.item(item).element_code
-    authority = session.get(m.DataElement, element).authority_code if element else resource.provider_code
-    number = session.execute(select(m.correction_number.next_value())).scalar_one()
-    correction = m.Correction(
-        code=f"COR-{number:04d}",
-        agreement_code=agreement_code,
-        resource_code=resource.code,
-        record_key={k: str(v) for k, v in key.items()},
-        item=item,
-        element_code=element,
-        authority_code=authority,
-        provider_code=resource.provider_code,
-        subscriber_code=agreement.subscriber_code,
-        problem=problem.strip(),
-        evidence=evidence.strip(),
-        status=C.FILED,
-    )
-    _set_due(correction, deadlines.due(clock.today(), answer_days()))
-    session.add(correction)
-    session.flush()
-    _record(session, correction, actor, "file", "", C.FILED, problem)
-    return correction
 
 
 def _set_due(correction: m.Correction, due: deadlines.Due | None) -> None:
@@ -162,8 +194,12 @@ def _possible_words(session: Session, actor: Actor, correction: m.Correction) ->
     return f"nothing by you; only the {' or '.join(others)} may act now" if others else "none (it is closed)"
 
 
-def visible(session: Session, actor: Actor) -> list[m.Correction]:
-    return [c for c in session.scalars(select(m.Correction).order_by(m.Correction.code)) if _roles(session, actor, c)]
+def visible(session: Session, actor: Actor, delivery_id: int | None = None) -> list[m.Correction]:
+    """The corrections ``actor`` takes part in (only those filed from one delivery, if given)."""
+    query = select(m.Correction).order_by(m.Correction.code)
+    if delivery_id is not None:
+        query = query.where(m.Correction.delivery_id == delivery_id)
+    return [c for c in session.scalars(query) if _roles(session, actor, c)]
 
 
 def possible(session: Session, actor: Actor, correction: m.Correction) -> list[str]:

@@ -46,7 +46,8 @@ def file_correction(body: CorrectionIn, actor: Caller) -> CorrectionOut:
         "correction.file",
         f"agreement:{body.agreement}",
         lambda s: _correction_out(
-            s, corrections.file(s, actor, body.agreement, body.key, body.item, body.problem, body.evidence)
+            s,
+            corrections.file(s, actor, body.agreement, body.key, body.item, body.problem, body.evidence, body.delivery),
         ),
     )
 

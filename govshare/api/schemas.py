@@ -144,6 +144,9 @@ class CorrectionIn(BaseModel):
     item: Name
     problem: Text
     evidence: Text
+    delivery: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="The delivery the record came in (its id), if known."
+    )
 
 
 class CorrectionStepIn(BaseModel):
@@ -159,6 +162,7 @@ class CorrectionOut(BaseModel):
 
     code: str
     agreement: str = Field(validation_alias="agreement_code")
+    delivery: int | None = Field(validation_alias="delivery_id", description="The delivery the record came in.")
     resource_code: str
     key: dict[str, str] = Field(validation_alias="record_key")
     item: str

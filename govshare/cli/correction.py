@@ -44,8 +44,13 @@ def _done(correction, what: str) -> None:
 @click.option("--item", required=True, help="The item whose value is in doubt.")
 @click.option("--problem", required=True, help="What is wrong.")
 @click.option("--evidence", required=True, help="Why you know: a document, a case number, a contrary record.")
+@click.option(
+    "--delivery",
+    type=click.IntRange(min=1),
+    help="The delivery the record came in (its id, as `govshare delivery list` shows it).",
+)
 @token_option
-def file_(agreement, key, item, problem, evidence, token) -> None:
+def file_(agreement, key, item, problem, evidence, delivery, token) -> None:
     """File a correction (the subscriber)."""
     actor = acting(token)
     record = _key(key)
@@ -53,7 +58,7 @@ def file_(agreement, key, item, problem, evidence, token) -> None:
         actor,
         "correction.file",
         f"agreement:{agreement}",
-        lambda s: corrections.file(s, actor, agreement, record, item, problem, evidence),
+        lambda s: corrections.file(s, actor, agreement, record, item, problem, evidence, delivery),
     )
     _done(result, "filed")
 

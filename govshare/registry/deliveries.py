@@ -34,6 +34,7 @@ class DeliveryStatus(StrEnum):
 
 FINAL = frozenset({DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED, DeliveryStatus.ERROR})
 UNSUCCESSFUL = frozenset({DeliveryStatus.FAILED, DeliveryStatus.ERROR})  # nothing was published
+PUBLISHED = frozenset({DeliveryStatus.PUBLISHED, DeliveryStatus.SUCCEEDED})  # its rows reached the subscriber
 
 
 def rows_delivered(d: m.Delivery) -> int | None:
@@ -42,7 +43,7 @@ def rows_delivered(d: m.Delivery) -> int | None:
     delivery delivers the rows it merged. None while the run has not published yet."""
     if d.status in UNSUCCESSFUL:
         return 0
-    if d.status in (DeliveryStatus.PUBLISHED, DeliveryStatus.SUCCEEDED):
+    if d.status in PUBLISHED:
         return d.rows_merged if d.rows_merged is not None else d.rows
     return None
 

@@ -351,6 +351,8 @@ class Correction(Base):
 
     code: Mapped[str] = mapped_column(Text, primary_key=True)
     agreement_code: Mapped[str] = mapped_column(ForeignKey(Agreement.code), index=True)
+    # The delivery the doubted record came in, when the subscriber filed from it.
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey(Delivery.id, ondelete="SET NULL"), index=True)
     resource_code: Mapped[str] = mapped_column(Text)
     record_key: Mapped[dict] = mapped_column(JSONB)  # key item -> value, as text
     item: Mapped[str] = mapped_column(Text)

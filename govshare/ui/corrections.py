@@ -30,7 +30,9 @@ STEPS = {
 _DELIVERED = (AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED, AgreementStatus.REVOKED, AgreementStatus.EXPIRED)
 
 
-def _listing(request: Request, viewer: Visitor, problem=None, form=None, status_code=200, agreement: str = ""):
+def _listing(
+    request: Request, viewer: Visitor, problem=None, form=None, status_code=200, agreement: str = "", delivery: str = ""
+):
     with session() as s:
         rows = [
             {"c": c, "days_left": days_left(c.due_date), "steps": corrections.possible(s, viewer.actor, c)}
@@ -53,14 +55,16 @@ def _listing(request: Request, viewer: Visitor, problem=None, form=None, status_
         choices=choices,
         may_file=viewer.actor.kind == "agency" and viewer.actor.may_act_as("subscriber") and bool(mine),
         agreement=agreement.upper(),
+        delivery=delivery,
         problem=problem,
         form=form or {},
     )
 
 
 @router.get("/corrections", include_in_schema=False)
-def correction_list(request: Request, viewer: Viewer, agreement: str = ""):
-    return _listing(request, viewer, agreement=agreement)
+def correction_list(request: Request, viewer: Viewer, agreement: str = "", delivery: str = ""):
+    """The queue and the filing form (from a delivery's page: its agreement and number filled in)."""
+    return _listing(request, viewer, agreement=agreement, delivery=delivery if delivery.isdigit() else "")
 
 
 @router.post("/corrections", include_in_schema=False)
@@ -73,6 +77,10 @@ async def file_correction(request: Request, viewer: Viewer):
     except ValueError:
         refused = RequestRefused("the record key must read name=value, e.g. person_id=P0001", "correct the key field")
         return _listing(request, viewer, (refused.message, refused.hint), form, 422)
+    delivery = form.get("delivery", "").strip()
+    if delivery and not (delivery.isdigit() and 0 < int(delivery) < 2**63):
+        refused = RequestRefused("the delivery is a delivery's number, e.g. 12", "correct it, or leave it empty")
+        return _listing(request, viewer, (refused.message, refused.hint), form, 422)
     try:
         made = service.act(
             viewer.actor,
@@ -80,7 +88,14 @@ async def file_correction(request: Request, viewer: Viewer):
             f"agreement:{code}",
             lambda s: (
                 corrections.file(
-                    s, viewer.actor, code, key, form.get("item", ""), form.get("problem", ""), form.get("evidence", "")
+                    s,
+                    viewer.actor,
+                    code,
+                    key,
+                    form.get("item", ""),
+                    form.get("problem", ""),
+                    form.get("evidence", ""),
+                    int(delivery) if delivery else None,
                 ).code
             ),
         )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
+from govshare import corrections
 from govshare.errors import NotFound, RequestRefused
 from govshare.lifecycle import service
 from govshare.registry import deliveries, quality
@@ -75,6 +76,7 @@ def delivery_page(request: Request, viewer: Viewer, delivery_id: DeliveryId):
         may_correct = (
             viewer.actor.name == subscriber and viewer.actor.may_act_as("subscriber") and bool(shown["delivered"])
         )
+        filed = corrections.visible(s, viewer.actor, delivery_id)
     return view(
         request,
         viewer,
@@ -84,6 +86,7 @@ def delivery_page(request: Request, viewer: Viewer, delivery_id: DeliveryId):
         scores=scores,
         has_report=report is not None,
         may_correct=may_correct,
+        corrections=filed,
     )
 
 

@@ -197,10 +197,15 @@ def test_two_agencies_and_an_operator_walk_a_request_to_a_resolved_correction(wa
     filing.get_by_label("数据项 Item").fill("name")
     filing.get_by_label("问题 Problem").fill("姓名与户籍登记不一致")
     filing.get_by_label("依据 Evidence").fill("户籍登记簿 2026 年 11 月记录")
+    expect(filing.get_by_label("交付 Delivery")).to_have_value(str(delivery.id))  # the page it came from
     filing.get_by_role("button").click()
     expect(mzt.get_by_test_id("status")).to_have_text("待核实 filed")
     correction = mzt.locator("h1").inner_text().split()[0]
     walk.shot(mzt, "correction-filed")
+    with session() as s:
+        assert s.get(m.Correction, correction).delivery_id == delivery.id
+    mzt.get_by_test_id("delivery").click()  # the correction links to its delivery, which lists it
+    expect(mzt.get_by_test_id("delivery-corrections")).to_contain_text(correction)
 
     # The authoritative source accepts and fixes it; the subscriber confirms.
     gat.goto(f"{root}/govshare/ui/corrections")

@@ -182,6 +182,12 @@ def test_corrections_from_the_command_line(applied):
         "e",
     )
     assert bad_key.returncode == 1 and "the record key must give exactly uscc" in bad_key.stderr
+    no_such = as_agency(
+        mzt,
+        *("correction", "file", "--agreement", code, "--key", "uscc=91130102MA0000000X", "--item", "uscc"),
+        *("--problem", "p", "--evidence", "e", "--delivery", "999"),
+    )
+    assert no_such.returncode == 1 and f"no delivery 999 of agreement {code}" in no_such.stderr
     wrong = as_agency(mzt, "correction", "accept", "COR-0001")
     assert wrong.returncode == 1 and "only the authority may" in wrong.stderr
     assert as_agency(gat, "correction", "reject", "COR-0001").returncode == 1  # reasons are required

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from govshare import identity
+from govshare import corrections, identity
 from govshare.api.app import app
+from govshare.registry import deliveries
 from govshare.registry import models as m
 from govshare.registry.db import session
-from tests.helpers import active_agreement, operator, request
+from govshare.registry.deliveries import DeliveryStatus
+from tests.helpers import active_agreement, agency, operator, request
 
 DOUBT = {
     "agreement": "agr-0001",
@@ -51,3 +53,39 @@ def test_a_correction_names_the_agreement_s_parties_as_the_agreement_does(applie
     assert [step["action"] for step in correction["history"]] == ["file"]
     assert client.get(f"/corrections/{correction['code']}", headers=headers).json() == correction
     assert client.get("/corrections", headers=headers).json() == [correction]
+
+
+def test_a_correction_filed_from_a_delivery_names_it_and_only_a_delivery_that_delivered(applied):
+    code = active_agreement(request())
+    other = active_agreement(request(target_table="people_again"))
+    with session() as s:
+        headers = {"Authorization": f"Bearer {identity.create_token(s, 'hb_mzt', operator())}"}
+        delivered = deliveries.begin(s, code, "scheduled__1")
+        delivered.status = DeliveryStatus.SUCCEEDED
+        blocked = deliveries.begin(s, code, "scheduled__2")
+        blocked.status = DeliveryStatus.FAILED
+        elsewhere = deliveries.begin(s, other, "scheduled__1")
+        elsewhere.status = DeliveryStatus.SUCCEEDED
+        s.flush()
+        ids = delivered.id, blocked.id, elsewhere.id
+    client = TestClient(app)
+    refused = {
+        ids[1]: (422, f"delivery {ids[1]} delivered no records (failed)"),
+        ids[2]: (404, f"no delivery {ids[2]} of agreement {code.upper()}"),
+        999999: (404, f"no delivery 999999 of agreement {code.upper()}"),
+    }
+    for delivery, (status, message) in refused.items():
+        answer = client.post("/corrections", headers=headers, json={**DOUBT, "agreement": code, "delivery": delivery})
+        assert (answer.status_code, message in answer.text) == (status, True), answer.text
+    with session() as s:
+        assert s.query(m.Correction).count() == 0  # a refusal files nothing
+    assert client.post("/corrections", headers=headers, json={**DOUBT, "delivery": 0}).status_code == 422
+    filed = client.post("/corrections", headers=headers, json={**DOUBT, "agreement": code, "delivery": ids[0]})
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["delivery"] == ids[0]
+    with session() as s:
+        assert s.get(m.Correction, filed.json()["code"]).delivery_id == ids[0]
+        assert [c.code for c in corrections.visible(s, agency("hb_mzt"), ids[0])] == [filed.json()["code"]]
+        assert corrections.visible(s, agency("hb_mzt"), ids[2]) == []
+    without = client.post("/corrections", headers=headers, json={**DOUBT, "agreement": code})
+    assert without.status_code == 201 and without.json()["delivery"] is None
