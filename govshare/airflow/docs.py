@@ -6,10 +6,8 @@ the requester's words: the template escapes every one of them for Markdown (govs
 
 from __future__ import annotations
 
-from govshare import markup
+from govshare import markup, names
 from govshare.registry.cards import AgreementCard
-
-SHARE_TYPES = {"unconditional": "无条件共享", "conditional": "有条件共享", "not_shared": "不予共享"}
 
 _DOC = markup.markdown(
     """\
@@ -23,7 +21,7 @@ to **{{ card.subscriber_name }}** ({{ card.subscriber_code | code }}).
 |---|---|
 | Purpose (用途) | {{ card.purpose }} |
 | Legal basis (依据) | {{ card.legal_basis }} |
-| Share type | {{ card.share_type }} ({{ share_type_name }}){% if card.share_condition %} — \
+| Share type | {{ share_type_name }}{% if card.share_condition %} — \
 {{ card.share_condition }}{% endif %} |
 | Schedule | {{ card.schedule | code }} (Asia/Shanghai), from {{ card.start_date.isoformat() }} |
 | Delivery | {{ card.delivery }} into {{ card.target | code }} on connection {{ card.target_conn_id | code }} |
@@ -45,7 +43,7 @@ Tasks: **preflight** (both databases answer; the provider's table matches the ca
 
 
 def _values(card: AgreementCard) -> dict:
-    return {"card": card, "share_type_name": SHARE_TYPES.get(card.share_type, "")}
+    return {"card": card, "share_type_name": names.named(card.share_type, "share")}
 
 
 def doc_md(card: AgreementCard) -> str:

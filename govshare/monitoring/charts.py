@@ -1,25 +1,32 @@
 """Charts for the reports, drawn with matplotlib (headless) as PNG bytes.
 
-Labels are in English and digits: the charts must render on any server, and CJK fonts are
-not a given there; the reports' text around them is bilingual.
+Labels are Chinese first with English, as the pages are. They are drawn with the font the
+PDF embeds (fonts/NotoSansSC-GB2312.ttf), which govshare ships: a server need have no CJK
+font of its own.
 """
 
 from __future__ import annotations
 
 import io
 import math
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display on a worker
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from govshare.monitoring.figures import Monitoring, Supervision  # noqa: E402
 from govshare.numbers import percent  # noqa: E402
+
+FONT = Path(__file__).parent / "fonts" / "NotoSansSC-GB2312.ttf"  # the reports' one font
+font_manager.fontManager.addfont(FONT)
+matplotlib.rcParams["font.family"] = font_manager.FontProperties(fname=FONT).get_name()
 
 GREEN, RED, BLUE, GREY = "#3a7", "#d44", "#37c", "#999"
 # One colour per KPI, told apart in print and by most colour-blind readers (Okabe–Ito).
@@ -55,14 +62,16 @@ def deliveries_by_day_figure(report: Monitoring) -> Figure:
     ax.bar(at, ok, color=GREEN)
     ax.bar(at, failed, bottom=ok, color=RED)
     ax.set_xticks(at, [d.strftime("%m-%d") for d in days])
-    ax.set_title(f"Deliveries per day, {report.agency}, {report.period.label}")
+    ax.set_title(f"每日交付 Deliveries per day, {report.agency}, {report.period.label}")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(bottom=0)
     ax.tick_params(axis="x", labelrotation=60, labelsize=7)
     # Drawn from the colours, not the bars: an empty bar series lends its legend no colour.
-    _legend_below(figure, [Patch(color=GREEN, label="succeeded"), Patch(color=RED, label="failed")], ncol=2)
+    _legend_below(figure, [Patch(color=GREEN, label="成功 succeeded"), Patch(color=RED, label="失败 failed")], ncol=2)
     if not days:
-        _nothing_to_show(ax, f"no deliveries in {report.period.label}" + (" so far" if report.running else ""))
+        _nothing_to_show(
+            ax, f"本期无交付 no deliveries in {report.period.label}" + (" so far" if report.running else "")
+        )
     return figure
 
 
@@ -77,14 +86,14 @@ def quality_trend(report: Monitoring) -> bytes:
     ax.plot(range(len(days)), rates, marker="o", color=BLUE)
     ax.set_xticks(range(len(days)), [d.strftime("%m-%d") for d in days])
     ax.set_ylim(0, 105)
-    ax.set_ylabel("% rules passed")
-    ax.set_title(f"Quality: share of rules passed per day, {report.period.label}")
+    ax.set_ylabel("规则通过率 % rules passed")
+    ax.set_title(f"数据质量 Quality: share of rules passed per day, {report.period.label}")
     ax.tick_params(axis="x", labelrotation=60, labelsize=7)
     if not days:
         ax.text(
             0.5,
             0.5,
-            f"no checks in {report.period.label}",
+            f"本期无检查 no checks in {report.period.label}",
             ha="center",
             va="center",
             transform=ax.transAxes,
@@ -99,23 +108,23 @@ def ranking(report: Supervision) -> bytes:
     figure, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * max(1, len(ranked))))
     ax.barh([s.agency for s in ranked][::-1], [s.composite for s in ranked][::-1], color=BLUE)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("composite score (mean of the KPIs, %)")
-    ax.set_title(f"Agencies ranked, {report.period.label}")
+    ax.set_xlabel("综合得分 composite score (mean of the KPIs, %)")
+    ax.set_title(f"部门排名 Agencies ranked, {report.period.label}")
     for y, s in enumerate(ranked[::-1]):
         # Rounded down, as every share is: an agency short of full marks never reads 100.0.
         ax.text(s.composite + 1, y, percent(s.composite, 1).removesuffix("%"), va="center", fontsize=8)
     if not ranked:
         ax.set_yticks([])
-        ax.text(50, 0, "no activity this quarter", ha="center", va="center", color=GREY)
+        ax.text(50, 0, "本季度无活动 no activity this quarter", ha="center", va="center", color=GREY)
     return _png(figure)
 
 
 KPIS = [
-    ("catalogue_completeness", "catalogue"),
-    ("answered_on_time", "answered on time"),
-    ("delivery_success", "deliveries ok"),
-    ("quality_pass", "quality"),
-    ("availability", "front DB up"),
+    ("catalogue_completeness", "目录完整 catalogue"),
+    ("answered_on_time", "按时答复 answered on time"),
+    ("delivery_success", "交付成功 deliveries ok"),
+    ("quality_pass", "质量达标 quality"),
+    ("availability", "前置库可用 front DB up"),
 ]
 
 
@@ -131,11 +140,11 @@ def kpis_figure(report: Supervision) -> Figure:
     ax.set_xticks([x + 0.4 - width / 2 for x in range(len(ranked))], [s.agency for s in ranked], fontsize=8)
     ax.set_ylim(0, 105)
     ax.set_ylabel("%")
-    ax.set_title(f"KPIs per agency, {report.period.label}")
+    ax.set_title(f"各部门指标 KPIs per agency, {report.period.label}")
     handles = [Patch(color=colour, label=label) for (_, label), colour in zip(KPIS, KPI_COLOURS, strict=True)]
-    _legend_below(figure, handles, ncol=len(KPIS))
+    _legend_below(figure, handles, ncol=3)  # two rows: five bilingual labels do not fit one
     if not ranked:
-        _nothing_to_show(ax, "no activity this quarter")
+        _nothing_to_show(ax, "本季度无活动 no activity this quarter")
     return figure
 
 

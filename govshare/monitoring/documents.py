@@ -12,7 +12,6 @@ import base64
 import io
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -22,14 +21,13 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from govshare import markup
+from govshare import markup, names
 from govshare.clock import TIMEZONE
 from govshare.monitoring import charts
 from govshare.monitoring.figures import Monitoring, Supervision
 from govshare.numbers import percent
 
-FONT = Path(__file__).parent / "fonts" / "NotoSansSC-GB2312.ttf"
-pdfmetrics.registerFont(TTFont("NotoSansSC", FONT))  # reportlab embeds the glyphs each PDF uses
+pdfmetrics.registerFont(TTFont("NotoSansSC", charts.FONT))  # reportlab embeds the glyphs each PDF uses
 _BODY = ParagraphStyle("body", fontName="NotoSansSC", fontSize=9, leading=13)
 _TITLE = ParagraphStyle("title", parent=_BODY, fontSize=16, leading=22, spaceAfter=8)
 _HEADING = ParagraphStyle("heading", parent=_BODY, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4)
@@ -79,6 +77,9 @@ def _breaks_before(text: str, at: int) -> bool:
     return after == " " or before == " " or bool(_CJK.match(before) or _CJK.match(after))
 
 
+_ROLES = {"authority": "权威来源 authority", "subscriber": "申请方 subscriber"}
+
+
 def _due(correction) -> str:
     """A correction's deadline, marked when it had passed on the report's day."""
     if correction.due is None:
@@ -91,29 +92,41 @@ def monitoring_document(report: Monitoring) -> Document:
         f"政务信息资源共享监测报告 Monitoring report — {report.agency_name} ({report.agency}), {report.period.label}"
     )
     pictures = [charts.deliveries_by_day(report), charts.quality_trend(report)]
-    columns = ["agreement", "resource", "partner", "deliveries", "ok", "failed", "rows", "rules passed"]
+    columns = [
+        "协议 agreement",
+        "资源 resource",
+        "对方 partner",
+        "交付 deliveries",
+        "成功 ok",
+        "失败 failed",
+        "行数 rows",
+        "规则通过 rules passed",
+    ]
     sections = [
         ("作为提供方 As provider", columns, [_line(x) for x in report.as_provider]),
         ("作为需求方 As subscriber", columns, [_line(x) for x in report.as_subscriber]),
         (
             "失败的交付 Failed deliveries",
-            ["when", "agreement", "error"],
+            ["时间 when", "协议 agreement", "错误 error"],
             [[_when(w), a, LongText(e)] for w, a, e in report.failures],
         ),
         (
             "异常 Anomalies",
-            ["when", "agreement", "kind", "detail"],
-            [[_when(w), a, k, d] for w, a, k, d in report.anomalies],
+            ["时间 when", "协议 agreement", "类型 kind", "详情 detail"],
+            [[_when(w), a, names.named(k, "anomaly"), d] for w, a, k, d in report.anomalies],
         ),
         (
             "未结纠错 Open corrections",
-            ["correction", "role", "status", "due"],
-            [[c.code, c.role, c.status, _due(c)] for c in report.corrections],
+            ["纠错 correction", "角色 role", "状态 status", "期限 due"],
+            [
+                [c.code, _ROLES.get(c.role, c.role), names.named(c.status, "correction"), _due(c)]
+                for c in report.corrections
+            ],
         ),
         (
             "前置库事件 Front-DB incidents",
-            ["incident", "opened", "closed", "detail"],
-            [[str(i), _when(o), _when(c) if c else "open", d] for i, o, c, d in report.incidents],
+            ["事件 incident", "开始 opened", "结束 closed", "详情 detail"],
+            [[str(i), _when(o), _when(c) if c else "未结束 open", d] for i, o, c, d in report.incidents],
         ),
     ]
     summary = [
@@ -131,15 +144,15 @@ def supervision_document(report: Supervision) -> Document:
     title = f"政务信息资源共享监督考核报告 Supervision report — {report.period.label}"
     pictures = [charts.ranking(report), charts.kpis(report)]
     columns = [
-        "rank",
-        "agency",
-        "composite",
-        "catalogue %",
-        "answered on time %",
-        "deliveries ok %",
-        "quality %",
-        "correction days",
-        "front DB up %",
+        "排名 rank",
+        "部门 agency",
+        "综合 composite",
+        "目录完整 catalogue %",
+        "按时答复 answered on time %",
+        "交付成功 deliveries ok %",
+        "质量达标 quality %",
+        "纠错天数 correction days",
+        "前置库可用 front DB up %",
     ]
     rows = [
         [

@@ -106,6 +106,7 @@ def test_dag_shows_the_agreement(dag_world):
         "《社会救助暂行办法》",
         "`@daily`",
         "`citizen_id` | 公民身份号码 | id_number",
+        "| Share type | 有条件共享 conditional",  # named as the pages name it
     ):
         assert text in dag.doc_md
     assert dag.max_active_runs == 1 and not dag.catchup

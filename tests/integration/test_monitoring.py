@@ -5,6 +5,7 @@ an image to prove its charts are drawn."""
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import date, datetime, timedelta
 
 import matplotlib.colors
@@ -338,11 +339,28 @@ def test_an_empty_month_says_so_on_an_axis_from_zero():
     figure.canvas.draw()
     [ax] = figure.axes
     assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] >= 1
-    assert "no deliveries in 2026-10" in [t.get_text() for t in ax.texts]
+    assert "本期无交付 no deliveries in 2026-10" in [t.get_text() for t in ax.texts]
     legend = _legend(figure)
     colours = [matplotlib.colors.to_hex(h.get_facecolor()) for h in legend.legend_handles]
     assert len(colours) == 2 and len(set(colours)) == 2
     assert not legend.get_window_extent().overlaps(ax.get_window_extent())
+
+
+def test_the_charts_draw_their_chinese_in_the_font_govshare_ships():
+    """Titles, legends and messages are Chinese first, every glyph drawn from the font the PDF
+    embeds: matplotlib warns of a glyph its font lacks, and here a warning fails."""
+    month = figures.Monitoring(
+        "hb_mzt", "河北省民政厅", Period.month("2026-10"), datetime(2026, 11, 1, tzinfo=TIMEZONE)
+    )
+    quarter = figures.Supervision(Period.quarter("2026Q4"), [_score("hb_gat"), _score("hb_rst")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for figure in (charts.deliveries_by_day_figure(month), charts.kpis_figure(quarter)):
+            figure.canvas.draw()
+            texts = [t for ax in figure.axes for t in (ax.title, *ax.texts)] + _legend(figure).get_texts()
+            assert all(re.search("[\u4e00-\u9fff]", t.get_text()) for t in texts if t.get_text()), texts
+            assert {t.get_fontname() for t in texts} == {"Noto Sans SC"}
+        charts.ranking(quarter), charts.quality_trend(month)
 
 
 def test_the_emailed_report_shows_its_charts_and_carries_its_pdf(applied, seeded_month, mailbox):

@@ -225,9 +225,9 @@ def test_ckan_clients_list_search_and_show_the_published_datasets(world, server,
         assert f"<td>{item}</td>" in page, item
     assert "<td>legal_rep_name</td><td>法定代表人姓名</td><td>varchar(50)</td><td>脱敏 masked name</td>" in page
     assert 'rel="license"' in page and f"/files/{OPEN}/{OPEN}.csv" in page and f"/files/{OPEN}/{OPEN}.parquet" in page
-    assert "<dt>更新周期 Update cycle</dt><dd>daily</dd>" in page.replace("\n", "")
+    assert "<dt>更新周期 Update cycle</dt><dd>每日 daily</dd>" in page.replace("\n", "")
     listing = requests.get(f"{server}/", params={"q": "企业"}, timeout=30).text
-    assert f"/datasets/{OPEN}" in listing
+    assert f"/datasets/{OPEN}" in listing and "<td>每日 daily</td>" in listing
     assert f"/datasets/{OPEN}" not in requests.get(f"{server}/", params={"q": "没有这样的数据"}, timeout=30).text
     assert not ids & set(ID_NUMBER.findall(text)) and not [n for n in names if len(n) > 1 and n in text]
     assert "legal_rep_citizen_id" not in text and not any(code in text for code in NOT_OPEN)
