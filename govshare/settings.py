@@ -116,6 +116,14 @@ class Settings(BaseSettings):
         description="Failed sign-ins to one workspace account within 15 minutes after which it takes no password "
         "(right or wrong) until the oldest of them is 15 minutes old: a guesser gets a handful of tries a quarter hour.",
     )
+    password_cost: int = Field(
+        16,
+        ge=14,
+        le=18,
+        description="scrypt's cost for workspace passwords, as a power of two: N=2**cost with r=8, so each check "
+        "takes 2**cost KiB of memory (16: 64 MiB, about 0.1-0.2 s). Raise it as machines get faster: a member's "
+        "stored hash moves to the new cost at their next sign-in.",
+    )
     open_data_url: str | None = Field(
         None,
         description="Where open data is published: an Airflow ObjectStoragePath URL such as file:///srv/open-data "

@@ -25,24 +25,34 @@ from govshare.identity import Actor
 from govshare.registry import models as m
 from govshare.settings import setting
 
-# scrypt at 64 MiB (N=2**16, r=8): about 0.1 s a check here, far beyond guessing at scale.
-_N, _R, _P = 2**16, 8, 1
-_MAXMEM = 128 * 1024 * 1024
+# scrypt with r=8, p=1 and N=2**password_cost (default 16: 64 MiB, about 0.1 s a check here,
+# far beyond guessing at scale). Each hash keeps its own parameters, so raising the cost
+# leaves existing hashes checkable; a member's moves to the new cost at their next sign-in.
+_R, _P = 8, 1
 LOCK_WINDOW = timedelta(minutes=15)  # failed sign-ins older than this no longer count
 STAFF_DUTIES = ("requester", "reviewer", "approver")
 SIGN_IN_REFUSED = NotAuthenticated("unknown login or wrong password", "check both, or ask the platform's operators")
 
 
 def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, maxmem=_MAXMEM)
-    return "$".join(("scrypt", str(_N), str(_R), str(_P), _b64(salt), _b64(digest)))
+    salt, n = secrets.token_bytes(16), 2 ** setting("password_cost")
+    digest = _scrypt(password, salt, n, _R, _P)
+    return "$".join(("scrypt", str(n), str(_R), str(_P), _b64(salt), _b64(digest)))
 
 
 def password_matches(password: str, stored: str) -> bool:
     kind, n, r, p, salt, digest = stored.split("$")
-    again = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), maxmem=_MAXMEM)
+    again = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
     return kind == "scrypt" and hmac.compare_digest(again, base64.b64decode(digest))
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    # scrypt needs 128 * r * n bytes; OpenSSL refuses more than maxmem (default 32 MiB).
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=2 * 128 * r * n * p)
+
+
+def _outdated(stored: str) -> bool:
+    return stored.split("$")[1] != str(2 ** setting("password_cost"))
 
 
 def _b64(raw: bytes) -> str:
@@ -92,6 +102,15 @@ def disable(session: Session, login: str, by: Actor) -> m.StaffMember:
     return member
 
 
+def unlock(session: Session, login: str, by: Actor) -> m.StaffMember:
+    """Let the member sign in again at once, whatever failed before (an operator's act, for an
+    owner a guesser keeps locked out)."""
+    member = _member(session, login)
+    member.unlocked_at = clock.now()
+    audit.append(session, str(by), "staff.unlock", f"agency:{member.agency_code}", {"login": login})
+    return member
+
+
 def members(session: Session, agency_code: str | None = None) -> list[m.StaffMember]:
     query = select(m.StaffMember).order_by(m.StaffMember.agency_code, m.StaffMember.login)
     if agency_code:
@@ -112,12 +131,15 @@ def sign_in(session: Session, login: str, password: str) -> tuple[str, Actor]:
         raise SignInLocked(
             f"this account takes no password after {setting('sign_in_attempts')} failed sign-ins"
             f" in {LOCK_WINDOW.seconds // 60} minutes",
-            f"try again after {until.astimezone(clock.TIMEZONE):%H:%M} Beijing time, or ask the platform's operators",
+            f"try again after {until.astimezone(clock.TIMEZONE):%H:%M} Beijing time, or ask the platform's operators"
+            " to unlock it",
         )
     if not password_matches(password, member.password_hash if member else _dummy()) or member is None:
         raise SIGN_IN_REFUSED
     if member.disabled_at is not None or session.get(m.Agency, member.agency_code) is None:
         raise SIGN_IN_REFUSED
+    if _outdated(member.password_hash):  # the right password: kept again at today's cost
+        member.password_hash = hash_password(password)
     token = secrets.token_urlsafe(32)
     now = clock.now()
     expires = now + timedelta(hours=setting("session_hours"))
@@ -141,14 +163,18 @@ def refused_sign_in(session: Session, login: str, locked: bool = False) -> None:
 def locked_until(session: Session, member: m.StaffMember) -> datetime | None:
     """When the account takes passwords again, or None if it does now: locked while its last
     ``sign_in_attempts`` sign-ins within the window all failed (read from the audit log, where
-    each sign-in and each refusal is already recorded)."""
+    each sign-in and each refusal is already recorded). Failures before an operator's unlock
+    do not count."""
     attempts = setting("sign_in_attempts")
+    since = clock.now() - LOCK_WINDOW
+    if member.unlocked_at is not None and member.unlocked_at > since:
+        since = member.unlocked_at
     e = m.AuditEntry
     recent = session.scalars(
         select(e)
         .where(
             e.actor == _who(member),
-            e.at > clock.now() - LOCK_WINDOW,
+            e.at > since,
             (e.action == "staff.sign_in")
             | ((e.action == "denied") & (e.detail["action"].astext == "staff.sign_in") & ~e.detail.has_key("locked")),
         )

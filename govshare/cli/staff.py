@@ -7,6 +7,7 @@ import click
 
 from govshare import staff
 from govshare.cli.output import Table, console, known_agency, operator
+from govshare.clock import TIMEZONE
 from govshare.registry.db import session
 from govshare.settings import setting
 
@@ -49,11 +50,20 @@ def disable(login: str) -> None:
     console.print(f"disabled {login}")
 
 
+@group.command("unlock")
+@click.argument("login")
+def unlock(login: str) -> None:
+    """Unlock LOGIN after failed sign-ins locked it: its owner can sign in at once."""
+    with session() as s:
+        staff.unlock(s, login, operator())
+    console.print(f"unlocked {login}: the failed sign-ins before now no longer count")
+
+
 @group.command("list")
 @click.argument("agency", required=False)
 def list_(agency: str | None) -> None:
-    """Members by agency, with their duties."""
-    table = Table("login", "name", "agency", "duties", "added", "disabled")
+    """Members by agency, with their duties, and until when an account is locked."""
+    table = Table("login", "name", "agency", "duties", "added", "disabled", "locked until")
     with session() as s:
         known_agency(s, agency)
         for member in staff.members(s, agency):
@@ -64,5 +74,6 @@ def list_(agency: str | None) -> None:
                 ", ".join(member.duties) or "read only",
                 f"{member.created_at:%Y-%m-%d}",
                 f"{member.disabled_at:%Y-%m-%d %H:%M}" if member.disabled_at else "",
+                f"{until.astimezone(TIMEZONE):%Y-%m-%d %H:%M}" if (until := staff.locked_until(s, member)) else "",
             )
     console.print(table)

@@ -18,6 +18,7 @@ from govshare.api.app import app
 from govshare.clock import TIMEZONE
 from govshare.registry import models as m
 from govshare.registry.db import session
+from tests.conftest import run_cli
 from tests.helpers import active_agreement, operator, request
 
 PASSWORD = "correct horse battery"
@@ -372,6 +373,56 @@ def test_an_account_locks_after_repeated_failed_sign_ins_and_opens_again(people)
         assert len(locked_attempts) == 2 and entries[-1].action == "staff.sign_in"
     # Another member is not locked by li.na's failures.
     assert signed_in("zhao.lei").cookies.get("govshare_session")
+
+
+def test_an_operator_unlocks_a_locked_account_and_the_failures_before_no_longer_count(people):
+    """On the platform's clock as it runs (the CLI is another process, so no travelling here)."""
+    client = TestClient(server, follow_redirects=False)
+
+    def attempt(password: str):
+        form = client.get("/govshare/ui/signin")
+        return client.post(
+            "/govshare/ui/signin",
+            data={"login": "li.na", "password": password, "csrf": CSRF.search(form.text).group(1)},
+        )
+
+    for _ in range(5):
+        assert attempt("wrong").status_code == 401
+    locked = attempt(PASSWORD)
+    assert locked.status_code == 429 and "to unlock it" in locked.text
+    with session() as s:
+        until = staff.locked_until(s, s.scalars(select(m.StaffMember).where(m.StaffMember.login == "li.na")).one())
+    shown = f"{until.astimezone(TIMEZONE):%H:%M}"
+    assert shown in run_cli("staff", "list", "hb_mzt").stdout  # li.na's row says until when
+    unlocked = run_cli("staff", "unlock", "li.na")
+    assert unlocked.returncode == 0 and "unlocked li.na" in unlocked.stdout
+    assert shown not in run_cli("staff", "list", "hb_mzt").stdout
+    assert attempt(PASSWORD).status_code == 303  # at once
+    for _ in range(4):  # the five before the unlock no longer count: four more do not lock it
+        assert attempt("wrong").status_code == 401
+    assert attempt(PASSWORD).status_code == 303
+    with session() as s:
+        [entry] = s.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "staff.unlock")).all()
+    assert entry.actor.startswith("operator:") and entry.detail == {"login": "li.na"}
+    nobody = run_cli("staff", "unlock", "nobody")
+    assert nobody.returncode == 1 and "nobody" in nobody.stderr
+
+
+def test_a_stored_password_moves_to_a_raised_cost_at_its_next_sign_in(people, monkeypatch):
+    with session() as s:
+        before = s.scalars(select(m.StaffMember.password_hash).where(m.StaffMember.login == "li.na")).one()
+    assert before.startswith("scrypt$65536$8$1$")  # the default cost, 16
+    monkeypatch.setenv("GOVSHARE_PASSWORD_COST", "17")
+    assert signed_in("li.na").cookies.get("govshare_session")  # the old hash still checks
+    with session() as s:
+        after = s.scalars(select(m.StaffMember.password_hash).where(m.StaffMember.login == "li.na")).one()
+        other = s.scalars(select(m.StaffMember.password_hash).where(m.StaffMember.login == "zhao.lei")).one()
+    assert after.startswith("scrypt$131072$8$1$") and other.startswith("scrypt$65536$")  # only who signed in
+    assert signed_in("li.na").cookies.get("govshare_session")  # and the new one too
+    monkeypatch.setenv("GOVSHARE_PASSWORD_COST", "30")
+    assert run_cli("staff", "list").returncode == 0  # only what hashes reads the cost
+    refused = run_cli("staff", "add", "hb_mzt", "new.one", "--name", "N", env={"GOVSHARE_STAFF_PASSWORD": PASSWORD * 2})
+    assert refused.returncode != 0 and "GOVSHARE_PASSWORD_COST" in refused.stderr
 
 
 def _table(page: str, testid: str) -> list[list[str]]:
