@@ -487,3 +487,50 @@ def test_the_catalogue_page_counts_each_resources_items_as_the_registry_holds_th
     with session() as s:
         names = {a.code: a.name for a in s.scalars(select(m.Agency))}
     assert authorities == {e.code: names[e.authority_code] for e in elements}
+
+
+def test_the_monitoring_page_and_a_resources_quality_trend_show_the_registrys_figures(people):
+    """Each table of the monitoring page holds the registry's rows for the visitor's agency and
+    agreements only; a resource's subscribers show each agreement's last ten deliveries."""
+    mine = active_agreement(request())
+    theirs = active_agreement(request(subscriber_code="hb_rst", target_conn_id="sub_hb_rst"))
+    at = datetime(2027, 3, 2, 9, 30, tzinfo=TIMEZONE)
+    with session() as s:
+        own = s.scalars(select(m.Resource.code).where(m.Resource.provider_code == "hb_mzt")).first() or "mzt_table"
+        s.add_all(
+            [
+                m.FrontDbCheck(agency_code="hb_mzt", resource_code=own, checked_at=at, ok=True, problem=""),
+                m.FrontDbCheck(agency_code="hb_mzt", resource_code=own, checked_at=at, ok=False, problem="连接超时"),
+                m.FrontDbCheck(agency_code="hb_gat", resource_code="gat_population_register", checked_at=at, ok=True),
+                m.Incident(agency_code="hb_mzt", kind="front_db", opened_at=at, closed_at=None, detail="连接超时"),
+                m.Incident(agency_code="hb_mzt", kind="front_db", opened_at=at, closed_at=at, detail="已恢复"),
+                m.Incident(agency_code="hb_gat", kind="front_db", opened_at=at, detail="not li.na's"),
+                m.Anomaly(agreement_code=mine, kind="volume", detected_at=at, delivery_id=7, detail="行数骤降 90%"),
+                m.Anomaly(agreement_code=theirs, kind="overdue", detected_at=at, detail="not li.na's"),
+            ]
+        )
+        for n in range(12):  # the trend shows the last ten, oldest first
+            s.add(
+                m.Delivery(
+                    agreement_code=mine,
+                    run_id=f"manual__{n}",
+                    status="succeeded" if n % 3 else "failed",
+                    finished_at=at,
+                    checks_passed=10 + n,
+                    checks_failed=0 if n % 3 else 1,
+                    checks_warned=n % 2,
+                )
+            )
+        s.add(m.Delivery(agreement_code=mine, run_id="manual__running", status="running"))  # not finished: no badge
+    page = signed_in("li.na").get("/govshare/ui/monitoring").text
+    shown_at = "2027-03-02 09:30"
+    assert _table(page, "health") == [["hb_mzt", own, "异常 unhealthy", shown_at, "连接超时"]]
+    assert _table(page, "incidents") == [
+        ["hb_mzt", "前置库故障 front DB", shown_at, shown_at, "已恢复"],
+        ["hb_mzt", "前置库故障 front DB", shown_at, "进行中 open", "连接超时"],
+    ]
+    assert _table(page, "anomalies") == [[mine, "数据量异常 volume", shown_at, "7", "行数骤降 90%"]]
+    resource = signed_in("li.na").get("/govshare/ui/catalogue/resources/gat_population_register").text
+    rows = {row[0]: row for row in _table(resource, "subscribers")}
+    expected = [f"{10 + n}/{0 if n % 3 else 1}/{n % 2}" for n in range(2, 12)]
+    assert rows[mine][3].split() == expected
