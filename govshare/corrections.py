@@ -42,6 +42,10 @@ MOVES = {
 }
 
 
+# An agreement under which something may have been delivered, so a correction can be filed.
+DELIVERED = (AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED, AgreementStatus.REVOKED, AgreementStatus.EXPIRED)
+
+
 def answer_days() -> int:
     return setting("correction_working_days")
 
@@ -111,12 +115,7 @@ def _delivered_to(session: Session, actor: Actor, agreement_code: str) -> m.Agre
         )
     if not actor.may_act_as("subscriber"):
         raise NotAllowed(f"{actor} may not file corrections", "a member with the requester duty of the agency may")
-    if agreement.status not in (
-        AgreementStatus.ACTIVE,
-        AgreementStatus.SUSPENDED,
-        AgreementStatus.REVOKED,
-        AgreementStatus.EXPIRED,
-    ):
+    if agreement.status not in DELIVERED:
         raise RequestRefused(
             f"agreement {agreement_code} has delivered nothing yet ({agreement.status})", "wait for a delivery"
         )

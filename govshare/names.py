@@ -49,11 +49,12 @@ NAMES: dict[str, dict[str, str]] = {
         "overdue": "交付逾期 overdue",
     },
     "incident": {"front_db": "前置库故障 front DB"},
+    "role": {"authority": "权威来源 authority", "subscriber": "申请方 subscriber"},  # in a correction
 }
 
 
-def named(value: str | None, vocabulary: str) -> str:
+def named(value: str | None, vocabulary: str, table: dict[str, dict[str, str]] = NAMES) -> str:
     """``value`` as people read it; a word the vocabulary lacks shows as it is stored."""
     if value is None:
         return "—"
-    return NAMES[vocabulary].get(value, value)
+    return table[vocabulary].get(value, value)

@@ -77,9 +77,6 @@ def _breaks_before(text: str, at: int) -> bool:
     return after == " " or before == " " or bool(_CJK.match(before) or _CJK.match(after))
 
 
-_ROLES = {"authority": "权威来源 authority", "subscriber": "申请方 subscriber"}
-
-
 def _due(correction) -> str:
     """A correction's deadline, marked when it had passed on the report's day."""
     if correction.due is None:
@@ -119,7 +116,7 @@ def monitoring_document(report: Monitoring) -> Document:
             "未结纠错 Open corrections",
             ["纠错 correction", "角色 role", "状态 status", "期限 due"],
             [
-                [c.code, _ROLES.get(c.role, c.role), names.named(c.status, "correction"), _due(c)]
+                [c.code, names.named(c.role, "role"), names.named(c.status, "correction"), _due(c)]
                 for c in report.corrections
             ],
         ),

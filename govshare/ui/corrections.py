@@ -12,7 +12,6 @@ from govshare.errors import GovshareError, RequestRefused
 from govshare.lifecycle import service
 from govshare.registry import models as m
 from govshare.registry.db import session
-from govshare.registry.statuses import AgreementStatus
 from govshare.ui.agreements import days_left
 from govshare.ui.auth import Viewer, Visitor, form_of
 from govshare.ui.render import refusal_status, root, view
@@ -27,7 +26,6 @@ STEPS = {
     "dispute": "有异议 Dispute (to the competent department)",
     "resolve": "裁决 Resolve",
 }
-_DELIVERED = (AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED, AgreementStatus.REVOKED, AgreementStatus.EXPIRED)
 
 
 def _listing(
@@ -41,7 +39,7 @@ def _listing(
         mine = [
             a
             for a in service.visible(s, viewer.actor)
-            if a.subscriber_code == viewer.actor.name and a.status in _DELIVERED
+            if a.subscriber_code == viewer.actor.name and a.status in corrections.DELIVERED
         ]
         choices = [(a.code, s.get(m.Resource, a.resource_code).primary_key, a.items) for a in mine]
     queue = sorted((r for r in rows if r["steps"]), key=lambda r: (r["c"].due_date is None, r["c"].due_date))

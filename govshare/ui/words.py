@@ -43,10 +43,8 @@ NAMES: dict[str, dict[str, str]] = {
 
 
 def named(value: str | None, vocabulary: str) -> str:
-    """``value`` as the page shows it; a word the vocabulary lacks shows as it is stored."""
-    if value is None:
-        return "—"
-    return NAMES[vocabulary].get(value, value)
+    """``value`` as the page shows it (govshare.names.named, with the statuses)."""
+    return names.named(value, vocabulary, NAMES)
 
 
 def for_page(hint: str) -> str:
