@@ -25,6 +25,7 @@ import psycopg
 from psycopg import sql
 
 from govshare.exchange.failures import sanitise
+from govshare.quality.domain import CITIZEN_ID_FORM, citizen_id_digits
 from govshare.quality.runnable import CheckResult, Runnable
 
 # The arguments each expectation is modelled with; any other argument leaves the rule to GX.
@@ -134,6 +135,12 @@ def compile(check: Runnable, table: sql.Composable) -> Counted | None:
         return Counted(check, _filter(sql.SQL("{} IS NULL").format(column)), sql.SQL("count(*)"), mostly=mostly)
     if expectation == "expect_column_values_to_be_unique":
         return _unique((kwargs["column"],), table, check, mostly)
+    if expectation == "expect_column_values_to_match_regex" and kwargs["regex"] == CITIZEN_ID_FORM:
+        # The citizen ID's form, read from the digits join the citizen_id rule reads anyway:
+        # no regex run (2,000,000 IDs: 1.1 s of a 4.4 s scan as a regex).
+        lateral, n, _ = citizen_id_digits(kwargs["column"])
+        counted = _filter(sql.SQL("{} IS NOT NULL AND {} IS NULL").format(column, n))
+        return Counted(check, counted, nonnull, mostly=mostly, lateral=lateral)
     breaks = _breaks(expectation, column, kwargs)
     return Counted(check, _filter(sql.SQL("{} IS NOT NULL AND ").format(column) + breaks), nonnull, mostly=mostly)
 

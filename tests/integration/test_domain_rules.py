@@ -250,6 +250,29 @@ def test_sql_and_python_agree_on_thousands_of_numbers_python_stdnum_judged_too(s
         assert sum(said.values()) >= 800  # valid ones among them, not only broken
 
 
+def test_the_citizen_id_form_read_from_the_digits_is_the_regex(sub):
+    """A regex rule of the ID's form is counted from the digits join, with no regex run: per
+    value, it says what PostgreSQL's regex says, on IDs and their near misses."""
+    ids = [n for _, n in generated_citizen_ids(random.Random(11), 300)] + VALID_IDS + INVALID_IDS
+    near = ["11010519491231002x", "1101051949123100X2", "11010519491231002", "1101051949123100211"]
+    near += [
+        "11010519491231002X\n",
+        " 11010519491231002X",
+        "11010519491231002X ",
+        "11010519491231002X".translate(FULL_WIDTH),
+        "",
+    ]
+    lateral, n, _ = domain.citizen_id_digits("citizen_id")
+    with psycopg.connect(sub) as conn:
+        conn.execute("CREATE TEMP TABLE ids AS SELECT v AS citizen_id FROM unnest(%s::text[]) v", (ids + near,))
+        query = sql.SQL("SELECT citizen_id, {} IS NOT NULL, citizen_id ~ {} FROM ids {}").format(
+            n, sql.Literal(domain.CITIZEN_ID_FORM), lateral
+        )
+        read = conn.execute(query).fetchall()
+    assert [v for v, form, regex in read if form != regex] == []
+    assert sum(form for _, form, _ in read) >= 300 and {v for v, form, _ in read if not form} >= set(near)
+
+
 def test_sql_and_python_agree_on_a_thousand_generated_values(sub):
     rng = random.Random(7)
     values = []

@@ -79,6 +79,7 @@ def _suite() -> list[Rule]:
         ),
         r("phone_form", "column_values_to_match_regex", column="phone", regex=r"^1[3-9]\d{9}$"),
         r("phone_mostly", "column_values_to_match_regex", column="phone", regex=r"^1[3-9][0-9]{9}$", mostly=0.5),
+        r("id_form", "column_values_to_match_regex", column="citizen_id", regex=domain.CITIZEN_ID_FORM),
         r("key_unique_mostly", "column_values_to_be_unique", column="person_id", mostly=0.99),
         d("id_valid", "citizen_id", column="citizen_id"),
         d("org_valid", "uscc", column="org_code"),
@@ -135,6 +136,7 @@ def test_the_scan_counts_every_rule_as_great_expectations_does(staged):
     failing = {rule for rule, (success, *_rest) in ours.items() if not success}
     assert {"name_mostly", "phone_mostly", "kind_set"}.isdisjoint(failing)  # within `mostly`, or clean
     assert {"gender_set", "base_range", "phone_form", "pair_unique", "id_known", "region_hebei"} <= failing
+    assert ours["id_form"][2] == sum(1 for i in range(1, ROWS + 1) if i % 97 == 1)  # BADID
 
 
 class Counting(psycopg.Connection):
