@@ -26,7 +26,6 @@ from psycopg import sql
 
 from bench.exchange.common import SOURCE_SCHEMA, SOURCE_TABLE, Databases, log, max_rss_mb
 from bench.exchange.population import create_provider_table
-from govshare.settings import setting
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -120,8 +119,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child, args.url, args.rows)))
         return
-    server = setting("pg_url")
-    db = Databases(server.get_secret_value() if server else "postgresql://root@127.0.0.1:5432/postgres", args.db_prefix)
+    db = Databases.on_server(args.db_prefix)
     db.create()
     try:
         build(db, args.rows)

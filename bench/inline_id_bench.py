@@ -23,7 +23,6 @@ from bench.exchange.common import SOURCE_SCHEMA, SOURCE_TABLE, Databases, log
 from govshare import settings
 from govshare.quality import domain, fused, rules
 from govshare.quality.check import CheckContext, runnables
-from govshare.settings import setting
 
 
 def main() -> None:
@@ -31,8 +30,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--repeat", type=int, default=4)
     args = parser.parse_args()
-    server = setting("pg_url")
-    db = Databases(server.get_secret_value() if server else "postgresql://root@127.0.0.1:5432/postgres", "gsinline")
+    db = Databases.on_server("gsinline")
     db.create()
     try:
         build(db, args.rows)

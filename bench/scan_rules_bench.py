@@ -18,7 +18,6 @@ from psycopg import sql
 
 from bench.check_bench import build
 from bench.exchange.common import SOURCE_SCHEMA, SOURCE_TABLE, Databases, log
-from govshare.settings import setting
 
 
 def best(conn: psycopg.Connection, query: sql.Composable, repeat: int) -> float:
@@ -66,8 +65,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    server = setting("pg_url")
-    db = Databases(server.get_secret_value() if server else "postgresql://root@127.0.0.1:5432/postgres", "gsscan")
+    db = Databases.on_server("gsscan")
     db.create()
     try:
         build(db, args.rows)

@@ -12,9 +12,6 @@ from bench.exchange import full_copy, incremental
 from bench.exchange.children import child_main
 from bench.exchange.common import SOURCE_SCHEMA, SOURCE_TABLE, Databases, Report, log
 from bench.exchange.population import MALE, build_provider
-from govshare.settings import setting
-
-DEFAULT_SERVER = "postgresql://root@127.0.0.1:5432/postgres"
 
 
 def arguments() -> argparse.ArgumentParser:
@@ -62,8 +59,7 @@ def main() -> None:
     if not args.db_prefix.replace("_", "").isalnum():
         parser.error("--db-prefix: letters, digits and underscores only")
     args.warm_rows = args.warm_rows or max(1, args.rows // 10)
-    server = setting("pg_url")
-    db = Databases(server.get_secret_value() if server else DEFAULT_SERVER, args.db_prefix)
+    db = Databases.on_server(args.db_prefix)
     log(f"databases {' and '.join(db.names)} on {urlsplit(db.base).hostname}:{urlsplit(db.base).port}")
     db.create()
     raw: dict = {}  # filled as the scenarios finish, so --json keeps what ran before a failure

@@ -13,6 +13,8 @@ import psycopg
 
 SOURCE_SCHEMA, SOURCE_TABLE, WARM_TABLE = "exchange", "population", "population_warm"
 
+DEFAULT_SERVER = "postgresql://root@127.0.0.1:5432/postgres"
+
 BARS = {
     "B/A": 0.33,
     "C/A": 0.25,
@@ -48,6 +50,15 @@ class Databases:
 
     base: str
     prefix: str = "gsbench"
+
+    @classmethod
+    def on_server(cls, prefix: str) -> Databases:
+        """The two databases on the server GOVSHARE_PG_URL names (the devserver's, as the make
+        targets set it), else the local one."""
+        from govshare.settings import setting
+
+        server = setting("pg_url")
+        return cls(server.get_secret_value() if server else DEFAULT_SERVER, prefix)
 
     @property
     def names(self) -> tuple[str, str]:
