@@ -4,10 +4,11 @@ session or an agency member's own; Airflow adds no auth to plugin apps); the pag
 Airflow's navigation and on each agreement's DAG and DAG run; and the UI's times in the
 platform's zone (govshare.airflow.ui_timezone)."""
 
+from typing import Any
+
 from airflow.plugins_manager import AirflowPlugin
 
 from govshare.airflow.ui_timezone import PlatformTimezone
-from govshare.api.app import app
 
 # Each a page inside Airflow's frame (url_route), in the navigation's Browse menu (the API docs under Docs).
 _SECTIONS = [
@@ -20,9 +21,21 @@ _SECTIONS = [
 ]
 
 
+class _Served:
+    """The plugin's ``fastapi_apps``, which only Airflow's api-server reads: the API and pages
+    are imported there, on that first read. Every task process loads the plugins too (for
+    macros and listeners), and importing the app cost each task 1.0 s of its time (its pages'
+    charts bring matplotlib): a delivery's four tasks paid 4 s for pages they never serve."""
+
+    def __get__(self, plugin: object, owner: type | None = None) -> list[dict[str, Any]]:
+        from govshare.api.app import app
+
+        return [{"app": app, "url_prefix": "/govshare", "name": "govshare API and pages"}]
+
+
 class GovsharePlugin(AirflowPlugin):
     name = "govshare"
-    fastapi_apps = [{"app": app, "url_prefix": "/govshare", "name": "govshare API and pages"}]
+    fastapi_apps = _Served()
     fastapi_root_middlewares = [{"middleware": PlatformTimezone, "name": "UI in the platform's time zone"}]
     external_views = [
         *(

@@ -146,6 +146,16 @@ def _swap(conn: psycopg.Connection, plan: DeliveryPlan, stage_name: str, target:
             target, sql.Identifier(staging.key_index(stage_name)), sql.Identifier(f"{plan.target_table[:50]}_pkey")
         )
     )
+    _settle(conn, plan, target, grants)
+
+
+def _settle(
+    conn: psycopg.Connection, plan: DeliveryPlan, target: sql.Identifier, grants: list[tuple[str, str]]
+) -> None:
+    """The swapped-in table as the subscriber's: the old table's grants, a comment naming
+    where it came from, and autovacuum, which stage kept off the staged table, back on (it
+    then vacuums and analyzes the table in full like any other)."""
+    conn.execute(sql.SQL("ALTER TABLE {} RESET (autovacuum_enabled)").format(target))
     for grantee, privilege in grants:
         if privilege in _PRIVILEGES:  # the privilege name is SQL syntax: only known words pass
             role = sql.SQL("PUBLIC") if grantee == "PUBLIC" else sql.Identifier(grantee)

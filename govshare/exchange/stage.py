@@ -112,7 +112,7 @@ def stage(
         mark = _text(reached) if reached is not None else last.value
         held = staging.Staged(rows, mark, keys, listed, order, src.snapshot() if plan.mode == "incremental" else None)
         staging.record_staged(dst, name, plan.agreement_code, run_id, held)
-        dst.execute(sql.SQL("ANALYZE {}").format(target))
+        _analyze(dst, target)
         size = int(scalar(dst, "SELECT pg_table_size(%s::regclass)", (target.as_string(dst),)))
         dst.commit()
     return StageResult(
@@ -157,10 +157,27 @@ def _delta(
 
 def _create_staging(dst: Connection, plan: DeliveryPlan, name: str, target: sql.Identifier) -> None:
     staging.drop(dst, name)  # a retry starts clean
-    # An incremental target is later updated in place: leave room on each page so the updates
-    # stay on it (HOT) and the key index is not touched. The first publish swaps this table in.
-    room = sql.SQL(" WITH (fillfactor = 90)") if plan.mode == "incremental" else sql.SQL("")
-    dst.execute(sql.SQL("CREATE TABLE {} ({}){}").format(target, staging.definition(plan.columns), room))
+    # No autovacuum while the run holds the table: it would vacuum and analyze the fresh rows
+    # in the middle of the check, on the same cores (publish turns it back on for a table it
+    # swaps in). An incremental target is later updated in place: leave room on each page so
+    # the updates stay on it (HOT) and the key index is not touched.
+    options = "autovacuum_enabled = false" + (", fillfactor = 90" if plan.mode == "incremental" else "")
+    dst.execute(
+        sql.SQL("CREATE TABLE {} ({}) WITH ({})").format(target, staging.definition(plan.columns), sql.SQL(options))
+    )
+
+
+ROUGH_STATISTICS = 10  # the staged table's statistics target: 3,000 sampled rows instead of 30,000
+
+
+def _analyze(dst: Connection, target: sql.Identifier) -> None:
+    """Rough statistics of the staged rows, for the plans of the check, the merge and the
+    subscriber's first queries of a swapped-in table: 0.03 s at 2,000,000 rows where the full
+    sample takes 0.35-0.4 s. Autovacuum still analyzes a swapped-in table in full, off the
+    delivery's time: the rows loaded in this transaction count as changed only at its commit,
+    after the ANALYZE, so they remain to be analyzed."""
+    dst.execute(sql.SQL("SET LOCAL default_statistics_target = {}").format(sql.Literal(ROUGH_STATISTICS)))
+    dst.execute(sql.SQL("ANALYZE {}").format(target))
 
 
 def _reread(

@@ -3,6 +3,8 @@ publish — exact columns, exact content, atomic swap, idempotent publish, loud 
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 
@@ -13,6 +15,7 @@ from govshare.exchange.masking import effective
 from govshare.exchange.plan import STAGING_SCHEMA, Column, DeliveryPlan
 from govshare.exchange.preflight import preflight
 from govshare.exchange.publish import publish
+from govshare.exchange.stage import ROUGH_STATISTICS, stage
 from tests.helpers import checksum, columns_of, deliver, execute, population_front_db, shipped_catalog
 
 ITEMS = ["person_id", "citizen_id", "name", "gender", "birth_date", "region_code", "updated_at"]
@@ -119,6 +122,42 @@ def test_publish_is_idempotent_and_keeps_grants(dbs):
     finally:
         execute(subscriber, "DROP OWNED BY gs_test_reader")
         execute(subscriber, "DROP ROLE gs_test_reader")
+
+
+def test_the_staged_table_is_analyzed_roughly_and_the_published_one_left_to_autovacuum(dbs):
+    """Stage keeps autovacuum off its table and gives every column rough statistics; the
+    swapped-in target is autovacuum's again, with all its rows still counted as changed, so
+    autovacuum analyzes it in full."""
+    provider, subscriber, source, target = dbs
+    plan = make_plan()
+    staged = stage(plan, source, target, "run-1")
+    with psycopg.connect(subscriber) as conn:
+        table = f"{STAGING_SCHEMA}.{staged.table}"
+        assert conn.execute("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", (table,)).fetchone() == (
+            ["autovacuum_enabled=false"],
+        )
+        analyzed = conn.execute(
+            "SELECT attname, array_length(histogram_bounds::text::text[], 1) FROM pg_stats"
+            " WHERE schemaname = %s AND tablename = %s",
+            (STAGING_SCHEMA, staged.table),
+        ).fetchall()
+    assert {name for name, _ in analyzed} == set(ITEMS)
+    assert max(buckets or 0 for _, buckets in analyzed) <= ROUGH_STATISTICS + 1
+    publish(plan, target, "run-1")  # builds the key index the check would have
+    with psycopg.connect(subscriber, autocommit=True) as conn:
+        assert conn.execute(
+            "SELECT reloptions FROM pg_class WHERE oid = 'public.population_basic'::regclass"
+        ).fetchone() == (None,)
+        changed = 0
+        for _ in range(100):  # the stage's server process reports its counts as it ends
+            conn.execute("SELECT pg_stat_clear_snapshot()")
+            changed = conn.execute(
+                "SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relid = 'public.population_basic'::regclass"
+            ).fetchone()[0]
+            if changed:
+                break
+            time.sleep(0.1)
+    assert changed == 800
 
 
 def test_a_view_on_the_target_fails_the_swap_by_name_and_keeps_the_target(dbs):
